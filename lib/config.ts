@@ -1,0 +1,170 @@
+/**
+ * The platform's one configuration module: every setting comes from an environment
+ * variable, is parsed and validated once, and a wrong value names the variable.
+ * `.env.example` lists the same settings; a test keeps the two in step.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser<T> = (raw: string | undefined, name: string) => T;
+
+const text =
+  (fallback?: string): Parser<string> =>
+  (raw, name) => {
+    const value = raw === undefined || raw === '' ? fallback : raw;
+    if (value === undefined) throw new Error(`${name} is required`);
+    return value;
+  };
+
+const optional: Parser<string | undefined> = (raw) => (raw === undefined || raw === '' ? undefined : raw);
+
+const integer =
+  (fallback: number, min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return n;
+  };
+
+const oneOf =
+  <T extends string>(choices: readonly T[], fallback: T): Parser<T> =>
+  (raw, name) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new Error(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+
+const url: Parser<string | undefined> = (raw, name) => {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL, got "${raw}"`);
+  }
+  return raw;
+};
+
+const isoTime: Parser<number | undefined> = (raw, name) => {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms)) {
+    throw new Error(`${name} must be an ISO time such as 2026-11-21T09:59:50+08:00, got "${raw}"`);
+  }
+  return ms;
+};
+
+/** `appId:secret,appId:secret` */
+const appKeys: Parser<Record<string, string>> = (raw, name) => {
+  const value = raw === undefined || raw === '' ? 'demo:demo-secret' : raw;
+  const keys: Record<string, string> = {};
+  for (const pair of value.split(',')) {
+    const at = pair.indexOf(':');
+    const appId = pair.slice(0, at).trim();
+    const secret = pair.slice(at + 1).trim();
+    if (at <= 0 || !appId || secret.length < 8) {
+      throw new Error(`${name} must be appId:secret pairs separated by commas, secrets of 8+ characters`);
+    }
+    keys[appId] = secret;
+  }
+  return keys;
+};
+
+/** Every setting: its variable name and how it is parsed. */
+const spec = {
+  port: ['PORT', integer(9000, 1, 65535)],
+  logLevel: ['LOG_LEVEL', oneOf(['debug', 'info', 'warn', 'error'] as const, 'info')],
+  now: ['MKT_NOW', isoTime],
+  region: ['MKT_REGION', text('cn-hangzhou')],
+  appKeys: ['MKT_APP_KEYS', appKeys],
+
+  objectStore: ['MKT_OBJECT_STORE', oneOf(['local', 'oss'] as const, 'local')],
+  localOssDir: ['LOCAL_OSS_DIR', text('.local/oss')],
+  bucket: ['MKT_OSS_BUCKET', text('mkt-data')],
+  ossRegion: ['MKT_OSS_REGION', text('oss-cn-hangzhou')],
+  ossEndpoint: ['MKT_OSS_ENDPOINT', url],
+  ossInternal: ['MKT_OSS_INTERNAL', oneOf(['true', 'false'] as const, 'false')],
+
+  redisUrl: ['REDIS_URL', url],
+  redisPrefix: ['MKT_REDIS_PREFIX', text('mkt:')],
+
+  sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],
+  smsOutbox: ['MKT_SMS_OUTBOX', text('.local/sms-outbox.jsonl')],
+  smsSignName: ['MKT_SMS_SIGN_NAME', text('智能营销')],
+  aliyunSmsEndpoint: ['ALIYUN_SMS_ENDPOINT', text('https://dysmsapi.aliyuncs.com')],
+  tencentSecretId: ['TENCENT_SECRET_ID', optional],
+  tencentSecretKey: ['TENCENT_SECRET_KEY', optional],
+  tencentSmsAppId: ['TENCENT_SMS_APP_ID', optional],
+  tencentSmsRegion: ['TENCENT_SMS_REGION', text('ap-guangzhou')],
+  tencentSmsEndpoint: ['TENCENT_SMS_ENDPOINT', text('sms.tencentcloudapi.com')],
+
+  metrics: ['MKT_METRICS', oneOf(['local', 'cloudmonitor'] as const, 'local')],
+  metricsFile: ['MKT_METRICS_FILE', optional],
+  cmsEndpoint: ['MKT_CMS_ENDPOINT', url],
+  cmsGroupId: ['MKT_CMS_GROUP_ID', text('0')],
+
+  accessKeyId: ['ALIBABA_CLOUD_ACCESS_KEY_ID', optional],
+  accessKeySecret: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', optional],
+  securityToken: ['ALIBABA_CLOUD_SECURITY_TOKEN', optional],
+} as const;
+
+type Spec = typeof spec;
+export type Config = { [K in keyof Spec]: ReturnType<Spec[K][1]> };
+
+/** Variable names the platform reads; `MKT_*` names outside this list are typos. */
+export const configVariables: string[] = Object.values(spec).map(([name]) => name);
+
+/** Parses and validates the whole configuration; throws one ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [key, [name, parse]] of Object.entries(spec)) {
+    try {
+      config[key] = (parse as Parser<unknown>)(env[name], name);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('MKT_') && !configVariables.includes(name)) problems.push(`${name} is not a known setting`);
+  }
+  if (problems.length === 0) problems.push(...crossChecks(config as Config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config) as Config;
+}
+
+function crossChecks(c: Config): string[] {
+  const problems: string[] = [];
+  const needAliyunKeys = c.objectStore === 'oss' || c.sms === 'aliyun' || c.metrics === 'cloudmonitor';
+  if (needAliyunKeys && (!c.accessKeyId || !c.accessKeySecret)) {
+    problems.push(
+      'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
+    );
+  }
+  if (c.sms === 'tencent') {
+    for (const [name, value] of [
+      ['TENCENT_SECRET_ID', c.tencentSecretId],
+      ['TENCENT_SECRET_KEY', c.tencentSecretKey],
+      ['TENCENT_SMS_APP_ID', c.tencentSmsAppId],
+    ] as const) {
+      if (!value) problems.push(`${name} is required when MKT_SMS_PROVIDER=tencent`);
+    }
+  }
+  return problems;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, loaded on first use (module scope: once per FC instance). */
+export function config(): Config {
+  return (cached ??= loadConfig());
+}

@@ -1,0 +1,101 @@
+/**
+ * The custom-runtime side of the FC contract: FC starts our process, which listens on
+ * the CAPort (FC_CUSTOM_LISTEN_PORT, default 9000, on 0.0.0.0), and sends
+ * `POST /invoke` (events), `POST /initialize` and `GET /pre-stop` (lifecycle hooks)
+ * and HTTP-trigger requests as they came, telling them apart by `x-fc-control-path`.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type RequestListener } from 'node:http';
+import { AppError } from '../errors';
+import { log } from '../log';
+import type { EventHandler, FcContext, Initializer } from './types';
+
+const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** Builds the FC context from the common headers FC adds to every custom-runtime request. */
+export function contextFromHeaders(h: IncomingHttpHeaders): FcContext {
+  const accessKeyId = header(h, 'x-fc-access-key-id') ?? process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const accessKeySecret = header(h, 'x-fc-access-key-secret') ?? process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  const securityToken = header(h, 'x-fc-security-token') ?? process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+  return {
+    requestId: header(h, 'x-fc-request-id') ?? '',
+    function: {
+      name: header(h, 'x-fc-function-name') ?? process.env.FC_FUNCTION_NAME ?? '',
+      handler: header(h, 'x-fc-function-handler'),
+      memory: Number(header(h, 'x-fc-function-memory')) || undefined,
+    },
+    region: header(h, 'x-fc-region') ?? process.env.FC_REGION,
+    accountId: header(h, 'x-fc-account-id') ?? process.env.FC_ACCOUNT_ID,
+    credentials: accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret, securityToken } : undefined,
+  };
+}
+
+/** Reads a request body into one Buffer, refusing more than `limit` bytes with a 413. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      reject(new AppError(413, 'too_large', `body exceeds ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new AppError(413, 'too_large', `body exceeds ${limit} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const MAX_EVENT_BYTES = 32 * 1024 * 1024; // FC's synchronous payload limit
+
+/**
+ * Serves an event handler over the custom-runtime protocol (used by functions that must
+ * run in a custom container, such as GPU training). A handler error answers
+ * `x-fc-status: 404`, which FC reports as a function error (and retries if async).
+ */
+export function eventFunctionListener(handler: EventHandler, initialize?: Initializer): RequestListener {
+  return (req, res) => {
+    const controlPath = header(req.headers, 'x-fc-control-path') ?? req.url ?? '';
+    const context = contextFromHeaders(req.headers);
+    const reply = (status: number, body: unknown, fcStatus?: number) => {
+      const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body ?? null));
+      res.writeHead(status, { 'content-type': 'application/json', ...(fcStatus ? { 'x-fc-status': String(fcStatus) } : {}) });
+      res.end(payload);
+    };
+    const fail = (err: unknown) => {
+      const e = err instanceof AppError ? err : undefined;
+      log.error('invocation failed', { requestId: context.requestId, err });
+      reply(200, { errorCode: e?.code ?? 'internal', errorMessage: e?.expose ? e.message : 'internal error' }, 404);
+    };
+    if (controlPath.startsWith('/initialize')) {
+      Promise.resolve(initialize?.(context)).then(() => reply(200, { ok: true }), fail);
+    } else if (controlPath.startsWith('/pre-stop')) {
+      reply(200, { ok: true });
+    } else if (controlPath.startsWith('/invoke') && req.method === 'POST') {
+      readBody(req, MAX_EVENT_BYTES)
+        .then((event) => handler(event, context))
+        .then((result) => reply(200, result), fail);
+    } else {
+      reply(404, { errorCode: 'not_found', errorMessage: `no route for ${req.method} ${controlPath}` });
+    }
+  };
+}
+
+/** Listens on the CAPort on all interfaces (127.0.0.1 alone makes FC report FunctionNotStarted). */
+export function listenOnCaPort(listener: RequestListener): http.Server {
+  const port = Number(process.env.FC_CUSTOM_LISTEN_PORT) || 9000;
+  const server = http.createServer(listener);
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, '0.0.0.0', () => log.info('listening', { port }));
+  return server;
+}

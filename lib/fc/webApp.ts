@@ -1,0 +1,64 @@
+/**
+ * The koa side of the FC contract for web functions: one factory builds the app that FC
+ * (through the CAPort), the local runtime and jest all run. It maps typed errors to
+ * statuses once, answers FC's lifecycle control paths, and logs each request.
+ */
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors';
+import { log } from '../log';
+import { contextFromHeaders } from './customRuntime';
+import type { FcContext, Initializer } from './types';
+
+export interface WebState {
+  fc: FcContext;
+  requestId: string;
+}
+
+export interface WebAppOptions {
+  name: string;
+  /** Runs on FC's `POST /initialize` (the initializer hook) before any traffic. */
+  initialize?: Initializer;
+}
+
+export function createWebApp({ name, initialize }: WebAppOptions): Koa<WebState> {
+  const app = new Koa<WebState>({ proxy: false });
+  const logger = log.child({ fn: name });
+
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    const fc = contextFromHeaders(ctx.req.headers);
+    const requestId = fc.requestId || randomUUID();
+    ctx.state.fc = fc;
+    ctx.state.requestId = requestId;
+    ctx.set('x-request-id', requestId);
+    try {
+      await next();
+    } catch (err) {
+      const e = err instanceof AppError ? err : undefined;
+      ctx.status = e?.status ?? 500;
+      if (e?.options.retryAfterS) ctx.set('Retry-After', String(e.options.retryAfterS));
+      ctx.body = e?.expose
+        ? { code: e.code, message: e.message }
+        : { code: 'internal', message: 'internal error', request_id: requestId };
+      if (ctx.status >= 500) logger.error('request failed', { requestId, path: ctx.path, err, cause: e?.cause });
+    }
+    if (ctx.status >= 500 || performance.now() - started > 1000) {
+      logger.warn('slow or failed request', { requestId, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
+    }
+  });
+
+  app.use(async (ctx, next) => {
+    const controlPath = ctx.get('x-fc-control-path');
+    if (controlPath === '/initialize') {
+      await initialize?.(ctx.state.fc);
+      ctx.body = { ok: true };
+    } else if (controlPath === '/pre-stop') {
+      ctx.body = { ok: true };
+    } else {
+      await next();
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config';
+import { now } from '../clock';
+import { processShared } from '../shared';
+import { MemoryFeatureStore } from './memoryStore';
+import type { FeatureStore } from './port';
+import { RedisFeatureStore } from './redisStore';
+
+export type { FeatureStore, Behaviour, UserFeatures, ScoredItem, RecentItem } from './port';
+
+/** Redis when REDIS_URL is set, else the in-process store; created once per process. */
+export function featureStoreFrom(c: Config): FeatureStore {
+  return c.redisUrl
+    ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: c.redisUrl!, prefix: c.redisPrefix }))
+    : processShared('featureStore:memory', () => new MemoryFeatureStore(now));
+}

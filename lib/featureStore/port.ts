@@ -1,0 +1,57 @@
+/** The feature store port: real-time user and item features (Redis / Tair in production). */
+
+/** One accepted behaviour event, as the feature store needs it. */
+export interface Behaviour {
+  userId: string;
+  type: string;
+  /** Event time, epoch ms (clock-skew corrected). */
+  ts: number;
+  itemId?: string;
+  /** Money spent (purchases): price × quantity. */
+  amount?: number;
+}
+
+export interface RecentItem {
+  itemId: string;
+  type: string;
+  ts: number;
+}
+
+export interface WindowCounts {
+  d1: number;
+  d7: number;
+  d30: number;
+}
+
+export interface UserFeatures {
+  /** Newest first, at most RECENT_LIMIT. */
+  recent: RecentItem[];
+  counts: Record<string, WindowCounts>;
+  lastActive?: number;
+  spend: number;
+}
+
+export interface ScoredItem {
+  itemId: string;
+  score: number;
+}
+
+export interface FeatureStore {
+  /** e.g. `redis:127.0.0.1:6379` or `memory` */
+  readonly describe: string;
+  /** Claims each key for `ttlSeconds`; true where this call was first (de-duplication, idempotency). */
+  claim(keys: string[], ttlSeconds: number): Promise<boolean[]>;
+  /** Releases claims, so a failed operation can be retried. */
+  release(keys: string[]): Promise<void>;
+  /** Adds to a counter that lives `ttlSeconds` from its first increment; returns the new value. */
+  increment(key: string, by: number, ttlSeconds: number): Promise<number>;
+  /** Applies a batch of behaviour to user and item features. */
+  record(events: Behaviour[]): Promise<void>;
+  user(userId: string, nowMs: number): Promise<UserFeatures>;
+  /** Time-decayed popularity of each item (0 for unknown items). */
+  popularity(itemIds: string[], nowMs: number): Promise<number[]>;
+  /** Items with the most interest in the last hours, best first. */
+  trending(limit: number, nowMs: number): Promise<ScoredItem[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * One structured logger: JSON lines carrying the function and FC request id. Every
+ * string that looks like a mainland mobile number is masked before it is written.
+ */
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+const mobile = /(?<!\d)(\+?86[- ]?)?(1[3-9]\d)\d{4}(\d{4})(?!\d)/g;
+
+/** `13812345678` → `138****5678`; keeps the country code if present. */
+export function maskPhones(text: string): string {
+  return text.replace(mobile, (_m, cc: string | undefined, head: string, tail: string) => `${cc ?? ''}${head}****${tail}`);
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+function serialiseError(value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const { name, message } = value;
+  const code = (value as { code?: unknown }).code;
+  return { name, message, ...(code === undefined ? {} : { code }) };
+}
+
+/** Creates a logger; `sink` defaults to stdout, `level` to LOG_LEVEL. */
+export function createLogger(
+  bound: Record<string, unknown> = {},
+  sink: LogSink = (line) => process.stdout.write(line + '\n'),
+  level: Level = (process.env.LOG_LEVEL as Level) in rank ? (process.env.LOG_LEVEL as Level) : 'info',
+): Logger {
+  const write = (lvl: Level, msg: string, fields: Record<string, unknown> = {}) => {
+    if (rank[lvl] < rank[level]) return;
+    const record = { time: new Date().toISOString(), level: lvl, msg, ...bound, ...fields };
+    sink(maskPhones(JSON.stringify(record, (_k, v) => serialiseError(v))));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger({ ...bound, ...fields }, sink, level),
+  };
+}
+
+export const log = createLogger();

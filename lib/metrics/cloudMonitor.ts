@@ -1,0 +1,51 @@
+/** CloudMonitor custom metrics (CMS 2019-01-01 PutCustomMetric) through `@alicloud/pop-core`. */
+import RPCClient from '@alicloud/pop-core';
+import { unavailable } from '../errors';
+import { assertValidDatum, type MetricDatum, type MetricsSink } from './port';
+
+export interface CloudMonitorOptions {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  /** Default `https://metrics.<region>.aliyuncs.com` */
+  endpoint?: string;
+  region: string;
+  groupId?: string;
+}
+
+/** CloudMonitor takes at most 21 entries per PutCustomMetric call. */
+const BATCH = 21;
+
+export class CloudMonitorSink implements MetricsSink {
+  readonly describe = 'cloudmonitor';
+  private readonly client: RPCClient;
+
+  constructor(private readonly o: CloudMonitorOptions) {
+    this.client = new RPCClient({
+      accessKeyId: o.accessKeyId,
+      accessKeySecret: o.accessKeySecret,
+      securityToken: o.securityToken,
+      endpoint: o.endpoint ?? `https://metrics.${o.region}.aliyuncs.com`,
+      apiVersion: '2019-01-01',
+    } as RPCClient.Config);
+  }
+
+  async put(data: MetricDatum[]): Promise<void> {
+    data.forEach(assertValidDatum);
+    for (let i = 0; i < data.length; i += BATCH) {
+      const MetricList = data.slice(i, i + BATCH).map((d) => ({
+        GroupId: this.o.groupId ?? '0',
+        MetricName: d.name,
+        Dimensions: JSON.stringify(d.dimensions),
+        Time: String(d.time),
+        Type: '0',
+        Values: JSON.stringify({ value: d.value }),
+      }));
+      try {
+        await this.client.request('PutCustomMetric', { MetricList }, { method: 'POST', timeout: 3000 });
+      } catch (err) {
+        throw unavailable('metrics_unavailable', 'CloudMonitor PutCustomMetric failed', err);
+      }
+    }
+  }
+}
