@@ -94,6 +94,7 @@ const spec = {
   ossEndpoint: ['MKT_OSS_ENDPOINT', url],
   ossInternal: ['MKT_OSS_INTERNAL', oneOf(['true', 'false'] as const, 'false')],
 
+  featureStore: ['MKT_FEATURE_STORE', oneOf(['auto', 'memory', 'redis'] as const, 'auto')],
   redisUrl: ['REDIS_URL', url],
   redisPrefix: ['MKT_REDIS_PREFIX', text('mkt:')],
 
@@ -150,6 +151,7 @@ function crossChecks(c: Config): string[] {
       'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
     );
   }
+  if (c.featureStore === 'redis' && !c.redisUrl) problems.push('REDIS_URL is required when MKT_FEATURE_STORE=redis');
   if (c.sms === 'tencent') {
     for (const [name, value] of [
       ['TENCENT_SECRET_ID', c.tencentSecretId],

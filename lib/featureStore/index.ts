@@ -7,9 +7,10 @@ import { RedisFeatureStore } from './redisStore';
 
 export type { FeatureStore, Behaviour, UserFeatures, ScoredItem, RecentItem } from './port';
 
-/** Redis when REDIS_URL is set, else the in-process store; created once per process. */
+/** Redis when REDIS_URL is set (or MKT_FEATURE_STORE=redis), else the in-process store; one per process. */
 export function featureStoreFrom(c: Config): FeatureStore {
-  return c.redisUrl
+  const useRedis = c.featureStore === 'redis' || (c.featureStore === 'auto' && c.redisUrl);
+  return useRedis
     ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: c.redisUrl!, prefix: c.redisPrefix }))
     : processShared('featureStore:memory', () => new MemoryFeatureStore(now));
 }

@@ -1,0 +1,41 @@
+/**
+ * Wraps a use-case as an FC event handler `(event: Buffer, context) => result`: decodes the
+ * trigger payload once, logs and measures the invocation, and maps errors at the edge.
+ * A bad event (4xx) is dropped with a logged reason, since retrying cannot fix it; any
+ * other error is rethrown so FC's async retry policy runs again.
+ */
+import { config } from '../config';
+import { AppError } from '../errors';
+import { log, type Logger } from '../log';
+import { metricsRecorderFor } from '../metrics';
+import { decodeInvocation, type Invocation } from './decode';
+import type { EventHandler, FcContext } from './types';
+
+export type UseCase = (invocation: Invocation, context: FcContext, logger: Logger) => Promise<unknown>;
+
+export function eventHandler(functionName: string, useCase: UseCase): EventHandler {
+  const logger = log.child({ fn: functionName });
+  return async (event, context) => {
+    const started = performance.now();
+    const requestLog = logger.child({ requestId: context?.requestId });
+    const metrics = metricsRecorderFor(config(), functionName);
+    let outcome = 'ok';
+    try {
+      const invocation = decodeInvocation(event);
+      return await useCase(invocation, context, requestLog);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        outcome = 'dropped';
+        requestLog.warn('event dropped', { code: err.code, reason: err.message });
+        return { dropped: err.code, reason: err.message };
+      }
+      outcome = 'error';
+      requestLog.error('invocation failed', { err });
+      throw err;
+    } finally {
+      metrics.count('Invocations', 1, { function: functionName, outcome });
+      metrics.observe('DurationMs', performance.now() - started, { function: functionName });
+      await metrics.flush().catch((err) => requestLog.warn('metrics flush failed', { err }));
+    }
+  };
+}
