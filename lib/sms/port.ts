@@ -45,6 +45,6 @@ const MAINLAND_MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
 /** The 11-digit national number, or an SmsError for anything that is not a mainland mobile. */
 export function nationalNumber(phone: string): string {
   const m = MAINLAND_MOBILE.exec(phone.replace(/[\s-]/g, ''));
-  if (!m) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number: ${phone}`);
+  if (!m) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`);
   return m[1];
 }

@@ -1,4 +1,5 @@
 /** Tencent Cloud SMS (2021-01-11 SendSms) through `tencentcloud-sdk-nodejs`. */
+import type { Agent } from 'node:http';
 import { sms } from 'tencentcloud-sdk-nodejs/tencentcloud/services/sms';
 import { nationalNumber, SmsError, type SmsFailure, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
 
@@ -8,9 +9,11 @@ export interface TencentSmsOptions {
   sdkAppId: string;
   signName: string;
   region?: string;
-  /** Host, e.g. `sms.tencentcloudapi.com` (tests: `127.0.0.1:PORT` with protocol `http://`). */
+  /** Host, default `sms.tencentcloudapi.com`; its first label names the signed service. */
   endpoint?: string;
   protocol?: 'https://' | 'http://';
+  /** An HTTP agent, e.g. for a proxy (tests use one that resolves the host to a local server). */
+  agent?: Agent;
   timeoutS?: number;
 }
 
@@ -37,6 +40,7 @@ export class TencentSmsSender implements SmsSender {
           protocol: o.protocol ?? 'https://',
           reqMethod: 'POST',
           reqTimeout: o.timeoutS ?? 5,
+          agent: o.agent,
         },
       },
     });

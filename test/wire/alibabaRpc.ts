@@ -1,0 +1,89 @@
+/**
+ * A wire-level fake of Alibaba Cloud RPC APIs (Dysmsapi SendSms, CMS PutCustomMetric):
+ * it checks the signature (HMAC-SHA1 over the sorted, percent-encoded parameters), the
+ * common parameters, timestamp and nonce as the real gateway does, then answers in the
+ * service's JSON format, errors included.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { startFake, type FakeReply, type HttpFake } from './httpFake';
+
+export const TEST_AK = { accessKeyId: 'LTAItestkey000001', accessKeySecret: 'test-secret-do-not-use' };
+
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
+
+export type ActionHandler = (params: Record<string, string>) => { status?: number; body: Record<string, unknown> };
+
+const error = (status: number, Code: string, Message: string): FakeReply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ Code, Message, RequestId: randomUUID(), HostId: 'fake.aliyuncs.com' }),
+});
+
+export async function startAlibabaRpcFake(version: string, actions: Record<string, ActionHandler>): Promise<HttpFake & { calls: Record<string, string>[] }> {
+  const calls: Record<string, string>[] = [];
+  const nonces = new Set<string>();
+  const fake = await startFake((r) => {
+    const query = new URL(r.url, 'http://x').searchParams;
+    const form = new URLSearchParams(r.method === 'POST' ? r.body.toString() : '');
+    const params: Record<string, string> = {};
+    for (const [k, v] of [...query, ...form]) params[k] = v;
+    for (const required of ['Action', 'Version', 'Format', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Signature']) {
+      if (!params[required]) return error(400, 'MissingParameter', `${required} is mandatory for this action.`);
+    }
+    if (params.Version !== version) return error(400, 'InvalidVersion', `Specified parameter Version is not valid.`);
+    if (params.AccessKeyId !== TEST_AK.accessKeyId) return error(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    if (params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0') return error(400, 'InvalidSignatureMethod', 'bad method');
+    if (Math.abs(Date.parse(params.Timestamp) - Date.now()) > 15 * 60_000) return error(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    if (nonces.has(params.SignatureNonce)) return error(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    const { Signature, ...signed } = params;
+    const canonical = Object.keys(signed)
+      .sort()
+      .map((k) => `${encode(k)}=${encode(signed[k])}`)
+      .join('&');
+    const stringToSign = `${r.method}&${encode('/')}&${encode(canonical)}`;
+    const expected = createHmac('sha1', `${TEST_AK.accessKeySecret}&`).update(stringToSign).digest('base64');
+    if (expected !== Signature) {
+      return error(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
+    }
+    nonces.add(params.SignatureNonce);
+    const handler = actions[params.Action];
+    if (!handler) return error(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method.`);
+    calls.push(params);
+    const reply = handler(params);
+    return { status: reply.status ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ RequestId: randomUUID(), ...reply.body }) };
+  });
+  return Object.assign(fake, { calls });
+}
+
+/** Dysmsapi SendSms as the service validates it. */
+export const sendSmsAction: ActionHandler = (p) => {
+  if (!p.SignName) return { status: 400, body: { Code: 'MissingSignName', Message: 'SignName is mandatory for this action.' } };
+  if (!p.TemplateCode) return { status: 400, body: { Code: 'MissingTemplateCode', Message: 'TemplateCode is mandatory for this action.' } };
+  if (!/^(\+?86)?1[3-9]\d{9}$/.test(p.PhoneNumbers ?? '')) return { body: { Code: 'isv.MOBILE_NUMBER_ILLEGAL', Message: '非法手机号' } };
+  try {
+    JSON.parse(p.TemplateParam ?? '{}');
+  } catch {
+    return { body: { Code: 'isv.INVALID_JSON_PARAM', Message: 'JSON参数不合法，只接受字符串值' } };
+  }
+  if (p.PhoneNumbers.endsWith('0000')) return { body: { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发号码天级流控Permits:40' } };
+  if (p.PhoneNumbers.endsWith('9999')) return { body: { Code: 'isp.SYSTEM_ERROR', Message: 'isp.SYSTEM_ERROR' } };
+  return { body: { Code: 'OK', Message: 'OK', BizId: `${Date.now()}^0` } };
+};
+
+/** CMS PutCustomMetric as the service validates it. */
+export const putCustomMetricAction: ActionHandler = (p) => {
+  const entries = Object.keys(p).filter((k) => /^MetricList\.\d+\.MetricName$/.test(k));
+  if (entries.length === 0) return { status: 400, body: { Code: '206', Message: 'MetricList is mandatory.' } };
+  if (entries.length > 21) return { status: 400, body: { Code: '206', Message: 'MetricList size must be less than 21.' } };
+  for (const k of entries) {
+    const n = k.split('.')[1];
+    for (const field of ['GroupId', 'Dimensions', 'Time', 'Type', 'Values']) {
+      if (p[`MetricList.${n}.${field}`] === undefined) return { status: 400, body: { Code: '206', Message: `MetricList.${n}.${field} is mandatory.` } };
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(p[k])) return { status: 400, body: { Code: '206', Message: `invalid MetricName ${p[k]}` } };
+    JSON.parse(p[`MetricList.${n}.Dimensions`]);
+    JSON.parse(p[`MetricList.${n}.Values`]);
+  }
+  return { body: { Code: '200', Message: 'success' } };
+};
