@@ -44,15 +44,20 @@ const oneOf =
     return raw as T;
   };
 
-const url: Parser<string | undefined> = (raw, name) => {
-  if (raw === undefined || raw === '') return undefined;
-  try {
-    new URL(raw);
-  } catch {
-    throw new Error(`${name} must be a URL, got "${raw}"`);
-  }
-  return raw;
-};
+const url =
+  (...protocols: string[]): Parser<string | undefined> =>
+  (raw, name) => {
+    if (raw === undefined || raw === '') return undefined;
+    let protocol = '';
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      // reported below
+    }
+    // The value is not echoed: a Redis URL may carry a password.
+    if (!protocols.includes(protocol)) throw new Error(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return raw;
+  };
 
 const isoTime: Parser<number | undefined> = (raw, name) => {
   if (raw === undefined || raw === '') return undefined;
@@ -81,7 +86,7 @@ const appKeys: Parser<Record<string, string>> = (raw, name) => {
 
 /** Every setting: its variable name and how it is parsed. */
 const spec = {
-  port: ['PORT', integer(9000, 1, 65535)],
+  port: ['PORT', integer(9000, 0, 65535)],
   logLevel: ['LOG_LEVEL', oneOf(['debug', 'info', 'warn', 'error'] as const, 'info')],
   now: ['MKT_NOW', isoTime],
   region: ['MKT_REGION', text('cn-hangzhou')],
@@ -91,11 +96,11 @@ const spec = {
   localOssDir: ['LOCAL_OSS_DIR', text('.local/oss')],
   bucket: ['MKT_OSS_BUCKET', text('mkt-data')],
   ossRegion: ['MKT_OSS_REGION', text('oss-cn-hangzhou')],
-  ossEndpoint: ['MKT_OSS_ENDPOINT', url],
+  ossEndpoint: ['MKT_OSS_ENDPOINT', url('https:', 'http:')],
   ossInternal: ['MKT_OSS_INTERNAL', oneOf(['true', 'false'] as const, 'false')],
 
   featureStore: ['MKT_FEATURE_STORE', oneOf(['auto', 'memory', 'redis'] as const, 'auto')],
-  redisUrl: ['REDIS_URL', url],
+  redisUrl: ['REDIS_URL', url('redis:', 'rediss:')],
   redisPrefix: ['MKT_REDIS_PREFIX', text('mkt:')],
 
   sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],
@@ -110,7 +115,7 @@ const spec = {
 
   metrics: ['MKT_METRICS', oneOf(['local', 'cloudmonitor'] as const, 'local')],
   metricsFile: ['MKT_METRICS_FILE', optional],
-  cmsEndpoint: ['MKT_CMS_ENDPOINT', url],
+  cmsEndpoint: ['MKT_CMS_ENDPOINT', url('https:', 'http:')],
   cmsGroupId: ['MKT_CMS_GROUP_ID', text('0')],
 
   accessKeyId: ['ALIBABA_CLOUD_ACCESS_KEY_ID', optional],
