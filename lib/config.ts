@@ -118,6 +118,11 @@ const spec = {
   cmsEndpoint: ['MKT_CMS_ENDPOINT', url('https:', 'http:')],
   cmsGroupId: ['MKT_CMS_GROUP_ID', text('0')],
 
+  // Read by s.yaml at deploy time; listed so a shell that exports them can still run locally.
+  ortLayerArn: ['MKT_ORT_LAYER_ARN', optional],
+  trainImage: ['MKT_TRAIN_IMAGE', optional],
+  functionRole: ['MKT_FUNCTION_ROLE', optional],
+
   accessKeyId: ['ALIBABA_CLOUD_ACCESS_KEY_ID', optional],
   accessKeySecret: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', optional],
   securityToken: ['ALIBABA_CLOUD_SECURITY_TOKEN', optional],

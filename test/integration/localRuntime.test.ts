@@ -1,0 +1,101 @@
+/** The local runtime end to end: the built platform process, driven only through HTTP. */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
+
+const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/fc3/events', name));
+
+interface Status {
+  ports: Record<string, string>;
+  functions: Array<{ name: string; runtime: string; triggers: Array<{ name: string; type: string; url?: string }>; recent: Array<{ trigger: string; outcome: string; status?: number; durationMs: number }> }>;
+}
+
+// Ten seconds before the campaign's 10:00 (Beijing) timer.
+const PINNED = '2026-11-21T09:59:57+08:00';
+
+let p: RunningPlatform;
+beforeAll(async () => {
+  p = await startPlatform({ MKT_NOW: PINNED });
+});
+afterAll(async () => {
+  await p.stop();
+  removeDir(p.dir);
+});
+
+const status = async (): Promise<Status> => (await fetch(`${p.url}/-/status`)).json() as Promise<Status>;
+const recentOf = async (name: string) => (await status()).functions.find((f) => f.name === name)!.recent;
+
+describe('local runtime', () => {
+  it('lists every function with its triggers and the adapter behind each port', async () => {
+    const s = await status();
+    expect(Object.fromEntries(s.functions.map((f) => [f.name, f.triggers.map((t) => `${t.type}:${t.name}`)]))).toEqual({
+      ingest: ['http:http'],
+      recommend: ['http:http'],
+      train: ['oss:dataset-upload', 'timer:daily'],
+      campaign: ['timer:morning', 'timer:evening'],
+    });
+    expect(s.ports).toEqual({
+      objectStore: expect.stringMatching(/^local:.*mkt-data$/),
+      featureStore: 'memory',
+      sms: expect.stringMatching(/^outbox:/),
+      metrics: 'local',
+    });
+  });
+
+  it('routes /<function>/<path> to the function, which sees /<path>', async () => {
+    const res = await fetch(`${p.url}/ingest/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, features: 'memory' });
+    const rec = await fetch(`${p.url}/recommend/v1/recommend?n=3`);
+    expect(await rec.json()).toMatchObject({ items: [], fallback: 'no_model' });
+    const recent = await recentOf('recommend');
+    expect(recent[0]).toMatchObject({ trigger: 'http', outcome: 'ok', status: 200 });
+    expect(recent[0].durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers 404 for unknown functions and 405 for methods the trigger does not allow', async () => {
+    expect((await fetch(`${p.url}/nope/x`)).status).toBe(404);
+    expect((await fetch(`${p.url}/train/x`)).status).toBe(404); // train has no HTTP trigger
+    expect((await fetch(`${p.url}/ingest/health`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('invokes a function with a raw event, as `s invoke --event-file` does', async () => {
+    const timer = await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: fixture('timer.json') });
+    expect(await timer.json()).toEqual({ schedule: 'timer-trigger', triggerTime: '2018-02-09T05:49:00Z', runId: 'timer-trigger@2018-02-09T05:49:00Z' });
+    const oss = await fetch(`${p.url}/-/invoke/train`, { method: 'POST', body: fixture('oss.json') });
+    expect(await oss.json()).toEqual({ dropped: 'no_dataset', reason: 'no new object under datasets/ in this OSS event' });
+    const wrong = await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: fixture('http.json') });
+    expect(await wrong.json()).toMatchObject({ dropped: 'bad_event' });
+    expect((await fetch(`${p.url}/-/invoke/nope`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('fires the OSS trigger whose prefix matches a write to the local object store', async () => {
+    await fetch(`${p.url}/-/oss/mkt-data/notes/readme.txt`, { method: 'PUT', body: 'not a dataset' });
+    const put = await fetch(`${p.url}/-/oss/mkt-data/datasets/ml/train.rating`, { method: 'PUT', body: '1\t2\t5\t0\n' });
+    expect(put.status).toBe(200);
+    const run = await eventually(async () => (await recentOf('train')).find((r) => r.trigger === 'dataset-upload'));
+    expect(run.outcome).toBe('ok');
+    expect((await recentOf('train')).filter((r) => r.trigger === 'dataset-upload')).toHaveLength(1);
+    const back = await fetch(`${p.url}/-/oss/mkt-data/datasets/ml/train.rating`);
+    expect(await back.text()).toBe('1\t2\t5\t0\n');
+  });
+
+  it('fires timers on their cron expression, on the clock MKT_NOW pinned', async () => {
+    const run = await eventually(async () => (await recentOf('campaign')).find((r) => r.trigger === 'morning'), 15_000);
+    expect(run.outcome).toBe('ok');
+    expect((await status()).functions.find((f) => f.name === 'campaign')!.recent.some((r) => r.trigger === 'evening')).toBe(false);
+  });
+});
+
+describe('local runtime configuration', () => {
+  it('refuses to start on a wrong setting, naming it', async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, [path.resolve(__dirname, '../../dist/local/start.js')], {
+      env: { PATH: process.env.PATH, MKT_SMS_PROVIDER: 'twilio' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toContain('MKT_SMS_PROVIDER must be one of outbox, aliyun, tencent');
+  });
+});
