@@ -102,6 +102,8 @@ const spec = {
   featureStore: ['MKT_FEATURE_STORE', oneOf(['auto', 'memory', 'redis'] as const, 'auto')],
   redisUrl: ['REDIS_URL', url('redis:', 'rediss:')],
   redisPrefix: ['MKT_REDIS_PREFIX', text('mkt:')],
+  journalDir: ['MKT_JOURNAL_DIR', text('.local/journal')],
+  rateLimitPerMinute: ['MKT_RATE_LIMIT_PER_MIN', integer(6_000_000, 1, 1_000_000_000)],
 
   sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],
   smsOutbox: ['MKT_SMS_OUTBOX', text('.local/sms-outbox.jsonl')],
@@ -173,6 +175,9 @@ function crossChecks(c: Config): string[] {
   }
   return problems;
 }
+
+/** Whether the stateful ports (features, event log) run on Redis rather than in-process / on local files. */
+export const usesRedis = (c: Config): boolean => c.featureStore === 'redis' || (c.featureStore === 'auto' && c.redisUrl !== undefined);
 
 let cached: Config | undefined;
 

@@ -2,18 +2,24 @@
  * FC entry of `ingest`: a koa web function in a custom runtime, so one instance serves
  * many requests at once (instanceConcurrency), which built-in runtimes do not allow.
  */
+import { now } from '../../lib/clock';
 import { config } from '../../lib/config';
+import { eventLogFrom } from '../../lib/eventLog';
 import { listenOnCaPort } from '../../lib/fc/customRuntime';
 import { featureStoreFrom } from '../../lib/featureStore';
+import { log } from '../../lib/log';
 import { metricsRecorderFor } from '../../lib/metrics';
-import { objectStoreFrom } from '../../lib/objectStore';
 import { createIngestApp } from './app';
 
 const c = config();
 export const requestListener = createIngestApp({
-  objects: objectStoreFrom(c),
+  log: eventLogFrom(c),
   features: featureStoreFrom(c),
   metrics: metricsRecorderFor(c, 'ingest'),
+  appKeys: c.appKeys,
+  rateLimitPerMinute: c.rateLimitPerMinute,
+  clock: now,
+  logger: log.child({ fn: 'ingest' }),
 }).callback();
 
 if (require.main === module) listenOnCaPort(requestListener);

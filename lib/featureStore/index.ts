@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { usesRedis, type Config } from '../config';
 import { now } from '../clock';
 import { processShared } from '../shared';
 import { MemoryFeatureStore } from './memoryStore';
@@ -9,8 +9,7 @@ export type { FeatureStore, Behaviour, UserFeatures, ScoredItem, RecentItem } fr
 
 /** Redis when REDIS_URL is set (or MKT_FEATURE_STORE=redis), else the in-process store; one per process. */
 export function featureStoreFrom(c: Config): FeatureStore {
-  const useRedis = c.featureStore === 'redis' || (c.featureStore === 'auto' && c.redisUrl);
-  return useRedis
+  return usesRedis(c)
     ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: c.redisUrl!, prefix: c.redisPrefix }))
     : processShared('featureStore:memory', () => new MemoryFeatureStore(now));
 }

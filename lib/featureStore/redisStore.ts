@@ -42,6 +42,7 @@ export class RedisFeatureStore implements FeatureStore {
       connectTimeout: 1000,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
+      enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
     this.redis.on('error', () => undefined); // failures surface on the commands that need Redis

@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 
 describe('s.yaml', () => {
-  it('declares ingest, recommend, train and campaign', () => {
-    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual(['campaign', 'ingest', 'recommend', 'train']);
+  it('declares ingest, compact, recommend, train and campaign', () => {
+    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'train']);
   });
 
   it('validates every fc3 resource against the published fc3 schema (draft-07)', () => {

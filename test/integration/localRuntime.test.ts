@@ -32,6 +32,7 @@ describe('local runtime', () => {
     const s = await status();
     expect(Object.fromEntries(s.functions.map((f) => [f.name, f.triggers.map((t) => `${t.type}:${t.name}`)]))).toEqual({
       ingest: ['http:http'],
+      compact: ['timer:every-minute'],
       recommend: ['http:http'],
       train: ['oss:dataset-upload', 'timer:daily'],
       campaign: ['timer:morning', 'timer:evening'],
@@ -47,7 +48,7 @@ describe('local runtime', () => {
   it('routes /<function>/<path> to the function, which sees /<path>', async () => {
     const res = await fetch(`${p.url}/ingest/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, features: 'memory' });
+    expect(await res.json()).toMatchObject({ ok: true, features: 'memory', log: expect.stringMatching(/^journal:/) });
     const rec = await fetch(`${p.url}/recommend/v1/recommend?n=3`);
     expect(await rec.json()).toMatchObject({ items: [], fallback: 'no_model' });
     const recent = await recentOf('recommend');

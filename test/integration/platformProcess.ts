@@ -24,6 +24,7 @@ export async function startPlatform(env: Record<string, string> = {}, dir = mkdt
       LOG_LEVEL: 'warn',
       LOCAL_OSS_DIR: path.join(dir, 'oss'),
       MKT_SMS_OUTBOX: path.join(dir, 'sms-outbox.jsonl'),
+      MKT_JOURNAL_DIR: path.join(dir, 'journal'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

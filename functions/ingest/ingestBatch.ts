@@ -1,0 +1,123 @@
+/**
+ * The ingest use case: authenticate a signed batch, validate each event, make the new ones
+ * durable (de-duplicated) in the event log, then update real-time features. An event is
+ * counted as accepted only once the event log holds it; a feature-store failure after that
+ * is logged, not returned, since the raw log already has the event.
+ */
+import { verifyRequest } from '../../lib/appAuth';
+import { AppError, badRequest } from '../../lib/errors';
+import { DEDUPE_SECONDS, type EventLog, type LoggedEvent } from '../../lib/eventLog';
+import type { Behaviour, FeatureStore } from '../../lib/featureStore';
+import type { Logger } from '../../lib/log';
+import type { MetricsRecorder } from '../../lib/metrics';
+import type { RawEvent } from '../../lib/rawLog';
+import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from './validate';
+
+export const EVENTS_PATH = '/v1/events';
+const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
+const FEATURE_BUDGET_MS = 300;
+
+export interface IngestDeps {
+  log: EventLog;
+  features: FeatureStore;
+  metrics: MetricsRecorder;
+  appKeys: Record<string, string>;
+  rateLimitPerMinute: number;
+  clock: () => number;
+  logger: Logger;
+}
+
+export interface IngestRequest {
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  clientIp: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseBatch(body: Buffer): unknown[] {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw badRequest('invalid_utf8', 'body is not valid UTF-8');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw badRequest('invalid_json', 'body is not valid JSON');
+  }
+  const events = (doc as { events?: unknown } | null)?.events;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(events)) {
+    throw badRequest('missing_events', 'body must be a JSON object with an "events" array');
+  }
+  if (events.length > MAX_EVENTS) throw new AppError(413, 'too_many_events', `at most ${MAX_EVENTS} events per batch`);
+  return events;
+}
+
+/** Behaviour for the feature store: anonymous visitors get features under `anon:<id>`. */
+function behaviourOf(e: RawEvent): Behaviour {
+  return {
+    userId: e.user_id ?? `anon:${e.anonymous_id}`,
+    type: e.type,
+    ts: e.event_time,
+    itemId: e.item_id,
+    amount: e.type === 'purchase' && e.price !== undefined ? e.price * (e.quantity ?? 1) : undefined,
+  };
+}
+
+const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+
+export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
+  const receivedAt = deps.clock();
+  const auth = verifyRequest(deps.appKeys, req.headers, 'POST', EVENTS_PATH, req.body, receivedAt);
+  const events = parseBatch(req.body);
+
+  const minute = Math.floor(receivedAt / 60_000);
+  const [[freshNonce], used] = await Promise.all([
+    deps.features.claim([`nonce:${auth.appId}:${auth.nonce}`], NONCE_TTL_S),
+    deps.features.increment(`rate:${auth.appId}:${minute}`, Math.max(events.length, 1), 120),
+  ]);
+  if (!freshNonce) throw new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew');
+  if (used > deps.rateLimitPerMinute) {
+    throw new AppError(429, 'rate_limited', `app ${auth.appId} is over ${deps.rateLimitPerMinute} events a minute`, {
+      retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60),
+    });
+  }
+
+  const { valid, rejected } = validateEvents(events);
+  const skew = receivedAt - auth.clientTime;
+  const raw: RawEvent[] = valid.map(({ event }: { event: ClientEvent }) => ({
+    app_id: auth.appId,
+    ...event,
+    event_time: event.ts + skew,
+    received_at: receivedAt,
+    client_ip: req.clientIp,
+  }));
+  const logged: LoggedEvent[] = raw.map((e) => ({ key: `${e.app_id}:${e.event_id}`, line: JSON.stringify(e) }));
+  const duplicate = await deps.log.append(logged, DEDUPE_SECONDS);
+  const fresh = raw.filter((_, i) => !duplicate[i]);
+
+  if (fresh.length > 0) {
+    await within(deps.features.record(fresh.map(behaviourOf)), FEATURE_BUDGET_MS).catch((err) => {
+      deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });
+      deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
+    });
+  }
+  const dims = { app: auth.appId };
+  deps.metrics.count('EventsAccepted', fresh.length, dims);
+  deps.metrics.count('EventsDuplicate', raw.length - fresh.length, dims);
+  deps.metrics.count('EventsRejected', rejected.length, dims);
+  return { accepted: fresh.length, duplicates: raw.length - fresh.length, rejected };
+}

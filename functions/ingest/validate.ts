@@ -1,0 +1,121 @@
+/**
+ * The event contract: one bad event is rejected with a code and a message naming the field,
+ * and the rest of the batch goes on. Hand-written checks, as this runs for every event.
+ */
+import { STANDARD_EVENT_TYPES } from '../../lib/behaviour';
+import type { RawEvent } from '../../lib/rawLog';
+
+export interface Rejection {
+  index: number;
+  event_id: string | null;
+  code: string;
+  message: string;
+}
+
+/** What the client sent, checked; the server adds its fields in ingestBatch. */
+export type ClientEvent = Omit<RawEvent, 'app_id' | 'event_time' | 'received_at' | 'client_ip'>;
+
+export const MAX_EVENTS = 500;
+const MAX_ITEM_IDS = 100;
+const MAX_PROPERTIES_BYTES = 4096;
+const MAX_ID = 128;
+const PLATFORMS = new Set(['wechat', 'alipay', 'douyin', 'h5']);
+const TYPES = new Set<string>(STANDARD_EVENT_TYPES);
+const CUSTOM_TYPE = /^x_[a-z0-9_]{1,40}$/;
+const KNOWN_FIELDS = new Set(['event_id', 'type', 'user_id', 'anonymous_id', 'ts', 'item_id', 'item_ids', 'category', 'price', 'quantity', 'order_id', 'properties', 'context']);
+const CONTEXT_FIELDS = new Set(['platform', 'scene', 'page', 'app_version']);
+
+class Invalid extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function optionalString(e: Record<string, unknown>, field: string, max: number): string | undefined {
+  const v = e[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Invalid(`invalid_${field}`, `${field} must be a string of 1-${max} characters`);
+  return v;
+}
+
+function checkEvent(raw: unknown): ClientEvent {
+  if (!isObject(raw)) throw new Invalid('not_an_object', 'event must be a JSON object');
+  for (const field in raw) if (!KNOWN_FIELDS.has(field)) throw new Invalid('unknown_field', `unknown field ${field.slice(0, 64)} (put custom data in properties)`);
+  const event_id = raw.event_id;
+  if (typeof event_id !== 'string' || event_id.length < 1 || event_id.length > 64) throw new Invalid('invalid_event_id', 'event_id must be a string of 1-64 characters');
+  const type = raw.type;
+  if (typeof type !== 'string' || !(TYPES.has(type) || CUSTOM_TYPE.test(type))) {
+    throw new Invalid('invalid_type', `type must be one of ${STANDARD_EVENT_TYPES.join(', ')} or a custom type x_<name>`);
+  }
+  const user_id = optionalString(raw, 'user_id', MAX_ID);
+  const anonymous_id = optionalString(raw, 'anonymous_id', MAX_ID);
+  if (!user_id && !anonymous_id) throw new Invalid('missing_user', 'user_id or anonymous_id is required');
+  const ts = raw.ts;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts <= 0) throw new Invalid('invalid_ts', 'ts must be epoch milliseconds (an integer)');
+  const event: ClientEvent = { event_id, type, ts };
+  if (user_id) event.user_id = user_id;
+  if (anonymous_id) event.anonymous_id = anonymous_id;
+  const item_id = optionalString(raw, 'item_id', MAX_ID);
+  if (item_id) event.item_id = item_id;
+  if (raw.item_ids !== undefined) {
+    const ids = raw.item_ids;
+    if (!Array.isArray(ids) || ids.length > MAX_ITEM_IDS || !ids.every((i) => typeof i === 'string' && i.length > 0 && i.length <= MAX_ID)) {
+      throw new Invalid('invalid_item_ids', `item_ids must be an array of at most ${MAX_ITEM_IDS} item ids`);
+    }
+    event.item_ids = ids as string[];
+  }
+  const category = optionalString(raw, 'category', MAX_ID);
+  if (category) event.category = category;
+  if (raw.price !== undefined) {
+    if (typeof raw.price !== 'number' || !Number.isFinite(raw.price) || raw.price < 0) throw new Invalid('invalid_price', 'price must be a number ≥ 0');
+    event.price = raw.price;
+  }
+  if (raw.quantity !== undefined) {
+    if (typeof raw.quantity !== 'number' || !Number.isInteger(raw.quantity) || raw.quantity < 1) throw new Invalid('invalid_quantity', 'quantity must be an integer ≥ 1');
+    event.quantity = raw.quantity;
+  }
+  const order_id = optionalString(raw, 'order_id', MAX_ID);
+  if (order_id) event.order_id = order_id;
+  if (raw.properties !== undefined) {
+    if (!isObject(raw.properties) || Buffer.byteLength(JSON.stringify(raw.properties)) > MAX_PROPERTIES_BYTES) {
+      throw new Invalid('invalid_properties', `properties must be an object of at most ${MAX_PROPERTIES_BYTES} bytes as JSON`);
+    }
+    event.properties = raw.properties;
+  }
+  if (raw.context !== undefined) event.context = checkContext(raw.context);
+  return event;
+}
+
+function checkContext(raw: unknown): ClientEvent['context'] {
+  if (!isObject(raw)) throw new Invalid('invalid_context', 'context must be an object');
+  const context: NonNullable<ClientEvent['context']> = {};
+  for (const field in raw) {
+    if (!CONTEXT_FIELDS.has(field)) throw new Invalid('invalid_context', `unknown field context.${field.slice(0, 64)}`);
+    const v = raw[field];
+    if (typeof v !== 'string' || v.length > 256) throw new Invalid('invalid_context', `context.${field} must be a string of at most 256 characters`);
+    if (field === 'platform' && !PLATFORMS.has(v)) throw new Invalid('invalid_context', 'context.platform must be one of wechat, alipay, douyin, h5');
+    context[field as keyof typeof context] = v;
+  }
+  return context;
+}
+
+/** Splits a batch into valid events (with their batch index) and rejections. */
+export function validateEvents(events: unknown[]): { valid: { index: number; event: ClientEvent }[]; rejected: Rejection[] } {
+  const valid: { index: number; event: ClientEvent }[] = [];
+  const rejected: Rejection[] = [];
+  events.forEach((raw, index) => {
+    try {
+      valid.push({ index, event: checkEvent(raw) });
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      const id = isObject(raw) && typeof raw.event_id === 'string' ? raw.event_id.slice(0, 64) : null;
+      rejected.push({ index, event_id: id, code: err.code, message: err.message });
+    }
+  });
+  return { valid, rejected };
+}

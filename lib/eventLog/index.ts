@@ -1,0 +1,16 @@
+import { now } from '../clock';
+import { usesRedis, type Config } from '../config';
+import { processShared } from '../shared';
+import { LocalJournal } from './localJournal';
+import type { EventLog } from './port';
+import { RedisEventLog } from './redisLog';
+
+export type { EventLog, LogEntry, LoggedEvent } from './port';
+export { DEDUPE_SECONDS } from './port';
+
+/** A Redis stream when Redis is configured, else the local journal; one per process. */
+export function eventLogFrom(c: Config): EventLog {
+  return usesRedis(c)
+    ? processShared(`eventLog:${c.redisUrl}:${c.redisPrefix}`, () => new RedisEventLog({ url: c.redisUrl!, prefix: c.redisPrefix }))
+    : processShared(`eventLog:${c.journalDir}`, () => new LocalJournal(c.journalDir, now));
+}

@@ -1,0 +1,92 @@
+/**
+ * The embedded event log: an append-only journal file. A batch is one line, written with a
+ * single synchronous append, so once `append` returns it survives the process being killed
+ * (the kernel holds it; no fsync, as a machine crash is not what local runs guard against).
+ * On open the journal is replayed to rebuild the de-duplication window and what is unflushed.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { EventLog, LogEntry, LoggedEvent } from './port';
+
+interface JournalLine {
+  seq: number;
+  at: number;
+  keys: string[];
+  lines: string[];
+}
+
+export class LocalJournal implements EventLog {
+  readonly describe: string;
+  private readonly file: string;
+  private readonly checkpointFile: string;
+  private fd: number;
+  private seq = 0;
+  private acked = 0;
+  /** key → epoch ms it was first appended */
+  private readonly seen = new Map<string, number>();
+  private readonly unflushed = new Map<number, string[]>();
+
+  constructor(
+    dir: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.describe = `journal:${dir}`;
+    this.file = path.join(dir, 'events.journal');
+    this.checkpointFile = path.join(dir, 'flushed.seq');
+    this.acked = existsSync(this.checkpointFile) ? Number(readFileSync(this.checkpointFile, 'utf8')) || 0 : 0;
+    this.replay();
+    this.fd = openSync(this.file, 'a');
+  }
+
+  private replay() {
+    if (!existsSync(this.file)) return;
+    const text = readFileSync(this.file, 'utf8');
+    const complete = text.lastIndexOf('\n') + 1;
+    if (complete < Buffer.byteLength(text)) truncateSync(this.file, Buffer.byteLength(text.slice(0, complete))); // a torn last write
+    for (const raw of text.slice(0, complete).split('\n')) {
+      if (!raw) continue;
+      const entry = JSON.parse(raw) as JournalLine;
+      this.seq = Math.max(this.seq, entry.seq);
+      for (const key of entry.keys) if (!this.seen.has(key)) this.seen.set(key, entry.at);
+      if (entry.seq > this.acked) this.unflushed.set(entry.seq, entry.lines);
+    }
+  }
+
+  async append(events: LoggedEvent[], dedupeSeconds: number): Promise<boolean[]> {
+    const now = this.clock();
+    const horizon = now - dedupeSeconds * 1000;
+    const batchKeys = new Set<string>();
+    const duplicate = events.map((e) => {
+      const at = this.seen.get(e.key);
+      const dup = (at !== undefined && at > horizon) || batchKeys.has(e.key);
+      batchKeys.add(e.key);
+      return dup;
+    });
+    const fresh = events.filter((_, i) => !duplicate[i]);
+    if (fresh.length === 0) return duplicate;
+    const entry: JournalLine = { seq: this.seq + 1, at: now, keys: fresh.map((e) => e.key), lines: fresh.map((e) => e.line) };
+    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    this.seq = entry.seq;
+    for (const key of entry.keys) this.seen.set(key, now);
+    this.unflushed.set(entry.seq, entry.lines);
+    return duplicate;
+  }
+
+  async pending(limit: number): Promise<LogEntry[]> {
+    return [...this.unflushed].slice(0, limit).map(([seq, lines]) => ({ id: String(seq).padStart(12, '0'), lines }));
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    for (const id of ids) this.unflushed.delete(Number(id));
+    const oldestUnflushed = Math.min(...this.unflushed.keys(), this.seq + 1);
+    this.acked = oldestUnflushed - 1;
+    const tmp = `${this.checkpointFile}.tmp`;
+    writeFileSync(tmp, String(this.acked));
+    renameSync(tmp, this.checkpointFile);
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
+  }
+}
