@@ -1,0 +1,120 @@
+/** One contract, every event-log adapter: the local journal, and a stream in the real Redis. */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalJournal } from '../../lib/eventLog/localJournal';
+import type { EventLog, LoggedEvent } from '../../lib/eventLog/port';
+import { RedisEventLog } from '../../lib/eventLog/redisLog';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Harness {
+  log: EventLog;
+  /** A new instance over the same storage, as after a process restart. */
+  reopen(): Promise<EventLog>;
+  teardown(): Promise<void>;
+}
+
+const adapters: Record<string, () => Promise<Harness>> = {
+  journal: async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
+    const opened: EventLog[] = [new LocalJournal(dir)];
+    return {
+      log: opened[0],
+      reopen: async () => {
+        await opened.at(-1)!.close();
+        opened.push(new LocalJournal(dir));
+        return opened.at(-1)!;
+      },
+      teardown: async () => {
+        await opened.at(-1)!.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  redis: async () => {
+    const prefix = `mkt-test:${randomUUID()}:`;
+    const opened: RedisEventLog[] = [new RedisEventLog({ url: REDIS_URL, prefix })];
+    return {
+      log: opened[0],
+      reopen: async () => {
+        opened.push(new RedisEventLog({ url: REDIS_URL, prefix }));
+        return opened.at(-1)!;
+      },
+      teardown: async () => {
+        const keys = await opened[0].redis.keys(`${prefix}*`);
+        if (keys.length) await opened[0].redis.del(...keys);
+        for (const l of opened) await l.close();
+      },
+    };
+  },
+};
+
+const ev = (key: string): LoggedEvent => ({ key, line: JSON.stringify({ event_id: key, received_at: 1 }) });
+const linesOf = (entries: { lines: string[] }[]) => entries.flatMap((e) => e.lines.map((l) => JSON.parse(l).event_id as string));
+
+describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await adapters[name]();
+  });
+  afterEach(() => h.teardown());
+
+  it('appends new events and reports duplicates, within a batch and across batches', async () => {
+    expect(await h.log.append([ev('a:1'), ev('a:2'), ev('a:1')], 60)).toEqual([false, false, true]);
+    expect(await h.log.append([ev('a:2'), ev('a:3')], 60)).toEqual([true, false]);
+    expect(await h.log.append([ev('a:2')], 60)).toEqual([true]);
+    expect(linesOf(await h.log.pending(10))).toEqual(['a:1', 'a:2', 'a:3']);
+  });
+
+  it('hands out entries in order until they are acked', async () => {
+    await h.log.append([ev('1')], 60);
+    await h.log.append([ev('2')], 60);
+    await h.log.append([ev('3')], 60);
+    const first = await h.log.pending(2);
+    expect(linesOf(first)).toEqual(['1', '2']);
+    // Not acked: the same entries come back, in the same order.
+    expect(await h.log.pending(2)).toEqual(first);
+    await h.log.ack(first.map((e) => e.id));
+    expect(linesOf(await h.log.pending(10))).toEqual(['3']);
+    await h.log.ack((await h.log.pending(10)).map((e) => e.id));
+    expect(await h.log.pending(10)).toEqual([]);
+  });
+
+  it('keeps unacked entries and the de-duplication window across a restart', async () => {
+    await h.log.append([ev('x'), ev('y')], 60);
+    const [entry] = await h.log.pending(1);
+    await h.log.append([ev('z')], 60);
+    await h.log.ack([entry.id]);
+    const again = await h.reopen();
+    expect(linesOf(await again.pending(10))).toEqual(['z']);
+    expect(await again.append([ev('x'), ev('z'), ev('w')], 60)).toEqual([true, true, false]);
+  });
+});
+
+describe('local journal', () => {
+  it('drops a torn last line (a write cut short) and keeps everything before it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
+    const j = new LocalJournal(dir);
+    await j.append([ev('kept')], 60);
+    await j.close();
+    appendFileSync(path.join(dir, 'events.journal'), '{"seq":2,"at":1,"keys":["torn"],"li');
+    const reopened = new LocalJournal(dir);
+    expect(linesOf(await reopened.pending(10))).toEqual(['kept']);
+    expect(await reopened.append([ev('torn')], 60)).toEqual([false]);
+    await reopened.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('forgets event ids after the de-duplication window', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
+    let t = 1_000_000;
+    const j = new LocalJournal(dir, () => t);
+    await j.append([ev('old')], 60);
+    t += 61_000;
+    expect(await j.append([ev('old')], 60)).toEqual([false]);
+    await j.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
