@@ -14,17 +14,10 @@ export function now(): number {
   return Date.now() + offsetMs;
 }
 
-const shanghai = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  hourCycle: 'h23',
-});
+const SHANGHAI_OFFSET_MS = 8 * 3600_000; // Asia/Shanghai: UTC+8 all year, no daylight saving
 
 /** Date (YYYY-MM-DD) and hour (HH) of an instant in Asia/Shanghai, the platform's business time zone. */
 export function shanghaiDateHour(ms: number): { date: string; hour: string } {
-  const parts = Object.fromEntries(shanghai.formatToParts(ms).map((p) => [p.type, p.value]));
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: parts.hour };
+  const iso = new Date(ms + SHANGHAI_OFFSET_MS).toISOString();
+  return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }

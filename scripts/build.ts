@@ -32,8 +32,6 @@ async function bundle(entry: string, outfile: string) {
     format: 'cjs',
     sourcemap: true,
     minifySyntax: true,
-    minifyWhitespace: true,
-    keepNames: true,
     legalComments: 'none',
     external: EXTERNAL,
     logLevel: 'error',

@@ -6,6 +6,7 @@
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
+import { groupCommit } from '../groupCommit';
 import type { EventLog, LogEntry, LoggedEvent } from './port';
 
 const APPEND = `
@@ -58,12 +59,17 @@ export class RedisEventLog implements EventLog {
 
   private dedupeKey = (key: string) => `${this.o.prefix}{ingest}:seen:${key}`;
 
+  /** Appends of concurrent requests go to Redis together, as one atomic script call. */
+  private readonly appendGroup = groupCommit(async (batch: { event: LoggedEvent; ttl: number }[]) => {
+    const keys = batch.map((b) => this.dedupeKey(b.event.key));
+    const dup = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, String(batch[0].ttl), ...batch.map((b) => b.event.line));
+    return dup.map((d) => d === 1);
+  });
+
   async append(events: LoggedEvent[], dedupeSeconds: number): Promise<boolean[]> {
     if (events.length === 0) return [];
-    const keys = events.map((e) => this.dedupeKey(e.key));
     try {
-      const dup = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, String(dedupeSeconds), ...events.map((e) => e.line));
-      return dup.map((d) => d === 1);
+      return await this.appendGroup(events.map((event) => ({ event, ttl: dedupeSeconds })));
     } catch (err) {
       throw unavailable('event_log_unavailable', 'Redis event log append failed', err);
     }

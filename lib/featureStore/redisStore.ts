@@ -5,6 +5,7 @@
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
+import { groupCommit } from '../groupCommit';
 import {
   aggregate,
   COUNT_WINDOWS_DAYS,
@@ -20,6 +21,9 @@ import {
   windowCounts,
 } from './aggregate';
 import type { Behaviour, FeatureStore, ScoredItem, UserFeatures } from './port';
+import { INCREMENT, RECORD_ITEMS, RECORD_USER } from './redisScripts';
+
+const COUNT_TTL_S = (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600;
 
 export interface RedisStoreOptions {
   url: string;
@@ -30,14 +34,18 @@ export interface RedisStoreOptions {
 
 export class RedisFeatureStore implements FeatureStore {
   readonly describe: string;
-  readonly redis: Redis;
+  readonly redis: Redis & {
+    mktRecordUser(numKeys: number, ...args: (string | number)[]): Promise<number>;
+    mktRecordItems(numKeys: number, ...args: (string | number)[]): Promise<number>;
+    mktIncrement(numKeys: number, key: string, by: number, ttl: number): Promise<string>;
+  };
   private readonly p: string;
 
   constructor(o: RedisStoreOptions) {
     const u = new URL(o.url);
     this.describe = `redis:${u.host}`;
     this.p = o.prefix;
-    this.redis = new Redis(o.url, {
+    const redis = new Redis(o.url, {
       commandTimeout: o.commandTimeoutMs ?? 500,
       connectTimeout: 1000,
       maxRetriesPerRequest: 1,
@@ -45,11 +53,18 @@ export class RedisFeatureStore implements FeatureStore {
       enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
-    this.redis.on('error', () => undefined); // failures surface on the commands that need Redis
+    redis.on('error', () => undefined); // failures surface on the commands that need Redis
+    redis.defineCommand('mktRecordUser', { lua: RECORD_USER });
+    redis.defineCommand('mktRecordItems', { lua: RECORD_ITEMS });
+    redis.defineCommand('mktIncrement', { lua: INCREMENT });
+    this.redis = redis as RedisFeatureStore['redis'];
   }
 
   private userKey = (userId: string, part: string) => `${this.p}u:{${userId}}:${part}`;
-  private trendKey = (hour: number) => `${this.p}{trend}:${hour}`;
+  private trendKey = (hour: number) => `${this.p}{items}:trend:${hour}`;
+  private get popularityKey() {
+    return `${this.p}{items}:popularity`;
+  }
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
@@ -60,15 +75,8 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   claim(keys: string[], ttlSeconds: number): Promise<boolean[]> {
-    return this.run('claim', async () => {
-      const pipe = this.redis.pipeline();
-      for (const k of keys) pipe.set(`${this.p}claim:${k}`, '1', 'EX', ttlSeconds, 'NX');
-      const results = (await pipe.exec()) ?? [];
-      return results.map(([err, reply]) => {
-        if (err) throw err;
-        return reply === 'OK';
-      });
-    });
+    // Plain commands, not a pipeline: auto-pipelining sends those of concurrent requests in one write.
+    return this.run('claim', () => Promise.all(keys.map(async (k) => (await this.redis.set(`${this.p}claim:${k}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK')));
   }
 
   release(keys: string[]): Promise<void> {
@@ -78,43 +86,43 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   increment(key: string, by: number, ttlSeconds: number): Promise<number> {
-    return this.run('increment', async () => {
-      const k = `${this.p}n:${key}`;
-      const [[err, value]] = (await this.redis.multi().incrbyfloat(k, by).expire(k, ttlSeconds, 'NX').exec()) ?? [[null, 0]];
-      if (err) throw err;
-      return Number(value);
-    });
+    return this.run('increment', async () => Number(await this.redis.mktIncrement(1, `${this.p}n:${key}`, by, ttlSeconds)));
   }
 
+  /** Behaviour from concurrent requests is folded and written together. */
+  private readonly recordGroup = groupCommit(async (events: Behaviour[]) => {
+    await this.recordNow(events);
+    return events.map(() => undefined);
+  });
+
   record(events: Behaviour[]): Promise<void> {
-    return this.run('record', async () => {
-      const delta = aggregate(events);
-      const pipe = this.redis.pipeline();
-      for (const [userId, u] of delta.users) {
-        if (u.recent.length > 0) {
-          const recentKey = this.userKey(userId, 'recent');
-          pipe.lpush(recentKey, ...u.recent.map(encodeRecent).reverse());
-          pipe.ltrim(recentKey, 0, RECENT_LIMIT - 1);
-          pipe.expire(recentKey, USER_TTL_S);
-        }
-        for (const [day, types] of u.counts) {
-          const countKey = this.userKey(userId, `c:${day}`);
-          for (const [type, n] of types) pipe.hincrby(countKey, type, n);
-          pipe.expire(countKey, (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600);
-        }
-        const profileKey = this.userKey(userId, 'profile');
-        if (u.spend) pipe.hincrbyfloat(profileKey, 'spend', u.spend);
-        pipe.expire(profileKey, USER_TTL_S);
-        pipe.zadd(`${this.p}active`, 'GT', u.lastActive, userId);
+    return this.run('record', async () => void (await this.recordGroup(events)));
+  }
+
+  private async recordNow(events: Behaviour[]): Promise<void> {
+    const delta = aggregate(events);
+    const calls: Promise<unknown>[] = [];
+    const active: (string | number)[] = [];
+    for (const [userId, u] of delta.users) {
+      const days = [...u.counts.keys()];
+      const keys = [this.userKey(userId, 'recent'), this.userKey(userId, 'profile'), ...days.map((d) => this.userKey(userId, `c:${d}`))];
+      const args: (string | number)[] = [RECENT_LIMIT, USER_TTL_S, COUNT_TTL_S, u.spend, u.recent.length, ...u.recent.map(encodeRecent).reverse()];
+      for (const d of days) {
+        const types = u.counts.get(d)!;
+        args.push(types.size, ...[...types].flat());
       }
-      for (const [itemId, inc] of delta.popularity) pipe.zincrby(`${this.p}popularity`, inc, itemId);
-      for (const [hour, items] of delta.trend) {
-        const key = this.trendKey(hour);
-        for (const [itemId, w] of items) pipe.zincrby(key, w, itemId);
-        pipe.expire(key, (TREND_WINDOW_H + 1) * 3600);
-      }
-      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
-    });
+      calls.push(this.redis.mktRecordUser(keys.length, ...keys, ...args));
+      active.push(u.lastActive, userId);
+    }
+    if (active.length > 0) calls.push(this.redis.zadd(`${this.p}active`, 'GT', ...active));
+    if (delta.popularity.size > 0) {
+      const hours = [...delta.trend.keys()];
+      const args: (string | number)[] = [(TREND_WINDOW_H + 1) * 3600, delta.popularity.size, ...[...delta.popularity].flat()];
+      for (const h of hours) args.push(delta.trend.get(h)!.size, ...[...delta.trend.get(h)!].flat());
+      const keys = [this.popularityKey, ...hours.map(this.trendKey)];
+      calls.push(this.redis.mktRecordItems(keys.length, ...keys, ...args));
+    }
+    await Promise.all(calls);
   }
 
   user(userId: string, nowMs: number): Promise<UserFeatures> {
@@ -146,7 +154,7 @@ export class RedisFeatureStore implements FeatureStore {
   popularity(itemIds: string[], nowMs: number): Promise<number[]> {
     return this.run('popularity', async () => {
       if (itemIds.length === 0) return [];
-      const scores = await this.redis.zmscore(`${this.p}popularity`, ...itemIds);
+      const scores = await this.redis.zmscore(this.popularityKey, ...itemIds);
       return scores.map((s) => (s === null ? 0 : decayedAt(Number(s), nowMs)));
     });
   }

@@ -17,3 +17,12 @@ describe('logging', () => {
     expect(lines[0]).not.toMatch(/15012345678/);
   });
 });
+
+describe('business time', () => {
+  it('puts instants in Asia/Shanghai date and hour', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { shanghaiDateHour } = require('../../lib/clock') as typeof import('../../lib/clock');
+    expect(shanghaiDateHour(Date.parse('2026-11-21T15:59:59Z'))).toEqual({ date: '2026-11-21', hour: '23' });
+    expect(shanghaiDateHour(Date.parse('2026-11-21T16:00:00Z'))).toEqual({ date: '2026-11-22', hour: '00' });
+  });
+});

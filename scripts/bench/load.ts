@@ -1,0 +1,85 @@
+/** A closed-loop HTTP load generator: N clients, each sending its next request when the last one answers. */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+export interface PhaseResult {
+  concurrency: number;
+  /** CPU the server process spent per request (ms), when its pid is known (Linux). */
+  server_cpu_ms?: number;
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+export type Send = (agent: http.Agent) => Promise<{ ok: boolean }>;
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
+
+/** User + system CPU seconds of a process so far, from /proc (Linux only). */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runPhase(concurrency: number, seconds: number, send: Send, warmupSeconds = 1, serverPid?: number): Promise<PhaseResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const t = performance.now();
+      const r = await send(agent).catch(() => ({ ok: false }));
+      if (!measuring) continue;
+      if (r.ok) latencies.push(performance.now() - t);
+      else errors++;
+    }
+  };
+  const clients = Array.from({ length: concurrency }, client);
+  await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+  measuring = true;
+  const started = performance.now();
+  const cpuBefore = serverPid ? cpuSeconds(serverPid) : undefined;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  const cpuAfter = serverPid ? cpuSeconds(serverPid) : undefined;
+  const elapsed = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(clients);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    concurrency,
+    server_cpu_ms: cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1000) / (latencies.length + errors) : undefined,
+    requests: latencies.length,
+    errors,
+    seconds: elapsed,
+    rps: latencies.length / elapsed,
+    p50_ms: percentile(latencies, 0.5),
+    p99_ms: percentile(latencies, 0.99),
+  };
+}
+
+/** Waits for a child process to print a line matching `pattern`; returns the match. */
+export function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}:\n${seen}`)), timeoutMs);
+    stream.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const m = pattern.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
+}
