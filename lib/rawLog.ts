@@ -1,10 +1,13 @@
 /**
- * The raw event log in the object store: gzip JSON lines under
- * `raw/events/dt=YYYY-MM-DD/hh=HH/` (Asia/Shanghai, by server receive time). Written by
- * `compact`, read by `train`.
+ * The raw event log. Ingest stores each accepted request as a batch record: what the
+ * server decided (app, receive time, client IP, clock skew, which events were valid) and
+ * the request body byte for byte, as the app signed it. `compact` expands records into
+ * gzip JSON lines under `raw/events/dt=YYYY-MM-DD/hh=HH/` (Asia/Shanghai, by receive time),
+ * which `train` reads. Expanding off the request path keeps ingest's hot path short.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { shanghaiDateHour } from './clock';
+import { validateEvents } from './eventContract';
 
 export const RAW_EVENTS_PREFIX = 'raw/events/';
 
@@ -32,13 +35,43 @@ export interface RawEvent {
   context?: { platform?: string; scene?: string; page?: string; app_version?: string };
 }
 
+export interface BatchMeta {
+  app_id: string;
+  received_at: number;
+  client_ip: string;
+  /** Server time minus the client's signing time (ms). */
+  skew_ms: number;
+}
+
+/** A batch record: one JSON line of metadata, then the body exactly as received. */
+export function encodeBatchRecord(meta: BatchMeta, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(JSON.stringify(meta) + '\n'), body]);
+}
+
+export function decodeBatchMeta(record: Buffer): BatchMeta {
+  return JSON.parse(record.subarray(0, record.indexOf(10)).toString('utf8')) as BatchMeta;
+}
+
+/**
+ * The events a record stored: its valid events (validation is deterministic, so this is the
+ * set ingest accepted) less those the event log flagged as duplicates, in order.
+ */
+export function rawEventsOf(record: Buffer, duplicate: boolean[]): RawEvent[] {
+  const newline = record.indexOf(10);
+  const meta = JSON.parse(record.subarray(0, newline).toString('utf8')) as BatchMeta;
+  const { events } = JSON.parse(record.subarray(newline + 1).toString('utf8')) as { events: unknown[] };
+  return validateEvents(events)
+    .valid.filter((_, i) => !duplicate[i])
+    .map(({ event }) => ({ app_id: meta.app_id, ...event, event_time: event.ts + meta.skew_ms, received_at: meta.received_at, client_ip: meta.client_ip }));
+}
+
 /** The folder of the partition an event received at `ms` belongs to. */
 export function rawPartition(ms: number): string {
   const { date, hour } = shanghaiDateHour(ms);
   return `${RAW_EVENTS_PREFIX}dt=${date}/hh=${hour}/`;
 }
 
-export const encodeRawObject = (lines: string[]): Buffer => gzipSync(lines.join('\n') + '\n');
+export const encodeRawObject = (events: RawEvent[]): Buffer => gzipSync(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
 export function decodeRawObject(body: Buffer): RawEvent[] {
   return gunzipSync(body)

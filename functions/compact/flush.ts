@@ -7,7 +7,7 @@
 import type { EventLog } from '../../lib/eventLog';
 import type { Logger } from '../../lib/log';
 import type { ObjectStore } from '../../lib/objectStore';
-import { encodeRawObject, rawPartition } from '../../lib/rawLog';
+import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition, type RawEvent } from '../../lib/rawLog';
 
 export interface FlushDeps {
   log: EventLog;
@@ -23,11 +23,6 @@ export interface FlushResult {
 
 const CHUNK_ENTRIES = 1000;
 
-/** Ingest writes received_at into every line; read it without parsing the whole line. */
-function receivedAtOf(line: string): number {
-  const m = /"received_at":(\d+)/.exec(line);
-  return m ? Number(m[1]) : (JSON.parse(line) as { received_at: number }).received_at;
-}
 
 export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise<FlushResult> {
   const started = Date.now();
@@ -36,18 +31,18 @@ export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise
     const entries = await deps.log.pending(CHUNK_ENTRIES);
     if (entries.length === 0) break;
     const chunkId = entries[0].id;
-    const byPartition = new Map<string, string[]>();
-    for (const line of entries.flatMap((e) => e.lines)) {
-      const partition = rawPartition(receivedAtOf(line));
-      const lines = byPartition.get(partition);
-      if (lines) lines.push(line);
-      else byPartition.set(partition, [line]);
+    const byPartition = new Map<string, RawEvent[]>();
+    for (const entry of entries) {
+      const partition = rawPartition(decodeBatchMeta(entry.record).received_at);
+      const events = byPartition.get(partition) ?? [];
+      events.push(...rawEventsOf(entry.record, entry.duplicate));
+      byPartition.set(partition, events);
     }
     const keys = [...byPartition.keys()].map((p) => `${p}${chunkId}.jsonl.gz`);
-    await Promise.all([...byPartition.values()].map((lines, i) => deps.objects.put(keys[i], encodeRawObject(lines), { contentType: 'application/gzip' })));
+    await Promise.all([...byPartition.values()].map((events, i) => deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' })));
     await deps.log.ack(entries.map((e) => e.id));
     result.entries += entries.length;
-    result.events += entries.reduce((n, e) => n + e.lines.length, 0);
+    result.events += [...byPartition.values()].reduce((n, events) => n + events.length, 0);
     result.objects.push(...keys);
   }
   if (result.entries > 0) deps.logger.info('event log flushed', { entries: result.entries, events: result.events, objects: result.objects.length });

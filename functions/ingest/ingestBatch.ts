@@ -6,12 +6,12 @@
  */
 import { verifyRequest } from '../../lib/appAuth';
 import { AppError, badRequest } from '../../lib/errors';
-import { DEDUPE_SECONDS, type EventLog, type LoggedEvent } from '../../lib/eventLog';
+import { DEDUPE_SECONDS, type EventLog } from '../../lib/eventLog';
+import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '../../lib/eventContract';
 import type { Behaviour, FeatureStore } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
 import type { MetricsRecorder } from '../../lib/metrics';
-import type { RawEvent } from '../../lib/rawLog';
-import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from './validate';
+import { encodeBatchRecord } from '../../lib/rawLog';
 
 export const EVENTS_PATH = '/v1/events';
 const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
@@ -63,11 +63,11 @@ function parseBatch(body: Buffer): unknown[] {
 }
 
 /** Behaviour for the feature store: anonymous visitors get features under `anon:<id>`. */
-function behaviourOf(e: RawEvent): Behaviour {
+function behaviourOf(e: ClientEvent, skewMs: number): Behaviour {
   return {
     userId: e.user_id ?? `anon:${e.anonymous_id}`,
     type: e.type,
-    ts: e.event_time,
+    ts: e.ts + skewMs,
     itemId: e.item_id,
     amount: e.type === 'purchase' && e.price !== undefined ? e.price * (e.quantity ?? 1) : undefined,
   };
@@ -98,26 +98,20 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
 
   const { valid, rejected } = validateEvents(events);
   const skew = receivedAt - auth.clientTime;
-  const raw: RawEvent[] = valid.map(({ event }: { event: ClientEvent }) => ({
-    app_id: auth.appId,
-    ...event,
-    event_time: event.ts + skew,
-    received_at: receivedAt,
-    client_ip: req.clientIp,
-  }));
-  const logged: LoggedEvent[] = raw.map((e) => ({ key: `${e.app_id}:${e.event_id}`, line: JSON.stringify(e) }));
-  const duplicate = await deps.log.append(logged, DEDUPE_SECONDS);
-  const fresh = raw.filter((_, i) => !duplicate[i]);
+  // The body is stored as the app signed it; compact expands it into raw-log lines later.
+  const record = encodeBatchRecord({ app_id: auth.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew }, req.body);
+  const duplicate = valid.length > 0 ? await deps.log.append(valid.map(({ event }) => `${auth.appId}:${event.event_id}`), record, DEDUPE_SECONDS) : [];
+  const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {
-    await within(deps.features.record(fresh.map(behaviourOf)), FEATURE_BUDGET_MS).catch((err) => {
+    await within(deps.features.record(fresh.map((e) => behaviourOf(e, skew))), FEATURE_BUDGET_MS).catch((err) => {
       deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });
       deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
     });
   }
   const dims = { app: auth.appId };
   deps.metrics.count('EventsAccepted', fresh.length, dims);
-  deps.metrics.count('EventsDuplicate', raw.length - fresh.length, dims);
+  deps.metrics.count('EventsDuplicate', valid.length - fresh.length, dims);
   deps.metrics.count('EventsRejected', rejected.length, dims);
-  return { accepted: fresh.length, duplicates: raw.length - fresh.length, rejected };
+  return { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
 }

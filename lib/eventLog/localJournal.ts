@@ -6,13 +6,15 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { EventLog, LogEntry, LoggedEvent } from './port';
+import { decodeFlags, encodeFlags, type EventLog, type LogEntry } from './port';
 
 interface JournalLine {
   seq: number;
   at: number;
   keys: string[];
-  lines: string[];
+  /** The batch record (valid UTF-8: ingest checked the body). */
+  record: string;
+  duplicate: string;
 }
 
 export class LocalJournal implements EventLog {
@@ -24,7 +26,7 @@ export class LocalJournal implements EventLog {
   private acked = 0;
   /** key → epoch ms it was first appended */
   private readonly seen = new Map<string, number>();
-  private readonly unflushed = new Map<number, string[]>();
+  private readonly unflushed = new Map<number, LogEntry>();
 
   constructor(
     dir: string,
@@ -48,33 +50,35 @@ export class LocalJournal implements EventLog {
       if (!raw) continue;
       const entry = JSON.parse(raw) as JournalLine;
       this.seq = Math.max(this.seq, entry.seq);
-      for (const key of entry.keys) if (!this.seen.has(key)) this.seen.set(key, entry.at);
-      if (entry.seq > this.acked) this.unflushed.set(entry.seq, entry.lines);
+      const duplicate = decodeFlags(entry.duplicate);
+      entry.keys.forEach((key, i) => !duplicate[i] && this.seen.set(key, entry.at));
+      if (entry.seq > this.acked) this.unflushed.set(entry.seq, this.toEntry(entry.seq, Buffer.from(entry.record), duplicate));
     }
   }
 
-  async append(events: LoggedEvent[], dedupeSeconds: number): Promise<boolean[]> {
+  private toEntry = (seq: number, record: Buffer, duplicate: boolean[]): LogEntry => ({ id: String(seq).padStart(12, '0'), record, duplicate });
+
+  async append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]> {
     const now = this.clock();
     const horizon = now - dedupeSeconds * 1000;
     const batchKeys = new Set<string>();
-    const duplicate = events.map((e) => {
-      const at = this.seen.get(e.key);
-      const dup = (at !== undefined && at > horizon) || batchKeys.has(e.key);
-      batchKeys.add(e.key);
+    const duplicate = keys.map((key) => {
+      const at = this.seen.get(key);
+      const dup = (at !== undefined && at > horizon) || batchKeys.has(key);
+      batchKeys.add(key);
       return dup;
     });
-    const fresh = events.filter((_, i) => !duplicate[i]);
-    if (fresh.length === 0) return duplicate;
-    const entry: JournalLine = { seq: this.seq + 1, at: now, keys: fresh.map((e) => e.key), lines: fresh.map((e) => e.line) };
+    if (duplicate.every(Boolean)) return duplicate;
+    const entry: JournalLine = { seq: this.seq + 1, at: now, keys, record: record.toString('utf8'), duplicate: encodeFlags(duplicate) };
     writeSync(this.fd, JSON.stringify(entry) + '\n');
     this.seq = entry.seq;
-    for (const key of entry.keys) this.seen.set(key, now);
-    this.unflushed.set(entry.seq, entry.lines);
+    keys.forEach((key, i) => !duplicate[i] && this.seen.set(key, now));
+    this.unflushed.set(entry.seq, this.toEntry(entry.seq, record, duplicate));
     return duplicate;
   }
 
   async pending(limit: number): Promise<LogEntry[]> {
-    return [...this.unflushed].slice(0, limit).map(([seq, lines]) => ({ id: String(seq).padStart(12, '0'), lines }));
+    return [...this.unflushed.values()].slice(0, limit);
   }
 
   async ack(ids: string[]): Promise<void> {

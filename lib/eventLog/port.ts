@@ -1,30 +1,26 @@
 /**
- * The event log port: where ingest makes accepted events durable before it answers, and
+ * The event log port: where ingest makes accepted batches durable before it answers, and
  * where `compact` picks them up to write the raw log in the object store. Appending
  * de-duplicates atomically, so an event id is stored once however often a client retries.
  */
 
-export interface LoggedEvent {
-  /** De-duplication key, unique per app: `${appId}:${event_id}`. */
-  key: string;
-  /** The raw-log line (JSON) for this event. */
-  line: string;
-}
-
 export interface LogEntry {
-  /** Opaque, ordered id of the appended batch. */
+  /** Opaque, ordered id. */
   id: string;
-  lines: string[];
+  /** The batch record as appended (see lib/rawLog.ts). */
+  record: Buffer;
+  /** Per de-duplication key of the append: whether that event was a duplicate (not stored). */
+  duplicate: boolean[];
 }
 
 export interface EventLog {
   readonly describe: string;
   /**
-   * Atomically skips events whose key was appended in the last `dedupeSeconds` (or earlier
-   * in this batch) and appends the rest as one entry. Returns, per event, whether it was a
-   * duplicate. Resolves only once the new events are durable.
+   * Atomically claims each key (unique per event, e.g. `${appId}:${event_id}`) for
+   * `dedupeSeconds` and, if any was new, appends the record with the duplicate flags.
+   * Keys seen before, or earlier in the same call, are duplicates. Resolves once durable.
    */
-  append(events: LoggedEvent[], dedupeSeconds: number): Promise<boolean[]>;
+  append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]>;
   /**
    * Entries not yet acknowledged, oldest first. Entries handed out before but never acked
    * (a crashed flush) come back first and in the same order, so a retried flush rewrites
@@ -38,3 +34,6 @@ export interface EventLog {
 
 /** Dedupe window required by the ingest contract. */
 export const DEDUPE_SECONDS = 24 * 3600;
+
+export const encodeFlags = (flags: boolean[]) => flags.map((f) => (f ? '1' : '0')).join('');
+export const decodeFlags = (text: string) => [...text].map((c) => c === '1');

@@ -1,34 +1,47 @@
 /**
- * The production event log: a Redis (Tair) stream. One Lua script per batch claims the
- * event ids (SET NX EX) and XADDs the new events, atomically, so a batch is either stored
- * and claimed or neither. `compact` reads it through a consumer group; unacked entries are
- * redelivered in order. All keys share one hash tag, so the script is cluster-safe.
+ * The production event log: a Redis (Tair) stream. One Lua script claims the event ids
+ * (SET NX EX) and XADDs each batch record with its duplicate flags, atomically: a batch is
+ * either stored and claimed or neither. Appends of concurrent requests are sent together
+ * (group commit). `compact` reads through a consumer group; unacked entries come back in
+ * order. All keys share one hash tag, so the script is valid on a cluster too.
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
 import { groupCommit } from '../groupCommit';
-import type { EventLog, LogEntry, LoggedEvent } from './port';
+import { decodeFlags, type EventLog, type LogEntry } from './port';
 
+/** KEYS: stream, then every batch's keys. ARGV: ttl, batch count, then per batch: key count, record. */
 const APPEND = `
 local ttl = ARGV[1]
-local n = #KEYS - 1
-local fields = {}
-local dup = {}
-for i = 1, n do
-  if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ttl) then
-    dup[i] = 0
-    fields[#fields + 1] = 'e'
-    fields[#fields + 1] = ARGV[i + 1]
-  else
-    dup[i] = 1
+local k = 2
+local out = {}
+for b = 1, tonumber(ARGV[2]) do
+  local n = tonumber(ARGV[1 + 2 * b])
+  local flags = {}
+  local fresh = false
+  for i = 1, n do
+    if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ttl) then
+      flags[i] = '0'
+      fresh = true
+    else
+      flags[i] = '1'
+    end
+    k = k + 1
   end
+  if fresh then redis.call('XADD', KEYS[1], '*', 'r', ARGV[2 + 2 * b], 'd', table.concat(flags)) end
+  out[#out + 1] = table.concat(flags)
 end
-if #fields > 0 then redis.call('XADD', KEYS[1], '*', unpack(fields)) end
-return dup
+return table.concat(out)
 `;
 
 const GROUP = 'compact';
 const CONSUMER = 'compact';
+
+interface AppendCall {
+  keys: string[];
+  record: Buffer;
+  ttl: number;
+}
 
 export interface RedisLogOptions {
   url: string;
@@ -38,7 +51,7 @@ export interface RedisLogOptions {
 
 export class RedisEventLog implements EventLog {
   readonly describe: string;
-  readonly redis: Redis & { mktAppend(keys: number, ...args: string[]): Promise<number[]> };
+  readonly redis: Redis & { mktAppend(numKeys: number, ...args: (string | Buffer | number)[]): Promise<string> };
   private readonly stream: string;
   private groupReady?: Promise<void>;
 
@@ -57,19 +70,19 @@ export class RedisEventLog implements EventLog {
     this.redis = redis as RedisEventLog['redis'];
   }
 
-  private dedupeKey = (key: string) => `${this.o.prefix}{ingest}:seen:${key}`;
-
-  /** Appends of concurrent requests go to Redis together, as one atomic script call. */
-  private readonly appendGroup = groupCommit(async (batch: { event: LoggedEvent; ttl: number }[]) => {
-    const keys = batch.map((b) => this.dedupeKey(b.event.key));
-    const dup = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, String(batch[0].ttl), ...batch.map((b) => b.event.line));
-    return dup.map((d) => d === 1);
+  private readonly appendGroup = groupCommit(async (calls: AppendCall[]) => {
+    const keys = calls.flatMap((c) => c.keys.map((k) => `${this.o.prefix}{ingest}:seen:${k}`));
+    const args = calls.flatMap((c) => [c.keys.length, c.record]);
+    const flags = decodeFlags(await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, calls[0].ttl, calls.length, ...args));
+    let at = 0;
+    return calls.map((c) => flags.slice(at, (at += c.keys.length)));
   });
 
-  async append(events: LoggedEvent[], dedupeSeconds: number): Promise<boolean[]> {
-    if (events.length === 0) return [];
+  async append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]> {
+    if (keys.length === 0) return [];
     try {
-      return await this.appendGroup(events.map((event) => ({ event, ttl: dedupeSeconds })));
+      const [flags] = await this.appendGroup([{ keys, record, ttl: dedupeSeconds }]);
+      return flags;
     } catch (err) {
       throw unavailable('event_log_unavailable', 'Redis event log append failed', err);
     }
@@ -91,13 +104,18 @@ export class RedisEventLog implements EventLog {
   async pending(limit: number): Promise<LogEntry[]> {
     try {
       await this.ensureGroup();
-      const read = async (from: string) => {
-        const reply = (await this.redis.xreadgroup('GROUP', GROUP, CONSUMER, 'COUNT', limit, 'STREAMS', this.stream, from)) as
-          | [string, [string, string[] | null][]][]
+      const read = async (from: string): Promise<LogEntry[]> => {
+        // xreadgroupBuffer exists at run time but is missing from ioredis's types.
+        const redis = this.redis as unknown as { xreadgroupBuffer(...args: (string | number)[]): Promise<unknown> };
+        const reply = (await redis.xreadgroupBuffer('GROUP', GROUP, CONSUMER, 'COUNT', limit, 'STREAMS', this.stream, from)) as
+          | [Buffer, [Buffer, Buffer[] | null][]][]
           | null;
         return (reply?.[0]?.[1] ?? [])
           .filter(([, fields]) => fields !== null) // deleted while pending
-          .map(([id, fields]) => ({ id, lines: fields!.filter((_, i) => i % 2 === 1) }));
+          .map(([id, fields]) => {
+            const field = (name: string) => fields![fields!.findIndex((f, i) => i % 2 === 0 && f.toString() === name) + 1];
+            return { id: id.toString(), record: field('r'), duplicate: decodeFlags(field('d').toString()) };
+          });
       };
       const redelivered = await read('0');
       return redelivered.length > 0 ? redelivered : await read('>');

@@ -5,7 +5,7 @@
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
-import { groupCommit } from '../groupCommit';
+import { groupCommit, sameTurn } from '../groupCommit';
 import {
   aggregate,
   COUNT_WINDOWS_DAYS,
@@ -66,6 +66,8 @@ export class RedisFeatureStore implements FeatureStore {
     return `${this.p}{items}:popularity`;
   }
 
+  private readonly together = sameTurn();
+
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
       return await op();
@@ -76,7 +78,7 @@ export class RedisFeatureStore implements FeatureStore {
 
   claim(keys: string[], ttlSeconds: number): Promise<boolean[]> {
     // Plain commands, not a pipeline: auto-pipelining sends those of concurrent requests in one write.
-    return this.run('claim', () => Promise.all(keys.map(async (k) => (await this.redis.set(`${this.p}claim:${k}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK')));
+    return this.run('claim', () => this.together(() => Promise.all(keys.map(async (k) => (await this.redis.set(`${this.p}claim:${k}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK'))));
   }
 
   release(keys: string[]): Promise<void> {
@@ -86,7 +88,7 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   increment(key: string, by: number, ttlSeconds: number): Promise<number> {
-    return this.run('increment', async () => Number(await this.redis.mktIncrement(1, `${this.p}n:${key}`, by, ttlSeconds)));
+    return this.run('increment', () => this.together(async () => Number(await this.redis.mktIncrement(1, `${this.p}n:${key}`, by, ttlSeconds))));
   }
 
   /** Behaviour from concurrent requests is folded and written together. */

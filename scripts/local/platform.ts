@@ -48,7 +48,8 @@ export class LocalPlatform {
     return `http://127.0.0.1:${port}`;
   }
 
-  static async start(options: { root: string; port: number; host?: string }): Promise<LocalPlatform> {
+  /** `timers: false` leaves timer triggers unfired (benchmarks: on FC, timer work runs on other instances). */
+  static async start(options: { root: string; port: number; host?: string; timers?: boolean }): Promise<LocalPlatform> {
     const project = await renderProject(options.root);
     const functions = new Map<string, LocalFunction>();
     for (const spec of project.functions) functions.set(spec.props.functionName, await LocalFunction.start(options.root, spec));
@@ -60,7 +61,7 @@ export class LocalPlatform {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', resolve);
     });
-    platform.startTimers();
+    if (options.timers !== false) platform.startTimers();
     localObjectEvents.on('object', platform.onObject);
     return platform;
   }

@@ -1,4 +1,7 @@
-/** `npm start`: the whole platform on this machine, on the embedded defaults. */
+/**
+ * `npm start`: the whole platform on this machine, on the embedded defaults.
+ * `--no-timers` leaves timer triggers unfired (benchmarks).
+ */
 import { ConfigError, loadConfig } from '../../lib/config';
 import { log } from '../../lib/log';
 import { LocalPlatform } from './platform';
@@ -14,7 +17,8 @@ async function main() {
     }
     throw err;
   }
-  const platform = await LocalPlatform.start({ root: process.cwd(), port, host: process.env.HOST ?? '127.0.0.1' });
+  const timers = !process.argv.includes('--no-timers');
+  const platform = await LocalPlatform.start({ root: process.cwd(), port, timers });
   const status = platform.status();
   log.info('platform up', { url: platform.url, ports: status.ports });
   process.stdout.write(`\nsmart-marketing platform running at ${platform.url}\n`);

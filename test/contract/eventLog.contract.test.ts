@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalJournal } from '../../lib/eventLog/localJournal';
-import type { EventLog, LoggedEvent } from '../../lib/eventLog/port';
+import type { EventLog, LogEntry } from '../../lib/eventLog/port';
 import { RedisEventLog } from '../../lib/eventLog/redisLog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,8 +51,10 @@ const adapters: Record<string, () => Promise<Harness>> = {
   },
 };
 
-const ev = (key: string): LoggedEvent => ({ key, line: JSON.stringify({ event_id: key, received_at: 1 }) });
-const linesOf = (entries: { lines: string[] }[]) => entries.flatMap((e) => e.lines.map((l) => JSON.parse(l).event_id as string));
+/** Appends a batch whose record names its keys, so a test can see what was stored. */
+const put = (log: EventLog, keys: string[], ttl = 60) => log.append(keys, Buffer.from(JSON.stringify(keys)), ttl);
+/** The keys stored by each entry: those of its record not flagged as duplicates. */
+const storedKeys = (entries: LogEntry[]) => entries.flatMap((e) => (JSON.parse(e.record.toString()) as string[]).filter((_, i) => !e.duplicate[i]));
 
 describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
   let h: Harness;
@@ -62,34 +64,34 @@ describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
   afterEach(() => h.teardown());
 
   it('appends new events and reports duplicates, within a batch and across batches', async () => {
-    expect(await h.log.append([ev('a:1'), ev('a:2'), ev('a:1')], 60)).toEqual([false, false, true]);
-    expect(await h.log.append([ev('a:2'), ev('a:3')], 60)).toEqual([true, false]);
-    expect(await h.log.append([ev('a:2')], 60)).toEqual([true]);
-    expect(linesOf(await h.log.pending(10))).toEqual(['a:1', 'a:2', 'a:3']);
+    expect(await put(h.log, ['a:1', 'a:2', 'a:1'])).toEqual([false, false, true]);
+    expect(await put(h.log, ['a:2', 'a:3'])).toEqual([true, false]);
+    expect(await put(h.log, ['a:2'])).toEqual([true]);
+    expect(storedKeys(await h.log.pending(10))).toEqual(['a:1', 'a:2', 'a:3']);
   });
 
   it('hands out entries in order until they are acked', async () => {
-    await h.log.append([ev('1')], 60);
-    await h.log.append([ev('2')], 60);
-    await h.log.append([ev('3')], 60);
+    await put(h.log, ['1']);
+    await put(h.log, ['2']);
+    await put(h.log, ['3']);
     const first = await h.log.pending(2);
-    expect(linesOf(first)).toEqual(['1', '2']);
+    expect(storedKeys(first)).toEqual(['1', '2']);
     // Not acked: the same entries come back, in the same order.
     expect(await h.log.pending(2)).toEqual(first);
     await h.log.ack(first.map((e) => e.id));
-    expect(linesOf(await h.log.pending(10))).toEqual(['3']);
+    expect(storedKeys(await h.log.pending(10))).toEqual(['3']);
     await h.log.ack((await h.log.pending(10)).map((e) => e.id));
     expect(await h.log.pending(10)).toEqual([]);
   });
 
   it('keeps unacked entries and the de-duplication window across a restart', async () => {
-    await h.log.append([ev('x'), ev('y')], 60);
+    await put(h.log, ['x', 'y']);
     const [entry] = await h.log.pending(1);
-    await h.log.append([ev('z')], 60);
+    await put(h.log, ['z']);
     await h.log.ack([entry.id]);
     const again = await h.reopen();
-    expect(linesOf(await again.pending(10))).toEqual(['z']);
-    expect(await again.append([ev('x'), ev('z'), ev('w')], 60)).toEqual([true, true, false]);
+    expect(storedKeys(await again.pending(10))).toEqual(['z']);
+    expect(await put(again, ['x', 'z', 'w'])).toEqual([true, true, false]);
   });
 });
 
@@ -97,12 +99,12 @@ describe('local journal', () => {
   it('drops a torn last line (a write cut short) and keeps everything before it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
     const j = new LocalJournal(dir);
-    await j.append([ev('kept')], 60);
+    await put(j, ['kept']);
     await j.close();
     appendFileSync(path.join(dir, 'events.journal'), '{"seq":2,"at":1,"keys":["torn"],"li');
     const reopened = new LocalJournal(dir);
-    expect(linesOf(await reopened.pending(10))).toEqual(['kept']);
-    expect(await reopened.append([ev('torn')], 60)).toEqual([false]);
+    expect(storedKeys(await reopened.pending(10))).toEqual(['kept']);
+    expect(await put(reopened, ['torn'])).toEqual([false]);
     await reopened.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -111,9 +113,9 @@ describe('local journal', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
     let t = 1_000_000;
     const j = new LocalJournal(dir, () => t);
-    await j.append([ev('old')], 60);
+    await put(j, ['old']);
     t += 61_000;
-    expect(await j.append([ev('old')], 60)).toEqual([false]);
+    expect(await put(j, ['old'])).toEqual([false]);
     await j.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -8,10 +8,14 @@ import type { EventLog, LogEntry } from '../../lib/eventLog/port';
 import { createLogger } from '../../lib/log';
 import { LocalObjectStore } from '../../lib/objectStore/localStore';
 import { listAll } from '../../lib/objectStore/port';
-import { decodeRawObject, rawPartition } from '../../lib/rawLog';
+import { decodeRawObject, encodeBatchRecord, rawPartition } from '../../lib/rawLog';
 
 const quiet = createLogger({}, () => undefined);
-const line = (id: string, receivedAt: number) => ({ key: id, line: JSON.stringify({ event_id: id, received_at: receivedAt }) });
+/** Appends a batch record, as ingest does, of click events received at `receivedAt`. */
+const appendBatch = (log: EventLog, ids: string[], receivedAt: number) => {
+  const body = Buffer.from(JSON.stringify({ events: ids.map((event_id) => ({ event_id, type: 'click', user_id: 'u1', ts: receivedAt, item_id: 'sku' })) }));
+  return log.append(ids.map((id) => `demo:${id}`), encodeBatchRecord({ app_id: 'demo', received_at: receivedAt, client_ip: '1.2.3.4', skew_ms: 5 }, body), 60);
+};
 
 let dir: string;
 let journal: LocalJournal;
@@ -33,11 +37,11 @@ async function rawLog(): Promise<Record<string, string[]>> {
 }
 
 describe('compact', () => {
-  it('writes each hour of Beijing time to its own partition', async () => {
+  it('expands batch records into raw-log lines, each hour of Beijing time in its own partition', async () => {
     const nine = Date.parse('2026-11-21T09:59:59+08:00');
     const ten = Date.parse('2026-11-21T10:00:00+08:00');
-    await journal.append([line('a', nine), line('b', nine)], 60);
-    await journal.append([line('c', ten)], 60);
+    await appendBatch(journal, ['a', 'b'], nine);
+    await appendBatch(journal, ['c', 'b'], ten);
     const result = await flushEventLog({ log: journal, objects, logger: quiet });
     expect(result).toMatchObject({ entries: 2, events: 3 });
     expect(rawPartition(nine)).toBe('raw/events/dt=2026-11-21/hh=09/');
@@ -46,15 +50,17 @@ describe('compact', () => {
       'raw/events/dt=2026-11-21/hh=10/000000000001.jsonl.gz': ['c'],
     });
     expect(await journal.pending(10)).toEqual([]);
+    const stored = decodeRawObject((await objects.get('raw/events/dt=2026-11-21/hh=10/000000000001.jsonl.gz'))!);
+    expect(stored).toEqual([{ app_id: 'demo', event_id: 'c', type: 'click', user_id: 'u1', ts: ten, item_id: 'sku', event_time: ten + 5, received_at: ten, client_ip: '1.2.3.4' }]);
     expect((await flushEventLog({ log: journal, objects, logger: quiet })).entries).toBe(0);
   });
 
   it('a flush that dies before acking is redone into the same objects: nothing twice', async () => {
     const t = Date.parse('2026-11-21T12:00:00+08:00');
-    await journal.append([line('x', t), line('y', t)], 60);
+    await appendBatch(journal, ['x', 'y'], t);
     const crashing: EventLog = {
       describe: 'crashes on ack',
-      append: (e, s) => journal.append(e, s),
+      append: (k, r, s) => journal.append(k, r, s),
       pending: (n): Promise<LogEntry[]> => journal.pending(n),
       ack: async () => {
         throw new Error('killed');
@@ -62,7 +68,7 @@ describe('compact', () => {
       close: async () => undefined,
     };
     await expect(flushEventLog({ log: crashing, objects, logger: quiet })).rejects.toThrow('killed');
-    await journal.append([line('z', t)], 60);
+    await appendBatch(journal, ['z'], t);
     await flushEventLog({ log: journal, objects, logger: quiet });
     const all = Object.values(await rawLog()).flat().sort();
     expect(all).toEqual(['x', 'y', 'z']);

@@ -1,9 +1,9 @@
 /**
- * The event contract: one bad event is rejected with a code and a message naming the field,
+ * The event contract (ingest's API): one bad event is rejected with a code and a message naming the field,
  * and the rest of the batch goes on. Hand-written checks, as this runs for every event.
  */
-import { STANDARD_EVENT_TYPES } from '../../lib/behaviour';
-import type { RawEvent } from '../../lib/rawLog';
+import { STANDARD_EVENT_TYPES } from './behaviour';
+import type { RawEvent } from './rawLog';
 
 export interface Rejection {
   index: number;
