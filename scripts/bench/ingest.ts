@@ -82,7 +82,7 @@ async function main() {
     let platformPid: number | undefined;
     if (!platformUrl) {
       // Without timers: the minute flush (compact) runs on its own FC instances in production.
-      const platform = spawnNode(['dist/local/start.js', '--no-timers'], {
+      const platform = spawnNode(['--max-semi-space-size=32', 'dist/local/start.js', '--no-timers'], {
         PORT: '0',
         LOG_LEVEL: 'warn',
         REDIS_URL,

@@ -31,7 +31,7 @@ const MAX_HTTP_BODY = 32 * 1024 * 1024;
 
 function entryFile(spec: FunctionSpec): string {
   const p = spec.props as { customRuntimeConfig?: { args?: string[] }; customContainerConfig?: { command?: string[] } };
-  const fromArgs = p.customRuntimeConfig?.args?.[0] ?? p.customContainerConfig?.command?.at(-1);
+  const fromArgs = p.customRuntimeConfig?.args?.find((a) => a.endsWith('.js')) ?? p.customContainerConfig?.command?.at(-1);
   if (fromArgs) return path.basename(fromArgs);
   return `${(spec.props.handler ?? 'index.handler').split('.')[0]}.js`;
 }

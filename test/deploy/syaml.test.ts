@@ -41,7 +41,7 @@ describe('s.yaml', () => {
     for (const f of project.functions) {
       const dir = codeDir(root, f);
       const p = f.props as { customRuntimeConfig?: { args?: string[] }; customContainerConfig?: { command?: string[] } };
-      const entry = p.customRuntimeConfig?.args?.[0] ?? path.basename(p.customContainerConfig?.command?.at(-1) ?? `${(f.props.handler ?? '').split('.')[0]}.js`);
+      const entry = p.customRuntimeConfig?.args?.find((a) => a.endsWith('.js')) ?? path.basename(p.customContainerConfig?.command?.at(-1) ?? `${(f.props.handler ?? '').split('.')[0]}.js`);
       expect(existsSync(path.join(dir, entry))).toBe(true);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path.join(dir, entry)) as Record<string, unknown>;
