@@ -1,12 +1,10 @@
 /** CloudMonitor custom metrics (CMS 2019-01-01 PutCustomMetric) through `@alicloud/pop-core`. */
-import RPCClient from '@alicloud/pop-core';
+import type RPCClient from '@alicloud/pop-core';
+import { alibabaRpcClient, type AlibabaCredentials } from '../alibabaRpc';
 import { unavailable } from '../errors';
 import { assertValidDatum, type MetricDatum, type MetricsSink } from './port';
 
-export interface CloudMonitorOptions {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
+export interface CloudMonitorOptions extends AlibabaCredentials {
   /** Default `https://metrics.<region>.aliyuncs.com` */
   endpoint?: string;
   region: string;
@@ -21,13 +19,7 @@ export class CloudMonitorSink implements MetricsSink {
   private readonly client: RPCClient;
 
   constructor(private readonly o: CloudMonitorOptions) {
-    this.client = new RPCClient({
-      accessKeyId: o.accessKeyId,
-      accessKeySecret: o.accessKeySecret,
-      securityToken: o.securityToken,
-      endpoint: o.endpoint ?? `https://metrics.${o.region}.aliyuncs.com`,
-      apiVersion: '2019-01-01',
-    } as RPCClient.Config);
+    this.client = alibabaRpcClient(o, o.endpoint ?? `https://metrics.${o.region}.aliyuncs.com`, '2019-01-01');
   }
 
   async put(data: MetricDatum[]): Promise<void> {

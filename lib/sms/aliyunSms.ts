@@ -1,11 +1,9 @@
 /** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms) through `@alicloud/pop-core`. */
-import RPCClient from '@alicloud/pop-core';
+import type RPCClient from '@alicloud/pop-core';
+import { alibabaRpcClient, type AlibabaCredentials } from '../alibabaRpc';
 import { nationalNumber, SmsError, type SmsFailure, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
 
-export interface AliyunSmsOptions {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
+export interface AliyunSmsOptions extends AlibabaCredentials {
   signName: string;
   endpoint?: string;
   timeoutMs?: number;
@@ -31,13 +29,7 @@ export class AliyunSmsSender implements SmsSender {
   private readonly client: RPCClient;
 
   constructor(private readonly o: AliyunSmsOptions) {
-    this.client = new RPCClient({
-      accessKeyId: o.accessKeyId,
-      accessKeySecret: o.accessKeySecret,
-      securityToken: o.securityToken,
-      endpoint: o.endpoint ?? 'https://dysmsapi.aliyuncs.com',
-      apiVersion: '2017-05-25',
-    } as RPCClient.Config);
+    this.client = alibabaRpcClient(o, o.endpoint ?? 'https://dysmsapi.aliyuncs.com', '2017-05-25');
   }
 
   async send(m: SmsMessage): Promise<SmsReceipt> {
