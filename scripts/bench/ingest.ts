@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { postBatch } from '../lib/ingestClient';
+import { signRequest } from '../../lib/appAuth';
 import { runPhase, waitForLine, type PhaseResult } from './load';
 
 const BATCH = 20;
@@ -60,10 +60,21 @@ function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
 async function measure(label: string, baseUrl: string, serverPid?: number): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
   for (const c of CONCURRENCY) {
-    const r = await runPhase(c, SECONDS, async (agent) => {
-      const reply = await postBatch({ baseUrl, agent }, nextBody());
-      return { ok: reply.status === 200 && reply.body.accepted === BATCH };
-    }, 1, serverPid);
+    const path = `${new URL(baseUrl).pathname.replace(/\/$/, '')}/v1/events`;
+    const accepted = `"accepted":${BATCH},`;
+    const r = await runPhase(
+      baseUrl,
+      c,
+      SECONDS,
+      async (connection) => {
+        const body = nextBody();
+        const headers = { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) };
+        const reply = await connection.request('POST', path, headers, body);
+        return { ok: reply.status === 200 && reply.body.includes(accepted) };
+      },
+      1,
+      serverPid,
+    );
     results.push(r);
     process.stdout.write(
       `${label.padEnd(9)} c=${String(c).padStart(3)}  ${(r.rps * BATCH).toFixed(0).padStart(7)} events/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req` : ''}\n`,

@@ -1,6 +1,6 @@
 /** A closed-loop HTTP load generator: N clients, each sending its next request when the last one answers. */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import { RawHttpConnection } from './rawHttp';
 
 export interface PhaseResult {
   concurrency: number;
@@ -14,7 +14,8 @@ export interface PhaseResult {
   p99_ms: number;
 }
 
-export type Send = (agent: http.Agent) => Promise<{ ok: boolean }>;
+/** Sends one request on the given client's connection. */
+export type Send = (connection: RawHttpConnection) => Promise<{ ok: boolean }>;
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
 
@@ -28,20 +29,22 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-export async function runPhase(concurrency: number, seconds: number, send: Send, warmupSeconds = 1, serverPid?: number): Promise<PhaseResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+export async function runPhase(url: string, concurrency: number, seconds: number, send: Send, warmupSeconds = 1, serverPid?: number): Promise<PhaseResult> {
+  const { hostname, port } = new URL(url);
   const latencies: number[] = [];
   let errors = 0;
   let measuring = false;
   let stop = false;
   const client = async () => {
+    const connection = new RawHttpConnection(hostname, Number(port));
     while (!stop) {
       const t = performance.now();
-      const r = await send(agent).catch(() => ({ ok: false }));
+      const r = await send(connection).catch(() => ({ ok: false }));
       if (!measuring) continue;
       if (r.ok) latencies.push(performance.now() - t);
       else errors++;
     }
+    connection.close();
   };
   const clients = Array.from({ length: concurrency }, client);
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
@@ -54,7 +57,6 @@ export async function runPhase(concurrency: number, seconds: number, send: Send,
   const elapsed = (performance.now() - started) / 1000;
   stop = true;
   await Promise.all(clients);
-  agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     concurrency,
