@@ -1,0 +1,66 @@
+/**
+ * Readers for the NCF benchmark files (He et al. 2017): `train.rating` and `test.rating`
+ * (`user\titem[\trating\ttimestamp]`) and `test.negative` (`(user,item)\tneg1\tneg2...`).
+ * Ids are mapped to dense indices in order of first appearance in the training file.
+ */
+import { createReadStream } from 'node:fs';
+import readline from 'node:readline';
+
+export interface Interactions {
+  /** external id → dense index */
+  userIndex: Map<string, number>;
+  itemIndex: Map<string, number>;
+  /** per user (dense), the dense item indices it interacted with, de-duplicated, in file order */
+  byUser: number[][];
+}
+
+async function* lines(file: string): AsyncGenerator<string> {
+  const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of rl) if (line.trim()) yield line;
+}
+
+const indexOf = (map: Map<string, number>, id: string) => {
+  let i = map.get(id);
+  if (i === undefined) map.set(id, (i = map.size));
+  return i;
+};
+
+export async function readInteractions(file: string): Promise<Interactions> {
+  const data: Interactions = { userIndex: new Map(), itemIndex: new Map(), byUser: [] };
+  const seen: Set<number>[] = [];
+  for await (const line of lines(file)) {
+    const [user, item] = line.split('\t');
+    if (item === undefined) throw new Error(`${file}: expected user<TAB>item, got "${line.slice(0, 80)}"`);
+    const u = indexOf(data.userIndex, user);
+    const i = indexOf(data.itemIndex, item);
+    (seen[u] ??= new Set()).add(i);
+  }
+  data.byUser = seen.map((s) => (s ? [...s] : []));
+  return data;
+}
+
+export interface TestCase {
+  user: string;
+  item: string;
+  /** The candidates to rank: the test item and its negatives, de-duplicated (the public file repeats some). */
+  candidates: string[];
+}
+
+/** Joins test.rating with test.negative into one candidate list per test user. */
+export async function readTestCases(testFile: string, negativesFile: string): Promise<TestCase[]> {
+  const negatives = new Map<string, string[]>();
+  for await (const line of lines(negativesFile)) {
+    const [head, ...rest] = line.split('\t');
+    const m = /^\(([^,]+),([^)]+)\)$/.exec(head);
+    if (!m) throw new Error(`${negativesFile}: expected (user,item) first, got "${head}"`);
+    negatives.set(`${m[1]}\t${m[2]}`, rest);
+  }
+  const cases: TestCase[] = [];
+  for await (const line of lines(testFile)) {
+    const [user, item] = line.split('\t');
+    const negs = negatives.get(`${user}\t${item}`);
+    if (!negs) throw new Error(`${negativesFile} has no negatives for (${user},${item})`);
+    cases.push({ user, item, candidates: [...new Set([item, ...negs])] });
+  }
+  return cases;
+}

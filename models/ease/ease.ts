@@ -1,0 +1,77 @@
+/**
+ * EASE (Steck 2019): an item-to-item model with a closed form,
+ *   B = I − P·diag(1/diag(P)),  P = (XᵀX + λI)⁻¹,  diag(B) = 0,
+ * where X is the binary user×item matrix. A user's scores are the sum of the B rows of the
+ * items they touched, so fresh behaviour from the feature store changes the next ranking
+ * without retraining. The heavy linear algebra (the Gram matrix and its inverse) runs as an
+ * ONNX graph in onnxruntime: on the CPU here, on the GPU with the CUDA provider on FC.
+ */
+import * as ort from 'onnxruntime-node';
+import { cpus } from 'node:os';
+import { buildModel } from '../../lib/onnx/builder';
+
+export interface EaseModel {
+  items: number;
+  /** Row-major items × items weights: B[j * items + i] = how much touching j suggests i. */
+  weights: Float32Array;
+}
+
+/** The training graph: binary X and λ in, B out. */
+export function easeTrainingGraph(): Buffer {
+  return buildModel({
+    name: 'ease_fit',
+    inputs: [
+      { name: 'X', type: 'float32', shape: ['users', 'items'] },
+      { name: 'lambda', type: 'float32', shape: [] },
+    ],
+    outputs: [{ name: 'B', type: 'float32', shape: ['items', 'items'] }],
+    initializers: [{ name: 'axis0', type: 'int64', dims: [1], data: BigInt64Array.from([0n]) }],
+    nodes: [
+      { op: 'Transpose', inputs: ['X'], outputs: ['Xt'], attributes: { perm: [1, 0] } },
+      { op: 'MatMul', inputs: ['Xt', 'X'], outputs: ['G'] },
+      { op: 'EyeLike', inputs: ['G'], outputs: ['I'] },
+      { op: 'Mul', inputs: ['I', 'lambda'], outputs: ['LI'] },
+      { op: 'Add', inputs: ['G', 'LI'], outputs: ['A'] },
+      { op: 'Inverse', domain: 'com.microsoft', inputs: ['A'], outputs: ['P'] },
+      { op: 'Mul', inputs: ['P', 'I'], outputs: ['PI'] },
+      { op: 'ReduceSum', inputs: ['PI', 'axis0'], outputs: ['diagP'], attributes: { keepdims: 1 } },
+      { op: 'Neg', inputs: ['P'], outputs: ['negP'] },
+      { op: 'Div', inputs: ['negP', 'diagP'], outputs: ['B0'] },
+      { op: 'Mul', inputs: ['B0', 'I'], outputs: ['B0diag'] },
+      { op: 'Sub', inputs: ['B0', 'B0diag'], outputs: ['B'] },
+    ],
+  });
+}
+
+export type Provider = 'cpu' | 'cuda';
+
+/** Creates a session on the requested execution provider (CUDA needs the GPU build of onnxruntime-node). */
+export function createSession(model: Buffer, provider: Provider = 'cpu'): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(model, {
+    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    intraOpNumThreads: cpus().length,
+    graphOptimizationLevel: 'all',
+  });
+}
+
+/** Fits EASE on per-user item lists (dense indices below `items`). */
+export async function fitEase(byUser: number[][], items: number, lambda: number, session?: ort.InferenceSession): Promise<EaseModel> {
+  const x = new Float32Array(byUser.length * items);
+  byUser.forEach((list, u) => {
+    for (const i of list) x[u * items + i] = 1;
+  });
+  const s = session ?? (await createSession(easeTrainingGraph()));
+  const out = await s.run({ X: new ort.Tensor('float32', x, [byUser.length, items]), lambda: new ort.Tensor('float32', Float32Array.from([lambda]), []) });
+  return { items, weights: out.B.data as Float32Array };
+}
+
+/** Scores candidates for a user history: Σ over touched items j of B[j, candidate]. */
+export function easeScores(model: EaseModel, history: number[], candidates: number[]): Float64Array {
+  const scores = new Float64Array(candidates.length);
+  const n = model.items;
+  for (const j of history) {
+    const row = j * n;
+    for (let c = 0; c < candidates.length; c++) if (candidates[c] >= 0) scores[c] += model.weights[row + candidates[c]];
+  }
+  return scores;
+}
