@@ -10,8 +10,12 @@ export interface Interactions {
   /** external id → dense index */
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
-  /** per user (dense), the dense item indices it interacted with, de-duplicated, in file order */
+  /**
+   * Per user (dense), the dense item indices it interacted with, de-duplicated: oldest first
+   * when the file has timestamps (`chronological`), else in file order.
+   */
   byUser: number[][];
+  chronological: boolean;
 }
 
 async function* lines(file: string): AsyncGenerator<string> {
@@ -26,16 +30,22 @@ const indexOf = (map: Map<string, number>, id: string) => {
 };
 
 export async function readInteractions(file: string): Promise<Interactions> {
-  const data: Interactions = { userIndex: new Map(), itemIndex: new Map(), byUser: [] };
-  const seen: Set<number>[] = [];
+  const data: Interactions = { userIndex: new Map(), itemIndex: new Map(), byUser: [], chronological: true };
+  /** per user: item → latest timestamp (or file position) */
+  const seen: Map<number, number>[] = [];
+  let position = 0;
   for await (const line of lines(file)) {
-    const [user, item] = line.split('\t');
+    const [user, item, , time] = line.split('\t');
     if (item === undefined) throw new Error(`${file}: expected user<TAB>item, got "${line.slice(0, 80)}"`);
+    const t = Number(time);
+    if (time === undefined || !Number.isFinite(t)) data.chronological = false;
     const u = indexOf(data.userIndex, user);
     const i = indexOf(data.itemIndex, item);
-    (seen[u] ??= new Set()).add(i);
+    const m = (seen[u] ??= new Map());
+    m.set(i, Math.max(m.get(i) ?? -Infinity, data.chronological ? t : position));
+    position++;
   }
-  data.byUser = seen.map((s) => (s ? [...s] : []));
+  data.byUser = seen.map((m) => (m ? [...m].sort((a, b) => (data.chronological ? a[1] - b[1] : 0)).map(([i]) => i) : []));
   return data;
 }
 

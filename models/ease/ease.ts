@@ -65,13 +65,25 @@ export async function fitEase(byUser: number[][], items: number, lambda: number,
   return { items, weights: out.B.data as Float32Array };
 }
 
-/** Scores candidates for a user history: Σ over touched items j of B[j, candidate]. */
-export function easeScores(model: EaseModel, history: number[], candidates: number[]): Float64Array {
+/**
+ * How much more a recent item counts: the k-th most recent of a history weighs
+ * 1 + boost·e^(−k/tau). `boost` 0 weighs the whole history equally.
+ */
+export interface Recency {
+  boost: number;
+  tau: number;
+}
+
+export const NO_RECENCY: Recency = { boost: 0, tau: 1 };
+
+/** Scores candidates for a history (oldest first): Σ over touched items j of weight(j)·B[j, candidate]. */
+export function easeScores(model: EaseModel, history: number[], candidates: number[], recency: Recency = NO_RECENCY): Float64Array {
   const scores = new Float64Array(candidates.length);
   const n = model.items;
-  for (const j of history) {
+  history.forEach((j, position) => {
+    const w = 1 + recency.boost * Math.exp(-(history.length - 1 - position) / recency.tau);
     const row = j * n;
-    for (let c = 0; c < candidates.length; c++) if (candidates[c] >= 0) scores[c] += model.weights[row + candidates[c]];
-  }
+    for (let c = 0; c < candidates.length; c++) if (candidates[c] >= 0) scores[c] += w * model.weights[row + candidates[c]];
+  });
   return scores;
 }

@@ -1,15 +1,16 @@
 /**
- * `npm run eval:ncf -- --train F --test F --negatives F [--dump FILE] [--lambda N] [--provider cpu|cuda]`
+ * `npm run eval:ncf -- --train F --test F --negatives F [--dump FILE] [--provider cpu|cuda]`
  * Trains EASE on an NCF-format training file and evaluates it by the NCF protocol: each test
- * item is ranked among its (de-duplicated) negatives, ties counting against it. Without
- * --lambda, λ is tuned on a validation split carved from the training data (each user's last
- * training item), never on the test items. Last line: JSON with hr@10, ndcg@10, train_s, eval_s.
+ * item is ranked among its (de-duplicated) negatives, ties counting against it. λ and the
+ * recency weighting are tuned on a validation split carved from the training data (each
+ * user's latest training item when the file has timestamps, else a random one, with 99
+ * sampled negatives), never on the test items. Last line: JSON with hr@10, ndcg@10, train_s, eval_s.
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readInteractions, readTestCases, type Interactions } from '../../lib/datasets/ncf';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { createSession, easeScores, easeTrainingGraph, fitEase, type Provider } from '../../models/ease/ease';
+import { createSession, easeScores, easeTrainingGraph, fitEase, NO_RECENCY, type Provider, type Recency } from '../../models/ease/ease';
 
 const { values: opt } = parseArgs({
   options: {
@@ -17,7 +18,6 @@ const { values: opt } = parseArgs({
     test: { type: 'string' },
     negatives: { type: 'string' },
     dump: { type: 'string' },
-    lambda: { type: 'string' },
     provider: { type: 'string', default: 'cpu' },
     seed: { type: 'string', default: '42' },
   },
@@ -27,7 +27,9 @@ if (!opt.train || !opt.test || !opt.negatives) {
   process.exit(2);
 }
 
-const LAMBDAS = [100, 200, 300, 450, 700, 1000];
+const LAMBDAS = [100, 200, 400, 700, 1000];
+/** Recency only means something when the file says when things happened. */
+const RECENCIES: Recency[] = [NO_RECENCY, ...[2, 4, 8].flatMap((boost) => [5, 10, 20].map((tau) => ({ boost, tau })))];
 
 function progress(label: string, done: number, total: number) {
   const bar = '█'.repeat(Math.round((done / total) * 24)).padEnd(24, '░');
@@ -43,7 +45,7 @@ const rand = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
-/** Holds out each user's last training item, with 99 sampled items the user never touched. */
+/** Holds out each user's latest (or, without timestamps, a random) training item, with 99 sampled items the user never touched. */
 function validationSplit(data: Interactions) {
   const items = data.itemIndex.size;
   const fit: number[][] = [];
@@ -53,8 +55,9 @@ function validationSplit(data: Interactions) {
       fit[u] = list;
       return;
     }
-    fit[u] = list.slice(0, -1);
-    const held = list[list.length - 1];
+    const at = data.chronological ? list.length - 1 : Math.floor(rand() * list.length);
+    fit[u] = [...list.slice(0, at), ...list.slice(at + 1)];
+    const held = list[at];
     const touched = new Set(list);
     const candidates = new Set([held]);
     while (candidates.size < Math.min(100, items - touched.size + 1)) {
@@ -73,19 +76,20 @@ async function main() {
   const items = data.itemIndex.size;
   const session = await createSession(easeTrainingGraph(), provider);
 
-  let lambda = opt.lambda ? Number(opt.lambda) : NaN;
-  if (Number.isNaN(lambda)) {
-    const { fit, cases } = validationSplit(data);
-    let best = { lambda: LAMBDAS[0], ndcg: -1 };
-    for (let i = 0; i < LAMBDAS.length; i++) {
-      progress('tuning λ', i, LAMBDAS.length);
-      const model = await fitEase(fit, items, LAMBDAS[i], session);
-      const { ndcg } = summarise(cases.map((c) => rankOfTarget(easeScores(model, fit[c.user], c.candidates), 0)));
-      if (ndcg > best.ndcg) best = { lambda: LAMBDAS[i], ndcg };
+  const { fit, cases: validation } = validationSplit(data);
+  const recencies = data.chronological ? RECENCIES : [NO_RECENCY];
+  let best = { lambda: LAMBDAS[0], recency: NO_RECENCY, ndcg: -1 };
+  for (let i = 0; i < LAMBDAS.length; i++) {
+    progress('tuning on validation', i, LAMBDAS.length);
+    const candidate = await fitEase(fit, items, LAMBDAS[i], session);
+    for (const recency of recencies) {
+      const ranks = validation.map((c) => rankOfTarget(easeScores(candidate, fit[c.user], c.candidates, recency), 0));
+      const { ndcg } = summarise(ranks);
+      if (ndcg > best.ndcg) best = { lambda: LAMBDAS[i], recency, ndcg };
     }
-    progress('tuning λ', LAMBDAS.length, LAMBDAS.length);
-    lambda = best.lambda;
   }
+  progress('tuning on validation', LAMBDAS.length, LAMBDAS.length);
+  const { lambda, recency } = best;
   const model = await fitEase(data.byUser, items, lambda, session);
   const trainS = (performance.now() - started) / 1000;
 
@@ -97,7 +101,7 @@ async function main() {
     const u = data.userIndex.get(c.user);
     const history = u === undefined ? [] : data.byUser[u];
     const candidates = c.candidates.map((id) => data.itemIndex.get(id) ?? -1);
-    const scores = easeScores(model, history, candidates);
+    const scores = easeScores(model, history, candidates, recency);
     ranks.push(rankOfTarget(scores, 0));
     if (dump) dump.write(c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n') + '\n');
     if (n % 500 === 0 || n === cases.length - 1) progress('evaluating', n + 1, cases.length);
@@ -111,6 +115,8 @@ async function main() {
     eval_s: Number(((performance.now() - evalStarted) / 1000).toFixed(2)),
     model: 'ease',
     lambda,
+    recency,
+    validation_ndcg: Number(best.ndcg.toFixed(4)),
     users: data.byUser.length,
     items,
     provider,

@@ -34,4 +34,11 @@ describe('EASE', () => {
     expect(scores[0]).toBeCloseTo(model.weights[0 * items + 2] + model.weights[1 * items + 2], 6);
     expect(scores[2]).toBe(0);
   });
+
+  it('weighs recent history more when asked', async () => {
+    const model = await fitEase(byUser, items, lambda);
+    const b = (j: number, i: number) => model.weights[j * items + i];
+    const [score] = easeScores(model, [0, 1], [3], { boost: 2, tau: 1 });
+    expect(score).toBeCloseTo((1 + 2 * Math.exp(-1)) * b(0, 3) + 3 * b(1, 3), 6);
+  });
 });
