@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { readInteractions, readTestCases, type Interactions } from '../../lib/datasets/ncf';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import { createSession, easeScores, easeTrainingGraph, fitEase, NO_RECENCY, type Provider, type Recency } from '../../models/ease/ease';
+import { EaseScorer, exportEase } from '../../models/ease/serving';
 
 const { values: opt } = parseArgs({
   options: {
@@ -91,21 +92,28 @@ async function main() {
   progress('tuning on validation', LAMBDAS.length, LAMBDAS.length);
   const { lambda, recency } = best;
   const model = await fitEase(data.byUser, items, lambda, session);
+  const exported = exportEase(model, { lambda: String(lambda), recency: JSON.stringify(recency) });
   const trainS = (performance.now() - started) / 1000;
 
+  // The test is scored by the exported ONNX model: what is measured is what is served.
   const evalStarted = performance.now();
+  const scorer = await EaseScorer.load(exported, provider);
   const cases = await readTestCases(opt.test!, opt.negatives!);
   const dump = opt.dump ? createWriteStream(opt.dump) : undefined;
   const ranks: number[] = [];
-  cases.forEach((c, n) => {
+  for (const [n, c] of cases.entries()) {
     const u = data.userIndex.get(c.user);
     const history = u === undefined ? [] : data.byUser[u];
-    const candidates = c.candidates.map((id) => data.itemIndex.get(id) ?? -1);
-    const scores = easeScores(model, history, candidates, recency);
+    const all = history.length > 0 ? (await scorer.score(history, recency, 1)).scores : undefined;
+    // Items the model never saw score 0, as do all items for a user with no history.
+    const scores = c.candidates.map((id) => {
+      const i = data.itemIndex.get(id);
+      return all && i !== undefined ? all[i] : 0;
+    });
     ranks.push(rankOfTarget(scores, 0));
     if (dump) dump.write(c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n') + '\n');
     if (n % 500 === 0 || n === cases.length - 1) progress('evaluating', n + 1, cases.length);
-  });
+  }
   await new Promise<void>((resolve) => (dump ? dump.end(resolve) : resolve()));
   const { hr, ndcg } = summarise(ranks, 10);
   const result = {

@@ -1,0 +1,61 @@
+/**
+ * The served form of EASE: one ONNX graph holding B, taking a user's history (item indices,
+ * oldest first, with their recency weights) and k, answering every item's score and the
+ * top k. Training evaluates through this same graph, so what is measured is what is served.
+ */
+import * as ort from 'onnxruntime-node';
+import { buildModel } from '../../lib/onnx/builder';
+import { createSession, NO_RECENCY, type EaseModel, type Provider, type Recency } from './ease';
+
+export function exportEase(model: EaseModel, metadata: Record<string, string> = {}): Buffer {
+  return buildModel({
+    name: 'ease_serve',
+    inputs: [
+      { name: 'history', type: 'int64', shape: ['h'] },
+      { name: 'history_weight', type: 'float32', shape: ['h'] },
+      { name: 'k', type: 'int64', shape: [1] },
+    ],
+    outputs: [
+      { name: 'scores', type: 'float32', shape: [1, model.items] },
+      { name: 'top_scores', type: 'float32', shape: [1, 'k'] },
+      { name: 'top_items', type: 'int64', shape: [1, 'k'] },
+    ],
+    initializers: [
+      { name: 'B', type: 'float32', dims: [model.items, model.items], data: model.weights },
+      { name: 'axis0', type: 'int64', dims: [1], data: BigInt64Array.from([0n]) },
+    ],
+    nodes: [
+      { op: 'Gather', inputs: ['B', 'history'], outputs: ['rows'], attributes: { axis: 0 } },
+      { op: 'Unsqueeze', inputs: ['history_weight', 'axis0'], outputs: ['w'] },
+      { op: 'MatMul', inputs: ['w', 'rows'], outputs: ['scores'] },
+      { op: 'TopK', inputs: ['scores', 'k'], outputs: ['top_scores', 'top_items'], attributes: { axis: 1 } },
+    ],
+    metadata: { model: 'ease', items: String(model.items), ...metadata },
+  });
+}
+
+/** Recency weights for a history, oldest first. */
+export function historyWeights(length: number, recency: Recency = NO_RECENCY): Float32Array {
+  return Float32Array.from({ length }, (_, position) => 1 + recency.boost * Math.exp(-(length - 1 - position) / recency.tau));
+}
+
+/** Runs an exported EASE model. */
+export class EaseScorer {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async load(model: Buffer, provider: Provider = 'cpu'): Promise<EaseScorer> {
+    return new EaseScorer(await createSession(model, provider));
+  }
+
+  /** Every item's score and the top k, for a non-empty history. */
+  async score(history: number[], recency: Recency = NO_RECENCY, k = 10): Promise<{ scores: Float32Array; top: { item: number; score: number }[] }> {
+    const out = await this.session.run({
+      history: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [history.length]),
+      history_weight: new ort.Tensor('float32', historyWeights(history.length, recency), [history.length]),
+      k: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
+    });
+    const items = out.top_items.data as BigInt64Array;
+    const values = out.top_scores.data as Float32Array;
+    return { scores: out.scores.data as Float32Array, top: Array.from(items, (item, i) => ({ item: Number(item), score: values[i] })) };
+  }
+}

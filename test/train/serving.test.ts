@@ -1,0 +1,24 @@
+/** The exported ONNX model scores exactly as the trainer does. */
+import { easeScores, fitEase } from '../../models/ease/ease';
+import { EaseScorer, exportEase } from '../../models/ease/serving';
+
+describe('EASE export', () => {
+  it('gives the trainer’s scores and the true top k, with and without recency', async () => {
+    const items = 30;
+    let seed = 3;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const byUser = Array.from({ length: 60 }, () => [...new Set(Array.from({ length: 6 }, () => Math.floor(rand() * rand() * items)))]);
+    const model = await fitEase(byUser, items, 2);
+    const scorer = await EaseScorer.load(exportEase(model, { version: 'test' }));
+    const all = Array.from({ length: items }, (_, i) => i);
+    for (const recency of [undefined, { boost: 4, tau: 2 }]) {
+      for (const history of [[1], [3, 7, 1], byUser[5]]) {
+        const expected = easeScores(model, history, all, recency);
+        const { scores, top } = await scorer.score(history, recency, 5);
+        all.forEach((i) => expect(scores[i]).toBeCloseTo(expected[i], 4));
+        const best = [...expected].map((s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, 5);
+        expect(top.map((t) => t.score)).toEqual(best.map((b) => expect.closeTo(b.s, 4)));
+      }
+    }
+  });
+});
