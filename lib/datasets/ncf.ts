@@ -30,11 +30,17 @@ const indexOf = (map: Map<string, number>, id: string) => {
 };
 
 export async function readInteractions(file: string): Promise<Interactions> {
+  return parseInteractions(lines(file), file);
+}
+
+/** Builds interactions from `user\titem[\trating\ttimestamp]` lines (a file, or an uploaded object's text). */
+export async function parseInteractions(source: AsyncIterable<string> | Iterable<string>, file = 'input'): Promise<Interactions> {
   const data: Interactions = { userIndex: new Map(), itemIndex: new Map(), byUser: [], chronological: true };
   /** per user: item → latest timestamp (or file position) */
   const seen: Map<number, number>[] = [];
   let position = 0;
-  for await (const line of lines(file)) {
+  for await (const line of source) {
+    if (!line.trim()) continue;
     const [user, item, , time] = line.split('\t');
     if (item === undefined) throw new Error(`${file}: expected user<TAB>item, got "${line.slice(0, 80)}"`);
     const t = Number(time);

@@ -8,10 +8,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readInteractions, readTestCases, type Interactions } from '../../lib/datasets/ncf';
+import { readInteractions, readTestCases } from '../../lib/datasets/ncf';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { createSession, easeScores, easeTrainingGraph, fitEase, NO_RECENCY, type Provider, type Recency } from '../../models/ease/ease';
+import { createSession, easeTrainingGraph, fitEase, type Provider } from '../../models/ease/ease';
 import { EaseScorer, exportEase } from '../../models/ease/serving';
+import { tuneEase } from '../../models/ease/tune';
 
 const { values: opt } = parseArgs({
   options: {
@@ -20,7 +21,6 @@ const { values: opt } = parseArgs({
     negatives: { type: 'string' },
     dump: { type: 'string' },
     provider: { type: 'string', default: 'cpu' },
-    seed: { type: 'string', default: '42' },
   },
 });
 if (!opt.train || !opt.test || !opt.negatives) {
@@ -28,46 +28,10 @@ if (!opt.train || !opt.test || !opt.negatives) {
   process.exit(2);
 }
 
-const LAMBDAS = [100, 200, 400, 700, 1000];
-/** Recency only means something when the file says when things happened. */
-const RECENCIES: Recency[] = [NO_RECENCY, ...[2, 4, 8].flatMap((boost) => [5, 10, 20].map((tau) => ({ boost, tau })))];
-
 function progress(label: string, done: number, total: number) {
   const bar = '█'.repeat(Math.round((done / total) * 24)).padEnd(24, '░');
   process.stderr.write(`\r${label.padEnd(22)} ${bar} ${done}/${total}`);
   if (done === total) process.stderr.write('\n');
-}
-
-let seed = Number(opt.seed);
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-
-/** Holds out each user's latest (or, without timestamps, a random) training item, with 99 sampled items the user never touched. */
-function validationSplit(data: Interactions) {
-  const items = data.itemIndex.size;
-  const fit: number[][] = [];
-  const cases: { user: number; candidates: number[] }[] = [];
-  data.byUser.forEach((list, u) => {
-    if (list.length < 2) {
-      fit[u] = list;
-      return;
-    }
-    const at = data.chronological ? list.length - 1 : Math.floor(rand() * list.length);
-    fit[u] = [...list.slice(0, at), ...list.slice(at + 1)];
-    const held = list[at];
-    const touched = new Set(list);
-    const candidates = new Set([held]);
-    while (candidates.size < Math.min(100, items - touched.size + 1)) {
-      const c = Math.floor(rand() * items);
-      if (!touched.has(c)) candidates.add(c);
-    }
-    cases.push({ user: u, candidates: [...candidates] });
-  });
-  return { fit, cases };
 }
 
 async function main() {
@@ -77,19 +41,7 @@ async function main() {
   const items = data.itemIndex.size;
   const session = await createSession(easeTrainingGraph(), provider);
 
-  const { fit, cases: validation } = validationSplit(data);
-  const recencies = data.chronological ? RECENCIES : [NO_RECENCY];
-  let best = { lambda: LAMBDAS[0], recency: NO_RECENCY, ndcg: -1 };
-  for (let i = 0; i < LAMBDAS.length; i++) {
-    progress('tuning on validation', i, LAMBDAS.length);
-    const candidate = await fitEase(fit, items, LAMBDAS[i], session);
-    for (const recency of recencies) {
-      const ranks = validation.map((c) => rankOfTarget(easeScores(candidate, fit[c.user], c.candidates, recency), 0));
-      const { ndcg } = summarise(ranks);
-      if (ndcg > best.ndcg) best = { lambda: LAMBDAS[i], recency, ndcg };
-    }
-  }
-  progress('tuning on validation', LAMBDAS.length, LAMBDAS.length);
+  const best = await tuneEase(data.byUser, items, data.chronological, session, (done, total) => progress('tuning on validation', done, total));
   const { lambda, recency } = best;
   const model = await fitEase(data.byUser, items, lambda, session);
   const exported = exportEase(model, { lambda: String(lambda), recency: JSON.stringify(recency) });
@@ -124,7 +76,7 @@ async function main() {
     model: 'ease',
     lambda,
     recency,
-    validation_ndcg: Number(best.ndcg.toFixed(4)),
+    validation_ndcg: Number(best.validationNdcg.toFixed(4)),
     users: data.byUser.length,
     items,
     provider,

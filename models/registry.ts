@@ -1,0 +1,98 @@
+/**
+ * The model registry in the object store:
+ *   models/<name>/<version>/model.onnx   the served graph
+ *   models/<name>/<version>/meta.json    metrics, data window, feature spec, id mappings, code version
+ *   models/<name>/current.json           the champion, and the champions before it (for rollback)
+ * A challenger is promoted only when it beats the champion on the same evaluation.
+ */
+import type { ObjectStore } from '../lib/objectStore';
+import { listAll } from '../lib/objectStore';
+
+export interface ModelMeta {
+  name: string;
+  version: string;
+  createdAt: string;
+  /** What the metrics were measured on: the same id means the numbers compare. */
+  evaluation: { id: string; protocol: string; users: number };
+  metrics: Record<string, number>;
+  /** The champion measured on this same evaluation when the challenger was trained (if any). */
+  championMetrics?: Record<string, number>;
+  championVersion?: string;
+  dataWindow: { from?: string; to?: string; source: string };
+  params: Record<string, unknown>;
+  /** Dense index → external id, in index order. */
+  itemIds: string[];
+  codeVersion: string;
+}
+
+export interface Pointer {
+  version: string;
+  promotedAt: string;
+  /** Earlier champions, most recent first. */
+  previous: string[];
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
+
+export class ModelRegistry {
+  constructor(private readonly store: ObjectStore) {}
+
+  private dir = (name: string, version: string) => `models/${name}/${version}/`;
+
+  async register(meta: ModelMeta, model: Buffer): Promise<void> {
+    await this.store.put(`${this.dir(meta.name, meta.version)}model.onnx`, model, { contentType: 'application/octet-stream' });
+    // meta.json last: a version without it is an unfinished upload and is never listed.
+    await this.store.put(`${this.dir(meta.name, meta.version)}meta.json`, json(meta), { contentType: 'application/json' });
+  }
+
+  async meta(name: string, version: string): Promise<ModelMeta | undefined> {
+    const body = await this.store.get(`${this.dir(name, version)}meta.json`);
+    return body && (JSON.parse(body.toString()) as ModelMeta);
+  }
+
+  async model(name: string, version: string): Promise<Buffer | undefined> {
+    return this.store.get(`${this.dir(name, version)}model.onnx`);
+  }
+
+  async current(name: string): Promise<Pointer | undefined> {
+    const body = await this.store.get(`models/${name}/current.json`);
+    return body && (JSON.parse(body.toString()) as Pointer);
+  }
+
+  async versions(name: string): Promise<ModelMeta[]> {
+    const metas: ModelMeta[] = [];
+    for await (const o of listAll(this.store, `models/${name}/`)) {
+      if (o.key.endsWith('/meta.json')) metas.push(JSON.parse((await this.store.get(o.key))!.toString()) as ModelMeta);
+    }
+    return metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Makes `version` the champion, remembering the one it replaces. */
+  async promote(name: string, version: string, now = new Date()): Promise<Pointer> {
+    if (!(await this.meta(name, version))) throw new Error(`no registered version ${name}/${version}`);
+    const current = await this.current(name);
+    if (current?.version === version) return current;
+    const pointer: Pointer = { version, promotedAt: now.toISOString(), previous: current ? [current.version, ...current.previous].slice(0, 20) : [] };
+    await this.store.put(`models/${name}/current.json`, json(pointer), { contentType: 'application/json' });
+    return pointer;
+  }
+
+  /** Puts the previous champion back. */
+  async rollback(name: string, now = new Date()): Promise<Pointer> {
+    const current = await this.current(name);
+    if (!current || current.previous.length === 0) throw new Error(`${name} has no earlier champion to roll back to`);
+    const [version, ...previous] = current.previous;
+    const pointer: Pointer = { version, promotedAt: now.toISOString(), previous };
+    await this.store.put(`models/${name}/current.json`, json(pointer), { contentType: 'application/json' });
+    return pointer;
+  }
+}
+
+/**
+ * Whether a challenger beats the champion: same evaluation, and a higher primary metric
+ * (ties keep the champion). With no champion, any evaluated model wins.
+ */
+export function beatsChampion(challenger: ModelMeta, primary: string): boolean {
+  if (!challenger.championMetrics) return true;
+  return (challenger.metrics[primary] ?? -Infinity) > (challenger.championMetrics[primary] ?? -Infinity);
+}
