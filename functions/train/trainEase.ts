@@ -1,0 +1,98 @@
+/**
+ * The training use case: split the data (leave the latest item of each user out), tune and
+ * fit EASE on the rest, export it to ONNX, evaluate the exported model and the current
+ * champion on the same held-out items, register the version and promote it if it wins.
+ */
+import { createHash } from 'node:crypto';
+import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
+import type { Logger } from '../../lib/log';
+import { createSession, easeTrainingGraph, fitEase, type Provider, type Recency } from '../../models/ease/ease';
+import { EaseScorer, exportEase } from '../../models/ease/serving';
+import { leaveOneOut, seededRandom, tuneEase, type HoldOut } from '../../models/ease/tune';
+import { beatsChampion, type ModelMeta, type ModelRegistry } from '../../models/registry';
+
+export const MODEL_NAME = 'ease';
+const CODE_VERSION = 'ease-onnx-1';
+const PRIMARY_METRIC = 'ndcg@10';
+
+export interface TrainingSet {
+  /** Per user: item indices (into itemIds), oldest first when `chronological`. */
+  byUser: number[][];
+  itemIds: string[];
+  chronological: boolean;
+  source: string;
+  window: { from?: string; to?: string };
+}
+
+export interface TrainDeps {
+  registry: ModelRegistry;
+  logger: Logger;
+  clock: () => number;
+  provider?: Provider;
+}
+
+export interface TrainResult {
+  version: string;
+  metrics: Record<string, number>;
+  championVersion?: string;
+  championMetrics?: Record<string, number>;
+  promoted: boolean;
+}
+
+/** Evaluates a served model on held-out cases; `toModel` maps the data's item index to the model's (-1: unknown). */
+async function evaluate(scorer: EaseScorer, recency: Recency, split: HoldOut, toModel: (i: number) => number) {
+  const ranks: number[] = [];
+  for (const c of split.cases) {
+    const history = split.fit[c.user].map(toModel).filter((i) => i >= 0);
+    const all = history.length > 0 ? (await scorer.score(history, recency, 1)).scores : undefined;
+    ranks.push(rankOfTarget(c.candidates.map((i) => (all && toModel(i) >= 0 ? all[toModel(i)] : 0)), 0));
+  }
+  const { hr, ndcg } = summarise(ranks, 10);
+  return { 'hr@10': Number(hr.toFixed(4)), 'ndcg@10': Number(ndcg.toFixed(4)), users: ranks.length };
+}
+
+export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
+  const items = set.itemIds.length;
+  const split = leaveOneOut(set.byUser, items, set.chronological, seededRandom(7));
+  if (split.cases.length === 0) throw new Error('not enough data: no user has two items');
+  const session = await createSession(easeTrainingGraph(), deps.provider);
+  const tuned = await tuneEase(split.fit, items, set.chronological, session);
+  const model = await fitEase(split.fit, items, tuned.lambda, session);
+  const onnx = exportEase(model, { lambda: String(tuned.lambda), recency: JSON.stringify(tuned.recency) });
+  const metrics = await evaluate(await EaseScorer.load(onnx, deps.provider), tuned.recency, split, (i) => i);
+
+  const evaluationId = createHash('sha256')
+    .update(JSON.stringify({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) }))
+    .digest('hex')
+    .slice(0, 16);
+  const champion = await deps.registry.current(MODEL_NAME);
+  let championMetrics: Record<string, number> | undefined;
+  if (champion) {
+    const [meta, bytes] = await Promise.all([deps.registry.meta(MODEL_NAME, champion.version), deps.registry.model(MODEL_NAME, champion.version)]);
+    if (meta && bytes) {
+      const index = new Map(meta.itemIds.map((id, i) => [id, i]));
+      championMetrics = await evaluate(await EaseScorer.load(bytes, deps.provider), meta.params.recency as Recency, split, (i) => index.get(set.itemIds[i]) ?? -1);
+    }
+  }
+
+  const now = new Date(deps.clock());
+  const version = `v${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${evaluationId.slice(0, 4)}`;
+  const meta: ModelMeta = {
+    name: MODEL_NAME,
+    version,
+    createdAt: now.toISOString(),
+    evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against', users: metrics.users },
+    metrics,
+    championVersion: champion?.version,
+    championMetrics,
+    dataWindow: { ...set.window, source: set.source },
+    params: { lambda: tuned.lambda, recency: tuned.recency, validationNdcg: tuned.validationNdcg },
+    itemIds: set.itemIds,
+    codeVersion: CODE_VERSION,
+  };
+  await deps.registry.register(meta, onnx);
+  const promoted = beatsChampion(meta, PRIMARY_METRIC);
+  if (promoted) await deps.registry.promote(MODEL_NAME, version, now);
+  deps.logger.info('model trained', { version, metrics, championMetrics, promoted });
+  return { version, metrics, championVersion: champion?.version, championMetrics, promoted };
+}
