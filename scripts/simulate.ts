@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../lib/random';
 import { postBatch, type BatchReply } from './lib/ingestClient';
 
 const { values: opt } = parseArgs({
@@ -22,13 +23,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-let seed = Number(opt.seed);
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = seededRandom(Number(opt.seed));
 const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
 
 const CATEGORIES = ['女装', '男装', '美妆', '母婴', '数码', '家电', '食品', '运动', '家居', '图书', '宠物', '珠宝'];

@@ -8,7 +8,8 @@ import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import type { Logger } from '../../lib/log';
 import { createSession, easeTrainingGraph, fitEase, type Provider, type Recency } from '../../models/ease/ease';
 import { EaseScorer, exportEase } from '../../models/ease/serving';
-import { leaveOneOut, seededRandom, tuneEase, type HoldOut } from '../../models/ease/tune';
+import { seededRandom } from '../../lib/random';
+import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
 import { beatsChampion, type ModelMeta, type ModelRegistry } from '../../models/registry';
 
 export const MODEL_NAME = 'ease';

@@ -3,6 +3,7 @@
  * sees a validation split carved from the data it is given, never the test items.
  */
 import type * as ort from 'onnxruntime-node';
+import { seededRandom } from '../../lib/random';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import { easeScores, fitEase, NO_RECENCY, type Recency } from './ease';
 
@@ -10,15 +11,6 @@ const LAMBDAS = [100, 200, 400, 700, 1000];
 /** Recency only means something when the data says when things happened. */
 const RECENCIES: Recency[] = [NO_RECENCY, ...[2, 4, 8].flatMap((boost) => [5, 10, 20].map((tau) => ({ boost, tau })))];
 
-/** mulberry32: splits are reproducible from their seed. */
-export function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface HoldOut {
   /** Histories without the held-out items. */

@@ -9,17 +9,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../../lib/random';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string', default: '1' }, valid: { type: 'boolean', default: false } } });
 if (!values.data || !values.out) throw new Error('usage: --data u.data --out DIR [--valid]');
 
-let seed = Number(values.seed);
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = seededRandom(Number(values.seed));
 
 const rows = readFileSync(values.data, 'utf8')
   .split('\n')

@@ -1,17 +1,7 @@
 /** Fuzzed bodies (signed, so they reach the parser and validator) never get a 5xx or crash ingest. */
+import { seededRandom } from '../../lib/random';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { event, startIngest, type IngestHarness } from './harness';
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generator(rand: () => number) {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -62,7 +52,7 @@ afterAll(() => h.close());
 
 describe('ingest fuzzing', () => {
   it('answers 2xx or 4xx to 400 fuzzed bodies, and still works afterwards', async () => {
-    const next = generator(prng(20261121));
+    const next = generator(seededRandom(20261121));
     const statuses = new Map<number, number>();
     for (let i = 0; i < 400; i++) {
       const body = next();
