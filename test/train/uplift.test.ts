@@ -2,6 +2,7 @@
 import { csvFields, stratifiedHalves } from '../../models/uplift/hillstrom';
 import { fitLogistic, predictLogistic } from '../../models/uplift/logistic';
 import { qiniCoefficient, rocAuc, upliftAtK } from '../../models/uplift/metrics';
+import { exportUplift, UpliftScorer } from '../../models/uplift/serving';
 import { seededRandom } from '../../lib/random';
 
 describe('uplift metrics', () => {
@@ -56,5 +57,21 @@ describe('Hillstrom reading', () => {
     const rows = Array.from({ length: 40 }, (_, i) => ({ features: new Float64Array(0), treated: (i % 2) as 0 | 1, y: (i % 4 < 2 ? 1 : 0) as 0 | 1 }));
     const { train, test } = stratifiedHalves(rows, 1);
     for (const half of [train, test]) for (const t of [0, 1]) for (const y of [0, 1]) expect(half.filter((r) => r.treated === t && r.y === y)).toHaveLength(5);
+  });
+});
+
+describe('uplift export', () => {
+  it('the ONNX model gives the trainer’s propensities and uplift', async () => {
+    const treated = { weights: Float64Array.from([0.5, -1.2, 2]), bias: -0.3 };
+    const control = { weights: Float64Array.from([0.1, 0.4, -0.5]), bias: -1 };
+    const rows = [Float64Array.from([1, 0, 0.5]), Float64Array.from([0, 1, -2]), Float64Array.from([0.3, 0.3, 0.3])];
+    const out = await (await UpliftScorer.load(exportUplift(treated, control))).score(rows);
+    rows.forEach((x, i) => {
+      const pt = predictLogistic(treated, x);
+      const pc = predictLogistic(control, x);
+      expect(out.treated[i]).toBeCloseTo(pt, 5);
+      expect(out.control[i]).toBeCloseTo(pc, 5);
+      expect(out.uplift[i]).toBeCloseTo(pt - pc, 5);
+    });
   });
 });

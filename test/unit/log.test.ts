@@ -1,3 +1,4 @@
+import { shanghaiDateHour } from '../../lib/clock';
 import { createLogger, maskPhones } from '../../lib/log';
 
 describe('logging', () => {
@@ -20,8 +21,6 @@ describe('logging', () => {
 
 describe('business time', () => {
   it('puts instants in Asia/Shanghai date and hour', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { shanghaiDateHour } = require('../../lib/clock') as typeof import('../../lib/clock');
     expect(shanghaiDateHour(Date.parse('2026-11-21T15:59:59Z'))).toEqual({ date: '2026-11-21', hour: '23' });
     expect(shanghaiDateHour(Date.parse('2026-11-21T16:00:00Z'))).toEqual({ date: '2026-11-22', hour: '00' });
   });
