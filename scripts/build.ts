@@ -16,7 +16,7 @@ const CODE_LIMIT = 100 * 1024 * 1024;
 /** Provided by the onnxruntime layer (recommend) or the training image, never bundled. */
 const EXTERNAL = ['onnxruntime-node', 'proxy-agent' /* optional in urllib (ali-oss), used only behind a proxy */];
 
-const root = path.resolve(__dirname, '..').replace(/[\\/]dist[\\/]?.*$/, '');
+const root = path.resolve(__dirname, '..');
 
 function sourceOf(spec: FunctionSpec): string {
   return path.join(root, 'functions', path.basename(codeDir(root, spec)), 'index.ts');

@@ -13,7 +13,7 @@ export interface RunDeps {
 }
 
 /** An uploaded interaction file as a training set. */
-async function uploadedSet(objects: ObjectStore, key: string): Promise<TrainingSet> {
+export async function uploadedSet(objects: ObjectStore, key: string): Promise<TrainingSet> {
   const body = await objects.get(key);
   if (!body) throw new Error(`dataset ${key} is gone`);
   const data = await parseInteractions(body.toString('utf8').split('\n'), key);
@@ -29,8 +29,14 @@ export async function runTraining(deps: RunDeps, invocation: Invocation, logger:
     for (const d of request.datasets) results.push(await trainEase(trainDeps, await uploadedSet(deps.objects, d.key)));
     return results;
   }
-  const data = await datasetFromRawLog(deps.objects);
-  if (!data.byUser.some((items) => items.length >= 2)) return { skipped: 'not enough behaviour in the raw log yet' };
-  logger.info('training from the raw log', { events: data.events, users: data.userIds.length, items: data.itemIds.length });
-  return [await trainEase(trainDeps, { byUser: data.byUser, itemIds: data.itemIds, chronological: true, source: 'raw-log', window: data.window })];
+  const set = await rawLogSet(deps.objects, {}, logger);
+  return set ? [await trainEase(trainDeps, set)] : { skipped: 'not enough behaviour in the raw log yet' };
+}
+
+/** The raw event log (optionally a date window) as a training set; undefined while no user has two items. */
+export async function rawLogSet(objects: ObjectStore, window: { from?: string; to?: string }, logger: Logger): Promise<TrainingSet | undefined> {
+  const data = await datasetFromRawLog(objects, window);
+  logger.info('training data from the raw log', { events: data.events, users: data.userIds.length, items: data.itemIds.length });
+  if (!data.byUser.some((items) => items.length >= 2)) return undefined;
+  return { byUser: data.byUser, itemIds: data.itemIds, chronological: true, source: 'raw-log', window: data.window };
 }

@@ -45,8 +45,7 @@ async function evaluate(scorer: EaseScorer, recency: Recency, split: HoldOut, to
   const ranks: number[] = [];
   for (const c of split.cases) {
     const history = split.fit[c.user].map(toModel).filter((i) => i >= 0);
-    const all = history.length > 0 ? (await scorer.score(history, recency, 1)).scores : undefined;
-    ranks.push(rankOfTarget(c.candidates.map((i) => (all && toModel(i) >= 0 ? all[toModel(i)] : 0)), 0));
+    ranks.push(rankOfTarget(await scorer.candidateScores(history, c.candidates.map(toModel), recency), 0));
   }
   const { hr, ndcg } = summarise(ranks, 10);
   return { 'hr@10': Number(hr.toFixed(4)), 'ndcg@10': Number(ndcg.toFixed(4)), users: ranks.length };

@@ -47,6 +47,15 @@ export class EaseScorer {
     return new EaseScorer(await createSession(model, provider));
   }
 
+  /**
+   * Scores of given candidates (model indices; −1 for an item the model never saw). Unknown
+   * items score 0, as does every candidate of an empty history.
+   */
+  async candidateScores(history: number[], candidates: number[], recency: Recency = NO_RECENCY): Promise<number[]> {
+    const all = history.length > 0 ? (await this.score(history, recency, 1)).scores : undefined;
+    return candidates.map((i) => (all && i >= 0 ? all[i] : 0));
+  }
+
   /** Every item's score and the top k, for a non-empty history. */
   async score(history: number[], recency: Recency = NO_RECENCY, k = 10): Promise<{ scores: Float32Array; top: { item: number; score: number }[] }> {
     const out = await this.session.run({

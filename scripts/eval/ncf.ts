@@ -56,12 +56,7 @@ async function main() {
   for (const [n, c] of cases.entries()) {
     const u = data.userIndex.get(c.user);
     const history = u === undefined ? [] : data.byUser[u];
-    const all = history.length > 0 ? (await scorer.score(history, recency, 1)).scores : undefined;
-    // Items the model never saw score 0, as do all items for a user with no history.
-    const scores = c.candidates.map((id) => {
-      const i = data.itemIndex.get(id);
-      return all && i !== undefined ? all[i] : 0;
-    });
+    const scores = await scorer.candidateScores(history, c.candidates.map((id) => data.itemIndex.get(id) ?? -1), recency);
     ranks.push(rankOfTarget(scores, 0));
     if (dump) dump.write(c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n') + '\n');
     if (n % 500 === 0 || n === cases.length - 1) progress('evaluating', n + 1, cases.length);
