@@ -68,9 +68,11 @@ const isoTime: Parser<number | undefined> = (raw, name) => {
   return ms;
 };
 
+const DEMO_SECRET = 'demo-secret';
+
 /** `appId:secret,appId:secret` */
 const appKeys: Parser<Record<string, string>> = (raw, name) => {
-  const value = raw === undefined || raw === '' ? 'demo:demo-secret' : raw;
+  const value = raw === undefined || raw === '' ? `demo:${DEMO_SECRET}` : raw;
   const keys: Record<string, string> = {};
   for (const pair of value.split(',')) {
     const at = pair.indexOf(':');
@@ -104,6 +106,10 @@ const spec = {
   redisPrefix: ['MKT_REDIS_PREFIX', text('mkt:')],
   journalDir: ['MKT_JOURNAL_DIR', text('.local/journal')],
   rateLimitPerMinute: ['MKT_RATE_LIMIT_PER_MIN', integer(6_000_000, 1, 1_000_000_000)],
+
+  recommendBudgetMs: ['MKT_RECOMMEND_BUDGET_MS', integer(50, 5, 10_000)],
+  featureBudgetMs: ['MKT_FEATURE_BUDGET_MS', integer(15, 1, 10_000)],
+  modelCheckS: ['MKT_MODEL_CHECK_S', integer(10, 1, 3600)],
 
   sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],
   smsOutbox: ['MKT_SMS_OUTBOX', text('.local/sms-outbox.jsonl')],
@@ -163,6 +169,7 @@ function crossChecks(c: Config): string[] {
       'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
     );
   }
+  if (c.objectStore === 'oss' && c.appKeys.demo === DEMO_SECRET) problems.push('MKT_APP_KEYS must be set in the cloud: the demo key is for local runs only');
   if (c.featureStore === 'redis' && !c.redisUrl) problems.push('REDIS_URL is required when MKT_FEATURE_STORE=redis');
   if (c.sms === 'tencent') {
     for (const [name, value] of [

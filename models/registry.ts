@@ -22,6 +22,8 @@ export interface ModelMeta {
   params: Record<string, unknown>;
   /** Dense index → external id, in index order. */
   itemIds: string[];
+  /** The most interacted items of the training data, most first (served when nothing fresher is). */
+  popular?: string[];
   codeVersion: string;
 }
 

@@ -5,6 +5,7 @@
  * is logged, not returned, since the raw log already has the event.
  */
 import { verifyRequest } from '../../lib/appAuth';
+import { within } from '../../lib/deadline';
 import { AppError, badRequest } from '../../lib/errors';
 import { DEDUPE_SECONDS, type EventLog } from '../../lib/eventLog';
 import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '../../lib/eventContract';
@@ -72,12 +73,6 @@ function behaviourOf(e: ClientEvent, skewMs: number): Behaviour {
     amount: e.type === 'purchase' && e.price !== undefined ? e.price * (e.quantity ?? 1) : undefined,
   };
 }
-
-const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();

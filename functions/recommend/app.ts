@@ -1,31 +1,48 @@
-import { now } from '../../lib/clock';
-import { badRequest } from '../../lib/errors';
+import { verifyRequest } from '../../lib/appAuth';
+import { AppError, badRequest } from '../../lib/errors';
+import { readBody } from '../../lib/fc/customRuntime';
 import { createWebApp } from '../../lib/fc/webApp';
-import type { FeatureStore } from '../../lib/featureStore';
-import type { MetricsRecorder } from '../../lib/metrics';
+import { recommend, Stages, type RecommendDeps } from './recommend';
+import { fromBody, fromQuery } from './request';
 
-export interface RecommendDeps {
-  features: FeatureStore;
-  metrics: MetricsRecorder;
+export const RECOMMEND_PATH = '/v1/recommend';
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RecommendAppDeps extends RecommendDeps {
+  appKeys: Record<string, string>;
 }
 
-export function createRecommendApp(deps: RecommendDeps) {
-  const app = createWebApp({ name: 'recommend', initialize: () => deps.features.ping() });
+/**
+ * Reads are signed like ingest's writes (method, path, body; a GET signs an empty body).
+ * Nonces are not stored: a replayed read changes nothing, and a Redis outage must not
+ * stop recommendations.
+ */
+export function createRecommendApp(deps: RecommendAppDeps) {
+  const app = createWebApp({ name: 'recommend', initialize: () => deps.state.load() });
   app.use(async (ctx) => {
-    if (ctx.method !== 'GET' || ctx.path !== '/v1/recommend') return;
-    const started = performance.now();
-    const n = ctx.query.n === undefined ? 10 : Number(ctx.query.n);
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw badRequest('bad_n', 'n must be an integer from 1 to 100');
-    // Until a model is registered, every answer is the trending fallback.
-    const trending = await deps.features.trending(n, now());
-    ctx.body = {
-      items: trending.map((t) => ({ item_id: t.itemId, score: t.score, reason: 'trending now' })),
-      model_version: null,
-      fallback: 'no_model',
-      took_ms: Math.round((performance.now() - started) * 100) / 100,
-    };
-    deps.metrics.count('Recommendations', 1, { fallback: 'no_model' });
-    await deps.metrics.flushIfDue();
+    if (ctx.path === RECOMMEND_PATH) {
+      if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use GET or POST ${RECOMMEND_PATH}`);
+      const stages = new Stages();
+      const body = ctx.method === 'POST' ? await readBody(ctx.req, MAX_BODY_BYTES) : Buffer.alloc(0);
+      verifyRequest(deps.appKeys, ctx.req.headers, ctx.method, RECOMMEND_PATH, body, deps.clock());
+      const request = ctx.method === 'GET' ? fromQuery(ctx.query) : fromBody(parseJson(body, ctx.is('application/json')));
+      stages.mark('parse');
+      ctx.body = await recommend(deps, request, stages);
+      ctx.set('Server-Timing', stages.header());
+      void deps.metrics.flushIfDue().catch((err) => deps.logger.warn('metrics flush failed', { err }));
+    } else if (ctx.method === 'GET' && ctx.path === '/health') {
+      const { model, catalog } = deps.state;
+      ctx.body = { ok: true, model_version: model?.version ?? null, catalogue_items: catalog.size, features: deps.features.describe };
+    }
   });
   return app;
+}
+
+function parseJson(body: Buffer, isJson: string | false | null): unknown {
+  if (!isJson) throw new AppError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('invalid_json', 'body is not valid JSON');
+  }
 }

@@ -1,17 +1,33 @@
 /**
- * FC entry of `recommend`: a koa web function on provisioned instances. FC calls the
- * initializer (`POST /initialize`) before traffic, which warms the feature store.
+ * FC entry of `recommend`: a koa web function on provisioned instances. The model, its id
+ * mappings and the catalogue load once per instance, in FC's initializer (`POST /initialize`)
+ * before traffic; they are swapped in place when the registry promotes a new version.
  */
+import { now } from '../../lib/clock';
 import { config } from '../../lib/config';
 import { listenOnCaPort } from '../../lib/fc/customRuntime';
 import { featureStoreFrom } from '../../lib/featureStore';
+import { log } from '../../lib/log';
 import { metricsRecorderFor } from '../../lib/metrics';
+import { objectStoreFrom } from '../../lib/objectStore';
 import { createRecommendApp } from './app';
+import { ServingState } from './servingState';
+import { TrendingItems } from './trending';
 
 const c = config();
+const logger = log.child({ fn: 'recommend' });
+const features = featureStoreFrom(c);
+
 export const requestListener = createRecommendApp({
-  features: featureStoreFrom(c),
+  features,
+  state: new ServingState({ store: objectStoreFrom(c), checkEveryMs: c.modelCheckS * 1000, logger, clock: now }),
+  trending: new TrendingItems(features, now),
   metrics: metricsRecorderFor(c, 'recommend'),
+  logger,
+  clock: now,
+  appKeys: c.appKeys,
+  budgetMs: c.recommendBudgetMs,
+  featureBudgetMs: c.featureBudgetMs,
 }).callback();
 
 if (require.main === module) listenOnCaPort(requestListener);

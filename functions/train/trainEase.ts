@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import type { Logger } from '../../lib/log';
 import { createSession, easeTrainingGraph, fitEase, type Provider, type Recency } from '../../models/ease/ease';
-import { EaseScorer, exportEase } from '../../models/ease/serving';
+import { EaseScorer, exportEase, MODEL_NAME } from '../../models/ease/serving';
 import { seededRandom } from '../../lib/random';
 import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
 import { beatsChampion, type ModelMeta, type ModelRegistry } from '../../models/registry';
 
-export const MODEL_NAME = 'ease';
 const CODE_VERSION = 'ease-onnx-1';
 const PRIMARY_METRIC = 'ndcg@10';
+const POPULAR_KEPT = 200;
 
 export interface TrainingSet {
   /** Per user: item indices (into itemIds), oldest first when `chronological`. */
@@ -49,6 +49,13 @@ async function evaluate(scorer: EaseScorer, recency: Recency, split: HoldOut, to
   }
   const { hr, ndcg } = summarise(ranks, 10);
   return { 'hr@10': Number(hr.toFixed(4)), 'ndcg@10': Number(ndcg.toFixed(4)), users: ranks.length };
+}
+
+/** Item ids by how many users touched them, most first: serving's last-resort list. */
+function mostInteracted(set: TrainingSet, limit: number): string[] {
+  const users = new Float64Array(set.itemIds.length);
+  for (const list of set.byUser) for (const i of new Set(list)) users[i]++;
+  return [...users.keys()].sort((a, b) => users[b] - users[a] || a - b).slice(0, limit).map((i) => set.itemIds[i]);
 }
 
 export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
@@ -88,6 +95,7 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
     dataWindow: { ...set.window, source: set.source },
     params: { lambda: tuned.lambda, recency: tuned.recency, validationNdcg: tuned.validationNdcg },
     itemIds: set.itemIds,
+    popular: mostInteracted(set, POPULAR_KEPT),
     codeVersion: CODE_VERSION,
   };
   await deps.registry.register(meta, onnx);

@@ -34,6 +34,7 @@ export interface UserDelta {
   counts: Map<number, Map<string, number>>;
   lastActive: number;
   spend: number;
+  purchased: Set<string>;
 }
 
 export interface BatchDelta {
@@ -52,13 +53,14 @@ export function aggregate(events: Behaviour[]): BatchDelta {
   const trend = new Map<number, Map<string, number>>();
   for (const e of events) {
     let u = users.get(e.userId);
-    if (!u) users.set(e.userId, (u = { recent: [], counts: new Map(), lastActive: 0, spend: 0 }));
+    if (!u) users.set(e.userId, (u = { recent: [], counts: new Map(), lastActive: 0, spend: 0, purchased: new Set() }));
     const day = dayBucket(e.ts);
     let dayCounts = u.counts.get(day);
     if (!dayCounts) u.counts.set(day, (dayCounts = new Map()));
     bump(dayCounts, e.type, 1);
     u.lastActive = Math.max(u.lastActive, e.ts);
     if (e.amount) u.spend += e.amount;
+    if (e.type === 'purchase' && e.itemId) u.purchased.add(e.itemId);
     const weight = interestWeight(e.type);
     if (e.itemId && weight > 0) {
       u.recent.push({ itemId: e.itemId, type: e.type, ts: e.ts });

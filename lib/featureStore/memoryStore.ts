@@ -13,13 +13,14 @@ import {
   trendWeight,
   windowCounts,
 } from './aggregate';
-import type { Behaviour, FeatureStore, RecentItem, ScoredItem, UserFeatures } from './port';
+import type { Behaviour, FeatureStore, RecentItem, ScoredItem, UserFeatures, UserHistory } from './port';
 
 interface UserState {
   recent: RecentItem[];
   counts: Map<number, Map<string, number>>;
   lastActive: number;
   spend: number;
+  purchased: Set<string>;
 }
 
 export class MemoryFeatureStore implements FeatureStore {
@@ -67,7 +68,7 @@ export class MemoryFeatureStore implements FeatureStore {
     const oldestDay = dayBucket(this.clock()) - COUNT_WINDOWS_DAYS.d30;
     for (const [userId, d] of delta.users) {
       let u = this.users.get(userId);
-      if (!u) this.users.set(userId, (u = { recent: [], counts: new Map(), lastActive: 0, spend: 0 }));
+      if (!u) this.users.set(userId, (u = { recent: [], counts: new Map(), lastActive: 0, spend: 0, purchased: new Set() }));
       u.recent = [...d.recent, ...u.recent].slice(0, RECENT_LIMIT);
       for (const [day, types] of d.counts) {
         const into = u.counts.get(day) ?? new Map<string, number>();
@@ -77,6 +78,7 @@ export class MemoryFeatureStore implements FeatureStore {
       for (const day of u.counts.keys()) if (day < oldestDay) u.counts.delete(day);
       u.lastActive = Math.max(u.lastActive, d.lastActive);
       u.spend += d.spend;
+      for (const itemId of d.purchased) u.purchased.add(itemId);
     }
     for (const [itemId, inc] of delta.popularity) this.popularityScores.set(itemId, (this.popularityScores.get(itemId) ?? 0) + inc);
     const oldestHour = hourBucket(this.clock()) - TREND_WINDOW_H;
@@ -98,6 +100,11 @@ export class MemoryFeatureStore implements FeatureStore {
       lastActive: u.lastActive || undefined,
       spend: u.spend,
     };
+  }
+
+  async history(userId: string): Promise<UserHistory> {
+    const u = this.users.get(userId);
+    return { recent: u ? [...u.recent].sort((a, b) => b.ts - a.ts) : [], purchased: u ? [...u.purchased] : [] };
   }
 
   async popularity(itemIds: string[], nowMs: number): Promise<number[]> {

@@ -31,6 +31,14 @@ export interface UserFeatures {
   spend: number;
 }
 
+/** What serving needs of a user, read in one round trip. */
+export interface UserHistory {
+  /** Newest first, at most RECENT_LIMIT. */
+  recent: RecentItem[];
+  /** Every item the user bought (within the user TTL), however long ago. */
+  purchased: string[];
+}
+
 export interface ScoredItem {
   itemId: string;
   score: number;
@@ -48,6 +56,7 @@ export interface FeatureStore {
   /** Applies a batch of behaviour to user and item features. */
   record(events: Behaviour[]): Promise<void>;
   user(userId: string, nowMs: number): Promise<UserFeatures>;
+  history(userId: string): Promise<UserHistory>;
   /** Time-decayed popularity of each item (0 for unknown items). */
   popularity(itemIds: string[], nowMs: number): Promise<number[]>;
   /** Items with the most interest in the last hours, best first. */

@@ -5,9 +5,9 @@
  */
 
 /**
- * KEYS: recent list, profile hash, then one count hash per day.
+ * KEYS: recent list, profile hash, purchased set, then one count hash per day.
  * ARGV: recent limit, user TTL, count TTL, spend, n recent, n recent entries (oldest first),
- *       then per count hash: n types, then type/count pairs.
+ *       n purchased, n purchased item ids, then per count hash: n types, then type/count pairs.
  */
 export const RECORD_USER = `
 local limit, ttl, countTtl, spend, nRecent = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -22,7 +22,13 @@ if spend ~= 0 then
   redis.call('HINCRBYFLOAT', KEYS[2], 'spend', ARGV[4])
   redis.call('EXPIRE', KEYS[2], ttl)
 end
-for k = 3, #KEYS do
+local nPurchased = tonumber(ARGV[a])
+if nPurchased > 0 then
+  redis.call('SADD', KEYS[3], unpack(ARGV, a + 1, a + nPurchased))
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+a = a + 1 + nPurchased
+for k = 4, #KEYS do
   local n = tonumber(ARGV[a])
   a = a + 1
   for i = 1, n do

@@ -20,7 +20,7 @@ import {
   USER_TTL_S,
   windowCounts,
 } from './aggregate';
-import type { Behaviour, FeatureStore, ScoredItem, UserFeatures } from './port';
+import type { Behaviour, FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
 import { INCREMENT, RECORD_ITEMS, RECORD_USER } from './redisScripts';
 
 const COUNT_TTL_S = (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600;
@@ -107,8 +107,9 @@ export class RedisFeatureStore implements FeatureStore {
     const active: (string | number)[] = [];
     for (const [userId, u] of delta.users) {
       const days = [...u.counts.keys()];
-      const keys = [this.userKey(userId, 'recent'), this.userKey(userId, 'profile'), ...days.map((d) => this.userKey(userId, `c:${d}`))];
+      const keys = [this.userKey(userId, 'recent'), this.userKey(userId, 'profile'), this.userKey(userId, 'purchased'), ...days.map((d) => this.userKey(userId, `c:${d}`))];
       const args: (string | number)[] = [RECENT_LIMIT, USER_TTL_S, COUNT_TTL_S, u.spend, u.recent.length, ...u.recent.map(encodeRecent).reverse()];
+      args.push(u.purchased.size, ...u.purchased);
       for (const d of days) {
         const types = u.counts.get(d)!;
         args.push(types.size, ...[...types].flat());
@@ -150,6 +151,19 @@ export class RedisFeatureStore implements FeatureStore {
         lastActive: last === null ? undefined : Number(last),
         spend: Number(spend ?? 0),
       };
+    });
+  }
+
+  history(userId: string): Promise<UserHistory> {
+    return this.run('history', async () => {
+      const replies = (await this.redis
+        .pipeline()
+        .lrange(this.userKey(userId, 'recent'), 0, RECENT_LIMIT - 1)
+        .smembers(this.userKey(userId, 'purchased'))
+        .exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const [recent, purchased] = replies.map(([, r]) => r as string[]);
+      return { recent: recent.map(decodeRecent).sort((a, b) => b.ts - a.ts), purchased };
     });
   }
 

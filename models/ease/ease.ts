@@ -46,10 +46,10 @@ export function easeTrainingGraph(): Buffer {
 export type Provider = 'cpu' | 'cuda';
 
 /** Creates a session on the requested execution provider (CUDA needs the GPU build of onnxruntime-node). */
-export function createSession(model: Buffer, provider: Provider = 'cpu'): Promise<ort.InferenceSession> {
+export function createSession(model: Buffer, provider: Provider = 'cpu', threads = cpus().length): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-    intraOpNumThreads: cpus().length,
+    intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
   });
 }

@@ -1,11 +1,16 @@
 /**
  * The served form of EASE: one ONNX graph holding B, taking a user's history (item indices,
- * oldest first, with their recency weights) and k, answering every item's score and the
- * top k. Training evaluates through this same graph, so what is measured is what is served.
+ * oldest first, with their recency weights) and k, answering every item's score, the top k,
+ * and for every item the history position that contributed most to its score (the reason
+ * shown to the user). Training evaluates through this same graph, so what is measured is
+ * what is served.
  */
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '../../lib/onnx/builder';
 import { createSession, NO_RECENCY, type EaseModel, type Provider, type Recency } from './ease';
+
+/** The registry name the recommendation model is trained and served under. */
+export const MODEL_NAME = 'ease';
 
 export function exportEase(model: EaseModel, metadata: Record<string, string> = {}): Buffer {
   return buildModel({
@@ -19,16 +24,21 @@ export function exportEase(model: EaseModel, metadata: Record<string, string> = 
       { name: 'scores', type: 'float32', shape: [1, model.items] },
       { name: 'top_scores', type: 'float32', shape: [1, 'k'] },
       { name: 'top_items', type: 'int64', shape: [1, 'k'] },
+      { name: 'because', type: 'int64', shape: [model.items] },
     ],
     initializers: [
       { name: 'B', type: 'float32', dims: [model.items, model.items], data: model.weights },
       { name: 'axis0', type: 'int64', dims: [1], data: BigInt64Array.from([0n]) },
+      { name: 'axis1', type: 'int64', dims: [1], data: BigInt64Array.from([1n]) },
     ],
     nodes: [
       { op: 'Gather', inputs: ['B', 'history'], outputs: ['rows'], attributes: { axis: 0 } },
       { op: 'Unsqueeze', inputs: ['history_weight', 'axis0'], outputs: ['w'] },
       { op: 'MatMul', inputs: ['w', 'rows'], outputs: ['scores'] },
       { op: 'TopK', inputs: ['scores', 'k'], outputs: ['top_scores', 'top_items'], attributes: { axis: 1 } },
+      { op: 'Unsqueeze', inputs: ['history_weight', 'axis1'], outputs: ['w_column'] },
+      { op: 'Mul', inputs: ['rows', 'w_column'], outputs: ['contributions'] },
+      { op: 'ArgMax', inputs: ['contributions'], outputs: ['because'], attributes: { axis: 0, keepdims: 0 } },
     ],
     metadata: { model: 'ease', items: String(model.items), ...metadata },
   });
@@ -39,12 +49,25 @@ export function historyWeights(length: number, recency: Recency = NO_RECENCY): F
   return Float32Array.from({ length }, (_, position) => 1 + recency.boost * Math.exp(-(length - 1 - position) / recency.tau));
 }
 
+export interface Scored {
+  /** Every item's score, by model index. */
+  scores: Float32Array;
+  top: { item: number; score: number }[];
+  /** Per model index: the history position that contributed most (models exported before it: absent). */
+  because?: BigInt64Array;
+}
+
 /** Runs an exported EASE model. */
 export class EaseScorer {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(model: Buffer, provider: Provider = 'cpu'): Promise<EaseScorer> {
-    return new EaseScorer(await createSession(model, provider));
+  /** `threads`: 1 when serving concurrent requests, all cores for batch evaluation. */
+  static async load(model: Buffer, provider: Provider = 'cpu', threads?: number): Promise<EaseScorer> {
+    return new EaseScorer(await createSession(model, provider, threads));
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
   }
 
   /**
@@ -57,7 +80,7 @@ export class EaseScorer {
   }
 
   /** Every item's score and the top k, for a non-empty history. */
-  async score(history: number[], recency: Recency = NO_RECENCY, k = 10): Promise<{ scores: Float32Array; top: { item: number; score: number }[] }> {
+  async score(history: number[], recency: Recency = NO_RECENCY, k = 10): Promise<Scored> {
     const out = await this.session.run({
       history: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [history.length]),
       history_weight: new ort.Tensor('float32', historyWeights(history.length, recency), [history.length]),
@@ -65,6 +88,10 @@ export class EaseScorer {
     });
     const items = out.top_items.data as BigInt64Array;
     const values = out.top_scores.data as Float32Array;
-    return { scores: out.scores.data as Float32Array, top: Array.from(items, (item, i) => ({ item: Number(item), score: values[i] })) };
+    return {
+      scores: out.scores.data as Float32Array,
+      top: Array.from(items, (item, i) => ({ item: Number(item), score: values[i] })),
+      because: out.because?.data as BigInt64Array | undefined,
+    };
   }
 }

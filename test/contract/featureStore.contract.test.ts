@@ -86,6 +86,18 @@ describe.each(Object.keys(adapters))('feature store contract: %s', (name) => {
     expect(u.spend).toBeCloseTo(111, 6);
   });
 
+  it('remembers every purchased item beyond the recent list, and serves history in one read', async () => {
+    await h.store.record([ev('u1', 'purchase', NOW - 100_000, 'bought-long-ago', 5), ev('u1', 'click', NOW - 50_000, 'i0')]);
+    await h.store.record(Array.from({ length: 60 }, (_, i) => ev('u1', 'click', NOW - i * 10, `i${i}`)));
+    await h.store.record([ev('u1', 'purchase', NOW, 'i1', 5), ev('u2', 'purchase', NOW, 'other', 1)]);
+    const history = await h.store.history('u1');
+    expect(history.purchased.sort()).toEqual(['bought-long-ago', 'i1']);
+    expect(history.recent).toHaveLength(50);
+    expect(history.recent[0]).toEqual({ itemId: 'i1', type: 'purchase', ts: NOW });
+    expect(history.recent.map((r) => r.itemId)).not.toContain('bought-long-ago');
+    expect(await h.store.history('nobody')).toEqual({ recent: [], purchased: [] });
+  });
+
   it('answers empty features for an unknown user', async () => {
     expect(await h.store.user('nobody', NOW)).toEqual({ recent: [], counts: {}, lastActive: undefined, spend: 0 });
   });

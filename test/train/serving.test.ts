@@ -1,6 +1,6 @@
 /** The exported ONNX model scores exactly as the trainer does. */
 import { easeScores, fitEase } from '../../models/ease/ease';
-import { EaseScorer, exportEase } from '../../models/ease/serving';
+import { EaseScorer, exportEase, historyWeights } from '../../models/ease/serving';
 
 describe('EASE export', () => {
   it('gives the trainer’s scores and the true top k, with and without recency', async () => {
@@ -19,6 +19,21 @@ describe('EASE export', () => {
         const best = [...expected].map((s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, 5);
         expect(top.map((t) => t.score)).toEqual(best.map((b) => expect.closeTo(b.s, 4)));
       }
+    }
+  });
+
+  it('names, for every item, the history item that contributed most to its score', async () => {
+    const items = 12;
+    const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [9, 10, 11], [0, 5, 10], [2, 4, 6]];
+    const model = await fitEase(byUser, items, 1);
+    const scorer = await EaseScorer.load(exportEase(model));
+    const history = [4, 9, 1];
+    const recency = { boost: 2, tau: 1 };
+    const w = historyWeights(history.length, recency);
+    const { because } = await scorer.score(history, recency, 3);
+    for (let i = 0; i < items; i++) {
+      const contributions = history.map((h, p) => model.weights[h * items + i] * w[p]);
+      expect(Number(because![i])).toBe(contributions.indexOf(Math.max(...contributions)));
     }
   });
 });

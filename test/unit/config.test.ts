@@ -37,7 +37,9 @@ describe('configuration', () => {
 
   it('asks for cloud credentials only when a cloud adapter is chosen', () => {
     expect(problemsOf({ MKT_OBJECT_STORE: 'oss' })[0]).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
-    expect(problemsOf({ MKT_OBJECT_STORE: 'oss', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' })).toEqual([]);
+    const cloud = { MKT_OBJECT_STORE: 'oss', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' };
+    expect(problemsOf(cloud)).toEqual(['MKT_APP_KEYS must be set in the cloud: the demo key is for local runs only']);
+    expect(problemsOf({ ...cloud, MKT_APP_KEYS: 'shop:0123456789abcdef' })).toEqual([]);
     expect(problemsOf({ MKT_SMS_PROVIDER: 'tencent' })).toEqual([
       'TENCENT_SECRET_ID is required when MKT_SMS_PROVIDER=tencent',
       'TENCENT_SECRET_KEY is required when MKT_SMS_PROVIDER=tencent',

@@ -1,0 +1,163 @@
+/**
+ * The recommend use case. Recall: the model's neighbours of the user's recent behaviour,
+ * trending items, new arrivals (or only the caller's candidates). Ranking: the served ONNX
+ * model. Then the rules: nothing bought, excluded or unavailable, variety across categories.
+ * Every dependency gets a slice of the request's budget; when one fails or is late, the
+ * answer degrades and says why in `fallback`, and never fails for it.
+ */
+import { within } from '../../lib/deadline';
+import type { FeatureStore, ScoredItem, UserHistory } from '../../lib/featureStore';
+import type { Logger } from '../../lib/log';
+import type { MetricsRecorder } from '../../lib/metrics';
+import type { Scored } from '../../models/ease/serving';
+import type { RecommendRequest } from './request';
+import { becauseOf, diversify, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick } from './rules';
+import { modelHistory, type ServedModel, type ServingState } from './servingState';
+import type { TrendingItems } from './trending';
+
+export type Fallback = 'no_model' | 'feature_store_unavailable' | 'model_error';
+
+export interface RecommendDeps {
+  features: FeatureStore;
+  state: ServingState;
+  trending: TrendingItems;
+  metrics: MetricsRecorder;
+  logger: Logger;
+  clock: () => number;
+  budgetMs: number;
+  featureBudgetMs: number;
+}
+
+export interface RecommendResponse {
+  items: { item_id: string; score: number; reason: string }[];
+  model_version: string | null;
+  fallback: Fallback | null;
+  took_ms: number;
+}
+
+/** Stage durations for the Server-Timing header. */
+export class Stages {
+  private readonly started = performance.now();
+  private last = this.started;
+  readonly marks: [string, number][] = [];
+
+  mark(stage: string): void {
+    const t = performance.now();
+    this.marks.push([stage, t - this.last]);
+    this.last = t;
+  }
+
+  get elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  header(): string {
+    return [...this.marks, ['total', this.elapsedMs] as [string, number]].map(([s, ms]) => `${s};dur=${ms.toFixed(2)}`).join(', ');
+  }
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export async function recommend(deps: RecommendDeps, req: RecommendRequest, stages = new Stages()): Promise<RecommendResponse> {
+  deps.state.checkIfDue();
+  const model = deps.state.model;
+  const catalog = deps.state.catalog;
+
+  const [history, trendingNow] = await Promise.all([
+    within(deps.features.history(req.userKey), deps.featureBudgetMs).catch((err: Error) => {
+      deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
+      return undefined;
+    }),
+    deps.trending.get(deps.featureBudgetMs),
+  ]);
+  stages.mark('features');
+  let fallback: Fallback | null = history ? null : 'feature_store_unavailable';
+  const trending = trendingNow.length > 0 ? trendingNow : (model?.meta.popular ?? []).map((itemId, i) => ({ itemId, score: 1 / (i + 1) }));
+
+  const { recentIds, typeOf } = recentOf(req, history);
+  const blocked = new Set([...(history?.purchased ?? []), ...req.exclude, ...recentIds]);
+  const shown = (id: string) => !blocked.has(id) && catalog.available(id);
+
+  let ranked: Pick[] | undefined;
+  if (!model) fallback = 'no_model';
+  else {
+    const input = modelHistory(model, recentIds);
+    if (input.indices.length > 0) {
+      const k = Math.min(model.items, req.n * 4 + blocked.size + 20);
+      const remaining = deps.budgetMs - stages.elapsedMs;
+      const scored = await within(
+        model.use((m) => m.scorer.score(input.indices, m.recency, k)),
+        remaining,
+      ).catch((err: Error) => {
+        deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });
+        return undefined;
+      });
+      if (scored) ranked = rank(model, scored, input.itemIds, typeOf, trending, req.candidates, catalog.label.bind(catalog));
+      else fallback = 'model_error';
+    }
+    stages.mark('model');
+  }
+
+  ranked ??= (req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })));
+  let items = diversify(ranked.filter((p) => shown(p.itemId)), req.n, (id) => catalog.category(id));
+  if (!req.candidates) {
+    const inList = new Set(items.map((p) => p.itemId));
+    const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => shown(id) && !inList.has(id));
+    items = withNewArrivals(items, arrivals.map((itemId) => ({ itemId, score: 0, reason: REASON_NEW })), req.n);
+  }
+  stages.mark('rules');
+
+  deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
+  return {
+    items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: p.reason })),
+    model_version: model && fallback !== 'model_error' && fallback !== 'no_model' ? model.version : null,
+    fallback,
+    took_ms: Number(stages.elapsedMs.toFixed(2)),
+  };
+}
+
+/** The user's recent items, newest first: what the request carries, then the feature store's. */
+function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
+  const typeOf = new Map<string, string>();
+  for (const id of req.recent) if (!typeOf.has(id)) typeOf.set(id, 'page_view');
+  for (const r of history?.recent ?? []) if (!typeOf.has(r.itemId)) typeOf.set(r.itemId, r.type);
+  return { recentIds: [...typeOf.keys()], typeOf };
+}
+
+/** Model-ranked picks with reasons; trending items the model also likes join the pool. */
+function rank(
+  model: ServedModel,
+  scored: Scored,
+  historyIds: string[],
+  typeOf: Map<string, string>,
+  trending: ScoredItem[],
+  candidates: string[] | undefined,
+  label: (id: string) => string,
+): Pick[] {
+  const reasonFor = (index: number, score: number) => {
+    if (score <= 0 || !scored.because) return REASON_PICKED;
+    const source = historyIds[Number(scored.because[index])];
+    return becauseOf(typeOf.get(source) ?? 'page_view', label(source));
+  };
+  const pool = new Map<string, Pick>();
+  const add = (itemId: string, index: number | undefined, fallbackReason: string) => {
+    if (pool.has(itemId)) return;
+    const score = index === undefined ? 0 : scored.scores[index];
+    pool.set(itemId, { itemId, score, reason: score > 0 ? reasonFor(index!, score) : fallbackReason });
+  };
+  if (candidates) for (const id of candidates) add(id, model.index.get(id), REASON_PICKED);
+  else {
+    for (const t of scored.top) add(model.meta.itemIds[t.item], t.item, REASON_PICKED);
+    for (const t of trending) add(t.itemId, model.index.get(t.itemId), REASON_TRENDING);
+  }
+  const trendRank = new Map(trending.map((t, i) => [t.itemId, i]));
+  return [...pool.values()].sort((a, b) => b.score - a.score || (trendRank.get(a.itemId) ?? Infinity) - (trendRank.get(b.itemId) ?? Infinity));
+}
+
+/** The caller's candidates in trending order, when there is no model signal. */
+function candidatesByTrend(candidates: string[], trending: ScoredItem[]): Pick[] {
+  const score = new Map(trending.map((t) => [t.itemId, t.score]));
+  return candidates
+    .map((itemId) => ({ itemId, score: score.get(itemId) ?? 0, reason: score.has(itemId) ? REASON_TRENDING : REASON_PICKED }))
+    .sort((a, b) => b.score - a.score);
+}

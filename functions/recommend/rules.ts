@@ -1,0 +1,59 @@
+/** Business rules applied after ranking: what may never be shown, and variety across categories. */
+
+export interface Pick {
+  itemId: string;
+  score: number;
+  reason: string;
+}
+
+/** At most this many items of one category in a list of n (unknown categories are not capped). */
+export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
+
+/**
+ * Takes n picks in rank order, skipping an item once its category is at the cap, then fills
+ * any shortfall from the skipped ones in rank order: variety first, never an emptier list.
+ */
+export function diversify(ranked: Pick[], n: number, categoryOf: (itemId: string) => string | undefined): Pick[] {
+  const cap = categoryCap(n);
+  const perCategory = new Map<string, number>();
+  const chosen: Pick[] = [];
+  const skipped: Pick[] = [];
+  for (const pick of ranked) {
+    if (chosen.length === n) break;
+    const category = categoryOf(pick.itemId);
+    const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
+    if (category !== undefined && count >= cap) {
+      skipped.push(pick);
+      continue;
+    }
+    if (category !== undefined) perCategory.set(category, count + 1);
+    chosen.push(pick);
+  }
+  if (chosen.length < n) {
+    const rank = new Map(ranked.map((p, i) => [p.itemId, i]));
+    chosen.push(...skipped.slice(0, n - chosen.length));
+    chosen.sort((a, b) => rank.get(a.itemId)! - rank.get(b.itemId)!);
+  }
+  return chosen;
+}
+
+/** Puts new arrivals in at every tenth place from the third (one per ten items), keeping at most n. */
+export function withNewArrivals(list: Pick[], arrivals: Pick[], n: number): Pick[] {
+  const out = [...list];
+  arrivals.slice(0, Math.max(1, Math.floor(n / 10))).forEach((a, s) => out.splice(Math.min(2 + s * 10, out.length), 0, a));
+  return out.slice(0, n);
+}
+
+const ACTIONS: Record<string, (item: string) => string> = {
+  purchase: (item) => `because you bought ${item}`,
+  add_to_cart: (item) => `because you added ${item} to your cart`,
+  favorite: (item) => `because you saved ${item}`,
+  share: (item) => `because you shared ${item}`,
+};
+
+/** "because you viewed <item>", worded for what the user did with it. */
+export const becauseOf = (type: string, item: string) => (ACTIONS[type] ?? ((i: string) => `because you viewed ${i}`))(item);
+
+export const REASON_TRENDING = 'popular right now';
+export const REASON_NEW = 'new arrival';
+export const REASON_PICKED = 'picked for you';

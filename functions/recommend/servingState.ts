@@ -1,0 +1,135 @@
+/**
+ * What a recommend instance serves from: the champion model (ONNX session + id mappings)
+ * and the catalogue, loaded once per instance and swapped in place when the registry
+ * promotes a new version or the catalogue changes. Checks ride on requests (an idle FC
+ * instance is frozen, so a background timer would not run) and never delay them: the new
+ * model loads beside the old one, and the old session is released only after the last
+ * request using it has finished.
+ */
+import { RECENT_LIMIT } from '../../lib/featureStore/aggregate';
+import type { Logger } from '../../lib/log';
+import type { ObjectStore } from '../../lib/objectStore';
+import { NO_RECENCY, type Recency } from '../../models/ease/ease';
+import { EaseScorer, MODEL_NAME } from '../../models/ease/serving';
+import { ModelRegistry, type ModelMeta } from '../../models/registry';
+import { CATALOG_KEY, Catalog } from './catalog';
+
+export class ServedModel {
+  readonly index: Map<string, number>;
+  readonly recency: Recency;
+  private users = 0;
+  private retired = false;
+
+  constructor(
+    readonly meta: ModelMeta,
+    readonly scorer: EaseScorer,
+  ) {
+    this.index = new Map(meta.itemIds.map((id, i) => [id, i]));
+    this.recency = (meta.params.recency as Recency | undefined) ?? NO_RECENCY;
+  }
+
+  get version(): string {
+    return this.meta.version;
+  }
+
+  get items(): number {
+    return this.meta.itemIds.length;
+  }
+
+  /** Runs `work` with the session held open, even if a newer model is swapped in meanwhile. */
+  async use<T>(work: (model: ServedModel) => Promise<T>): Promise<T> {
+    this.users++;
+    try {
+      return await work(this);
+    } finally {
+      this.users--;
+      this.releaseIfIdle();
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    this.releaseIfIdle();
+  }
+
+  private releaseIfIdle(): void {
+    if (this.retired && this.users === 0) void this.scorer.release().catch(() => undefined);
+  }
+}
+
+export interface ServingStateOptions {
+  store: ObjectStore;
+  checkEveryMs: number;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export class ServingState {
+  model?: ServedModel;
+  catalog: Catalog = Catalog.empty;
+  private readonly registry: ModelRegistry;
+  private catalogTag?: string;
+  private checkedAt = -Infinity;
+  private checking?: Promise<void>;
+  private readonly clock: () => number;
+
+  constructor(private readonly o: ServingStateOptions) {
+    this.registry = new ModelRegistry(o.store);
+    this.clock = o.clock ?? Date.now;
+  }
+
+  /** Loads the champion and the catalogue now (the initializer hook); a missing model is not an error. */
+  load(): Promise<void> {
+    this.checkedAt = this.clock();
+    this.checking ??= this.refresh().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  /** Starts a check in the background when the last one is older than the interval. */
+  checkIfDue(): void {
+    if (this.checking || this.clock() - this.checkedAt < this.o.checkEveryMs) return;
+    this.load().catch((err) => this.o.logger.warn('model check failed; serving the loaded version', { err }));
+  }
+
+  private async refresh(): Promise<void> {
+    await Promise.all([this.refreshModel(), this.refreshCatalog()]);
+  }
+
+  private async refreshModel(): Promise<void> {
+    const pointer = await this.registry.current(MODEL_NAME);
+    if (!pointer || pointer.version === this.model?.version) return;
+    const [meta, bytes] = await Promise.all([this.registry.meta(MODEL_NAME, pointer.version), this.registry.model(MODEL_NAME, pointer.version)]);
+    if (!meta || !bytes) throw new Error(`registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
+    const next = new ServedModel(meta, await EaseScorer.load(bytes, 'cpu', 1));
+    const previous = this.model;
+    this.model = next;
+    previous?.retire();
+    this.o.logger.info('model loaded', { version: next.version, items: next.items, replaced: previous?.version });
+  }
+
+  private async refreshCatalog(): Promise<void> {
+    const [listed] = (await this.o.store.list(CATALOG_KEY, { limit: 1 })).objects.filter((o) => o.key === CATALOG_KEY);
+    if (!listed || listed.eTag === this.catalogTag) return;
+    const body = await this.o.store.get(CATALOG_KEY);
+    if (!body) return;
+    const { catalog, skipped } = Catalog.parse(body.toString('utf8'));
+    if (skipped > 0) this.o.logger.warn('catalogue lines skipped', { skipped });
+    this.catalog = catalog;
+    this.catalogTag = listed.eTag;
+  }
+}
+
+/** The model's input for a user: known items, each once at its newest position, oldest first. */
+export function modelHistory(model: ServedModel, recentNewestFirst: string[]): { indices: number[]; itemIds: string[] } {
+  const seen = new Set<number>();
+  const indices: number[] = [];
+  const itemIds: string[] = [];
+  for (const id of recentNewestFirst.slice(0, RECENT_LIMIT)) {
+    const i = model.index.get(id);
+    if (i === undefined || seen.has(i)) continue;
+    seen.add(i);
+    indices.push(i);
+    itemIds.push(id);
+  }
+  return { indices: indices.reverse(), itemIds: itemIds.reverse() };
+}

@@ -1,0 +1,132 @@
+/** The recommend app over real HTTP, with a registry in a local object store and a model trained by the test. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { signRequest } from '../../lib/appAuth';
+import type { FeatureStore } from '../../lib/featureStore';
+import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import { createLogger } from '../../lib/log';
+import { LocalMetricsSink } from '../../lib/metrics/localSink';
+import { MetricsRecorder } from '../../lib/metrics/recorder';
+import { LocalObjectStore } from '../../lib/objectStore/localStore';
+import { fitEase } from '../../models/ease/ease';
+import { exportEase, MODEL_NAME } from '../../models/ease/serving';
+import { ModelRegistry, type ModelMeta } from '../../models/registry';
+import { createRecommendApp } from '../../functions/recommend/app';
+import { CATALOG_KEY } from '../../functions/recommend/catalog';
+import { ServingState } from '../../functions/recommend/servingState';
+import { TrendingItems } from '../../functions/recommend/trending';
+
+export const CLUSTERS = 3;
+export const PER_CLUSTER = 10;
+/** Items `c<cluster>-<n>`; users like items of one cluster, so a model learns the clusters. */
+export const itemOf = (cluster: number, n: number) => `c${cluster}-${n}`;
+export const clusterOf = (itemId: string) => Number(itemId.slice(1, itemId.indexOf('-')));
+const ITEM_IDS = Array.from({ length: CLUSTERS * PER_CLUSTER }, (_, i) => itemOf(Math.floor(i / PER_CLUSTER), i % PER_CLUSTER));
+
+/** Trains and registers a clustered EASE model; `extraIds` are ids past the model's size (a broken model). */
+export async function registerModel(store: LocalObjectStore, version: string, options: { promote?: boolean; extraIds?: string[]; seed?: number } = {}) {
+  let s = options.seed ?? 5;
+  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const byUser = Array.from({ length: 300 }, (_, u) => {
+    const cluster = u % CLUSTERS;
+    return [...new Set(Array.from({ length: 4 }, () => cluster * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))];
+  });
+  const model = await fitEase(byUser, ITEM_IDS.length, 5);
+  const meta: ModelMeta = {
+    name: MODEL_NAME,
+    version,
+    createdAt: new Date().toISOString(),
+    evaluation: { id: 'test', protocol: 'test', users: 0 },
+    metrics: {},
+    dataWindow: { source: 'test' },
+    params: { lambda: 5, recency: { boost: 1, tau: 5 } },
+    itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])],
+    popular: [itemOf(2, 9), itemOf(2, 8)],
+    codeVersion: 'test',
+  };
+  const registry = new ModelRegistry(store);
+  await registry.register(meta, exportEase(model));
+  if (options.promote !== false) await registry.promote(MODEL_NAME, version);
+}
+
+export async function putCatalog(store: LocalObjectStore, lines: Record<string, unknown>[]) {
+  await store.put(CATALOG_KEY, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')));
+}
+
+export interface RecommendHarness {
+  baseUrl: string;
+  store: LocalObjectStore;
+  state: ServingState;
+  metrics: LocalMetricsSink;
+  get(query: string, headers?: Record<string, string>): Promise<Reply>;
+  post(body: unknown): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: {
+    items: { item_id: string; score: number; reason: string }[];
+    model_version: string | null;
+    fallback: string | null;
+    took_ms: number;
+    code?: string;
+    message?: string;
+  };
+}
+
+function request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function startRecommend(o: { features?: FeatureStore; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recommend-'));
+  const store = o.store ?? new LocalObjectStore(dir, 'bucket');
+  const features = o.features ?? new MemoryFeatureStore();
+  const logger = createLogger({}, () => undefined);
+  const metrics = new LocalMetricsSink();
+  const state = new ServingState({ store, checkEveryMs: 50, logger });
+  if (o.load !== false) await state.load();
+  const app = createRecommendApp({
+    features,
+    state,
+    trending: new TrendingItems(features, Date.now),
+    metrics: new MetricsRecorder(metrics),
+    logger,
+    clock: Date.now,
+    appKeys: { demo: 'demo-secret' },
+    budgetMs: o.budgetMs ?? 200,
+    featureBudgetMs: o.featureBudgetMs ?? 100,
+  });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    store,
+    state,
+    metrics,
+    get: (query, headers) => request(`${baseUrl}/v1/recommend?${query}`, 'GET', headers ?? signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '')),
+    post: (body) => {
+      const text = JSON.stringify(body);
+      return request(`${baseUrl}/v1/recommend`, 'POST', { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', text) }, text);
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

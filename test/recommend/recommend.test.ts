@@ -1,0 +1,116 @@
+/** The recommend API end to end over HTTP: ranking, rules, reasons, validation and signatures. */
+import type { Behaviour } from '../../lib/featureStore';
+import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import { categoryCap } from '../../functions/recommend/rules';
+import { clusterOf, itemOf, putCatalog, registerModel, startRecommend, type RecommendHarness } from './harness';
+
+const view = (userId: string, itemId: string, ageMs = 1000, type = 'click'): Behaviour => ({ userId, type, ts: Date.now() - ageMs, itemId });
+
+describe('recommend', () => {
+  let h: RecommendHarness;
+  let features: MemoryFeatureStore;
+
+  beforeEach(async () => {
+    features = new MemoryFeatureStore();
+    h = await startRecommend({ features, load: false });
+  });
+  afterEach(() => h.close());
+
+  it('answers trending, named as the no_model fallback, before any model is registered', async () => {
+    await features.record([view('other', itemOf(1, 3)), view('other', itemOf(1, 3)), view('other2', itemOf(1, 3)), view('other', itemOf(0, 1))]);
+    const r = await h.get('user_id=u1&n=5');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ model_version: null, fallback: 'no_model' });
+    expect(r.body.items.map((i) => i.item_id)).toEqual([itemOf(1, 3), itemOf(0, 1)]);
+    expect(r.body.items[0].reason).toBe('popular right now');
+    expect(r.headers['server-timing']).toMatch(/parse;dur=[\d.]+, features;dur=[\d.]+, rules;dur=[\d.]+, total;dur=[\d.]+/);
+    expect(typeof r.body.took_ms).toBe('number');
+  });
+
+  it('ranks the neighbours of what the user just did, with a reason naming it, and reports the version', async () => {
+    await registerModel(h.store, 'v1');
+    await h.state.load();
+    await features.record([view('u1', itemOf(1, 2), 5000, 'page_view'), view('u1', itemOf(1, 4), 1000, 'add_to_cart')]);
+    const r = await h.get('user_id=u1&n=3');
+    expect(r.body).toMatchObject({ model_version: 'v1', fallback: null });
+    expect(r.body.items).toHaveLength(3);
+    for (const item of r.body.items) {
+      expect(clusterOf(item.item_id)).toBe(1);
+      expect(item.reason).toMatch(new RegExp(`^because you (viewed ${itemOf(1, 2)}|added ${itemOf(1, 4)} to your cart)$`));
+      expect(item.score).toBeGreaterThan(0);
+    }
+    expect(r.body.items.map((i) => i.item_id)).not.toContain(itemOf(1, 2)); // what they just saw is not offered again
+    expect(r.headers['server-timing']).toMatch(/model;dur=/);
+  });
+
+  it('never shows purchased, excluded or unavailable items, and keeps categories varied', async () => {
+    await registerModel(h.store, 'v1');
+    const listed = new Date(Date.now() - 3600_000).toISOString();
+    await putCatalog(h.store, [
+      ...Array.from({ length: 10 }, (_, n) => ({ item_id: itemOf(0, n), category: 'shoes' })),
+      ...Array.from({ length: 10 }, (_, n) => ({ item_id: itemOf(1, n), category: n < 5 ? 'bags' : 'hats' })),
+      { item_id: itemOf(0, 5), category: 'shoes', available: false },
+      { item_id: 'brand-new', category: 'gifts', listed_at: listed },
+    ]);
+    await h.state.load();
+    await features.record([view('u1', itemOf(0, 1), 60_000, 'purchase'), view('u1', itemOf(0, 2), 500)]);
+    const r = await h.post({ user_id: 'u1', n: 10, exclude: [itemOf(0, 3)] });
+    const ids = r.body.items.map((i) => i.item_id);
+    expect(ids).toHaveLength(10);
+    expect(ids).not.toContain(itemOf(0, 1)); // purchased
+    expect(ids).not.toContain(itemOf(0, 3)); // excluded
+    expect(ids).not.toContain(itemOf(0, 5)); // unavailable
+    expect(new Set(ids).size).toBe(10);
+    expect(ids.filter((id) => clusterOf(id) === 0 && id !== 'brand-new').length).toBeLessThanOrEqual(categoryCap(10));
+    expect(ids.slice(0, 2).every((id) => clusterOf(id) === 0)).toBe(true); // variety never demotes the best
+    expect(r.body.items.find((i) => i.item_id === 'brand-new')?.reason).toBe('new arrival');
+  });
+
+  it('ranks only the caller’s candidates when given', async () => {
+    await registerModel(h.store, 'v1');
+    await h.state.load();
+    await features.record([view('u1', itemOf(2, 0))]);
+    const candidates = [itemOf(0, 4), itemOf(2, 7), itemOf(1, 1), 'unknown-item'];
+    const r = await h.post({ user_id: 'u1', n: 10, candidates });
+    expect(r.body.items.map((i) => i.item_id).sort()).toEqual([...candidates].sort());
+    expect(r.body.items[0].item_id).toBe(itemOf(2, 7));
+  });
+
+  it('serves anonymous visitors from the features ingest keeps under anon:<id>', async () => {
+    await registerModel(h.store, 'v1');
+    await h.state.load();
+    await features.record([view('anon:d-1', itemOf(2, 3))]);
+    const r = await h.get('anonymous_id=d-1&n=2');
+    expect(r.body.items.every((i) => clusterOf(i.item_id) === 2)).toBe(true);
+  });
+
+  it.each([
+    ['n=10', 400, 'missing_user'],
+    ['user_id=a&anonymous_id=b', 400, 'missing_user'],
+    ['user_id=u1&n=101', 400, 'invalid_n'],
+    ['user_id=u1&n=0', 400, 'invalid_n'],
+    ['user_id=u1&n=ten', 400, 'invalid_n'],
+    ['user_id=u1&n=1&n=2', 400, 'invalid_n'],
+  ])('rejects %s with %i %s', async (query, status, code) => {
+    const r = await h.get(query);
+    expect(r.status).toBe(status);
+    expect(r.body.code).toBe(code);
+  });
+
+  it('rejects bad POST bodies with a code naming the field', async () => {
+    expect((await h.post({ user_id: 'u1', exclude: 'sku-1' })).body.code).toBe('invalid_exclude');
+    expect((await h.post({ user_id: 'u1', candidates: [1, 2] })).body.code).toBe('invalid_candidates');
+    expect((await h.post({ user_id: 'u1', n: 5.5 })).body.code).toBe('invalid_n');
+    expect((await h.post([1])).body.code).toBe('invalid_body');
+  });
+
+  it('requires the app signature over this method and path; a GET signs an empty body', async () => {
+    expect((await h.get('user_id=u1', {})).status).toBe(401);
+    const { signRequest } = await import('../../lib/appAuth');
+    const signedForPost = signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', '');
+    expect((await h.get('user_id=u1', signedForPost)).body.code).toBe('bad_signature');
+    const signedForIngest = signRequest('demo', 'demo-secret', 'GET', '/v1/events', '');
+    expect((await h.get('user_id=u1', signedForIngest)).status).toBe(401);
+    expect((await h.get('user_id=u1', signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', ''))).status).toBe(200);
+  });
+});

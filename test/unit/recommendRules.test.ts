@@ -1,0 +1,68 @@
+/** The pure parts of recommend: variety, new-arrival slots, reasons, the catalogue file. */
+import { Catalog } from '../../functions/recommend/catalog';
+import { becauseOf, categoryCap, diversify, withNewArrivals, type Pick } from '../../functions/recommend/rules';
+
+const picks = (ids: string[]): Pick[] => ids.map((itemId, i) => ({ itemId, score: 100 - i, reason: 'r' }));
+const categoryOf = (id: string) => (id.startsWith('x') ? undefined : id[0]);
+
+describe('diversify', () => {
+  it('caps each category at 30% of the list, in rank order', () => {
+    expect(categoryCap(10)).toBe(3);
+    const out = diversify(picks(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3', 'b4', 'c1', 'c2', 'x1', 'x2', 'x3']), 10, categoryOf);
+    expect(out.map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'c1', 'c2', 'x1', 'x2']);
+  });
+
+  it('fills a short list from the capped items rather than answering fewer', () => {
+    const out = diversify(picks(['a1', 'a2', 'a3', 'a4', 'b1', 'a5']), 5, categoryOf);
+    expect(categoryCap(5)).toBe(2);
+    expect(out.map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'a4', 'b1']);
+  });
+});
+
+describe('new arrivals', () => {
+  it('take the third place, one per ten items, and keep the length', () => {
+    const list = picks(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    const arrivals = picks(['new1', 'new2', 'new3']);
+    expect(withNewArrivals(list, arrivals, 10).map((p) => p.itemId)).toEqual(['a', 'b', 'new1', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
+    expect(withNewArrivals(picks(['a']), arrivals, 5).map((p) => p.itemId)).toEqual(['a', 'new1']);
+    expect(withNewArrivals(list.concat(list), arrivals, 20).filter((p) => p.itemId.startsWith('new'))).toHaveLength(2);
+  });
+});
+
+describe('reasons', () => {
+  it('word what the user did', () => {
+    expect(becauseOf('page_view', 'Red shoes')).toBe('because you viewed Red shoes');
+    expect(becauseOf('click', 'sku-1')).toBe('because you viewed sku-1');
+    expect(becauseOf('add_to_cart', 'sku-1')).toBe('because you added sku-1 to your cart');
+    expect(becauseOf('purchase', 'sku-1')).toBe('because you bought sku-1');
+  });
+});
+
+describe('catalogue', () => {
+  const now = Date.parse('2026-11-21T12:00:00+08:00');
+  const text = [
+    '{"item_id":"old","category":"a","listed_at":"2026-09-01T00:00:00+08:00"}',
+    '{"item_id":"fresh","category":"a","listed_at":"2026-11-20T00:00:00+08:00","title":"Fresh tea"}',
+    '{"item_id":"fresher","listed_at":"2026-11-21T00:00:00+08:00"}',
+    '{"item_id":"gone","available":false,"listed_at":"2026-11-21T01:00:00+08:00"}',
+    '{"item_id":"future","listed_at":"2026-12-01T00:00:00+08:00"}',
+    'not json',
+    '{"category":"no id"}',
+  ].join('\n');
+
+  it('parses JSON lines, skipping and counting malformed ones', () => {
+    const { catalog, skipped } = Catalog.parse(text);
+    expect(skipped).toBe(2);
+    expect(catalog.size).toBe(5);
+    expect(catalog.available('gone')).toBe(false);
+    expect(catalog.available('never-listed')).toBe(true);
+    expect(catalog.category('fresh')).toBe('a');
+    expect(catalog.label('fresh')).toBe('Fresh tea');
+    expect(catalog.label('old')).toBe('old');
+  });
+
+  it('lists available items of the last two weeks, newest first', () => {
+    expect(Catalog.parse(text).catalog.newArrivals(10, now)).toEqual(['fresher', 'fresh']);
+    expect(Catalog.parse(text).catalog.newArrivals(1, now)).toEqual(['fresher']);
+  });
+});
