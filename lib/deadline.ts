@@ -6,9 +6,14 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/**
+ * `p`, or a DeadlineExceeded after `ms`. The expiry waits one turn of the event loop past the
+ * timer, since a busy loop runs due timers before reading sockets: an answer already received
+ * in time is not thrown away for the loop's own lateness.
+ */
 export const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   new Promise((resolve, reject) => {
     if (ms <= 0) return reject(new DeadlineExceeded(ms));
-    const timer = setTimeout(() => reject(new DeadlineExceeded(ms)), ms);
+    const timer = setTimeout(() => setImmediate(() => reject(new DeadlineExceeded(ms))), ms);
     p.then(resolve, reject).finally(() => clearTimeout(timer));
   });

@@ -9,7 +9,7 @@ import { within } from '../../lib/deadline';
 import type { FeatureStore, ScoredItem, UserHistory } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
 import type { MetricsRecorder } from '../../lib/metrics';
-import type { Scored } from '../../models/ease/serving';
+import type { TopItem } from '../../models/ease/serving';
 import type { RecommendRequest } from './request';
 import { becauseOf, diversify, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick } from './rules';
 import { modelHistory, type ServedModel, type ServingState } from './servingState';
@@ -56,6 +56,7 @@ export class Stages {
   }
 }
 
+const TRENDING_TOP_UP = 100;
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export async function recommend(deps: RecommendDeps, req: RecommendRequest, stages = new Stages()): Promise<RecommendResponse> {
@@ -84,22 +85,21 @@ export async function recommend(deps: RecommendDeps, req: RecommendRequest, stag
     const input = modelHistory(model, recentIds);
     if (input.indices.length > 0) {
       const k = Math.min(model.items, req.n * 4 + blocked.size + 20);
-      const remaining = deps.budgetMs - stages.elapsedMs;
       const scored = await within(
-        model.use((m) => m.scorer.score(input.indices, m.recency, k)),
-        remaining,
+        model.use((m) => m.scorer.top(input.indices, m.recency, k, req.candidates !== undefined)),
+        deps.budgetMs - stages.elapsedMs,
       ).catch((err: Error) => {
         deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });
         return undefined;
       });
-      if (scored) ranked = rank(model, scored, input.itemIds, typeOf, trending, req.candidates, catalog.label.bind(catalog));
+      if (scored) ranked = rank(model, scored, { itemIds: input.itemIds, typeOf, label: (id) => catalog.label(id) }, trending, req.candidates);
       else fallback = 'model_error';
     }
     stages.mark('model');
   }
 
   ranked ??= (req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })));
-  let items = diversify(ranked.filter((p) => shown(p.itemId)), req.n, (id) => catalog.category(id));
+  let items = diversify(ranked, req.n, (id) => catalog.category(id), shown);
   if (!req.candidates) {
     const inList = new Set(items.map((p) => p.itemId));
     const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => shown(id) && !inList.has(id));
@@ -124,34 +124,34 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
   return { recentIds: [...typeOf.keys()], typeOf };
 }
 
-/** Model-ranked picks with reasons; trending items the model also likes join the pool. */
+/**
+ * Model-ranked picks. Recall is the model's top k (or the caller's candidates); trending items
+ * beyond the top k rank after it, in trending order. Reasons name the history item that
+ * contributed most.
+ */
 function rank(
   model: ServedModel,
-  scored: Scored,
-  historyIds: string[],
-  typeOf: Map<string, string>,
+  ranked: { top: TopItem[]; scores?: Float32Array },
+  history: { itemIds: string[]; typeOf: Map<string, string>; label: (itemId: string) => string },
   trending: ScoredItem[],
   candidates: string[] | undefined,
-  label: (id: string) => string,
 ): Pick[] {
-  const reasonFor = (index: number, score: number) => {
-    if (score <= 0 || !scored.because) return REASON_PICKED;
-    const source = historyIds[Number(scored.because[index])];
-    return becauseOf(typeOf.get(source) ?? 'page_view', label(source));
-  };
-  const pool = new Map<string, Pick>();
-  const add = (itemId: string, index: number | undefined, fallbackReason: string) => {
-    if (pool.has(itemId)) return;
-    const score = index === undefined ? 0 : scored.scores[index];
-    pool.set(itemId, { itemId, score, reason: score > 0 ? reasonFor(index!, score) : fallbackReason });
-  };
-  if (candidates) for (const id of candidates) add(id, model.index.get(id), REASON_PICKED);
-  else {
-    for (const t of scored.top) add(model.meta.itemIds[t.item], t.item, REASON_PICKED);
-    for (const t of trending) add(t.itemId, model.index.get(t.itemId), REASON_TRENDING);
+  const picks = new Map<string, Pick>();
+  for (const t of ranked.top) {
+    const itemId = model.meta.itemIds[t.item];
+    const source = history.itemIds[t.because];
+    picks.set(itemId, { itemId, score: t.score, reason: t.score > 0 ? becauseOf(history.typeOf.get(source) ?? 'page_view', history.label(source)) : REASON_PICKED });
   }
-  const trendRank = new Map(trending.map((t, i) => [t.itemId, i]));
-  return [...pool.values()].sort((a, b) => b.score - a.score || (trendRank.get(a.itemId) ?? Infinity) - (trendRank.get(b.itemId) ?? Infinity));
+  if (!candidates) {
+    // The top k has room for every rule; trending only tops up a list the rules emptied.
+    for (const t of trending.slice(0, TRENDING_TOP_UP)) if (!picks.has(t.itemId)) picks.set(t.itemId, { itemId: t.itemId, score: 0, reason: REASON_TRENDING });
+    return [...picks.values()];
+  }
+  const beyondTop = candidatesByTrend(candidates.filter((id) => !picks.has(id)), trending).map((p) => {
+    const i = model.index.get(p.itemId);
+    return { ...p, score: i === undefined ? 0 : ranked.scores![i] };
+  });
+  return [...candidates.filter((id) => picks.has(id)).map((id) => picks.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
 }
 
 /** The caller's candidates in trending order, when there is no model signal. */

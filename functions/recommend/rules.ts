@@ -10,16 +10,17 @@ export interface Pick {
 export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
 
 /**
- * Takes n picks in rank order, skipping an item once its category is at the cap, then fills
- * any shortfall from the skipped ones in rank order: variety first, never an emptier list.
+ * Takes n allowed picks in rank order, skipping an item once its category is at the cap, then
+ * fills any shortfall from the skipped ones in rank order: variety first, never an emptier list.
  */
-export function diversify(ranked: Pick[], n: number, categoryOf: (itemId: string) => string | undefined): Pick[] {
+export function diversify(ranked: Pick[], n: number, categoryOf: (itemId: string) => string | undefined, allowed: (itemId: string) => boolean = () => true): Pick[] {
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
   const chosen: Pick[] = [];
   const skipped: Pick[] = [];
   for (const pick of ranked) {
     if (chosen.length === n) break;
+    if (!allowed(pick.itemId)) continue;
     const category = categoryOf(pick.itemId);
     const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
     if (category !== undefined && count >= cap) {

@@ -100,7 +100,9 @@ export class ServingState {
     if (!pointer || pointer.version === this.model?.version) return;
     const [meta, bytes] = await Promise.all([this.registry.meta(MODEL_NAME, pointer.version), this.registry.model(MODEL_NAME, pointer.version)]);
     if (!meta || !bytes) throw new Error(`registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
-    const next = new ServedModel(meta, await EaseScorer.load(bytes, 'cpu', 1));
+    const scorer = await EaseScorer.load(bytes, 'cpu', 1);
+    await scorer.top([0], NO_RECENCY, 10); // the first run allocates; keep that off a user's request
+    const next = new ServedModel(meta, scorer);
     const previous = this.model;
     this.model = next;
     previous?.retire();

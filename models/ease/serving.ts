@@ -1,9 +1,9 @@
 /**
  * The served form of EASE: one ONNX graph holding B, taking a user's history (item indices,
  * oldest first, with their recency weights) and k, answering every item's score, the top k,
- * and for every item the history position that contributed most to its score (the reason
- * shown to the user). Training evaluates through this same graph, so what is measured is
- * what is served.
+ * and for each of the top k the history position that contributed most to its score (the
+ * reason shown to the user). Training evaluates through this same graph, so what is
+ * measured is what is served.
  */
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '../../lib/onnx/builder';
@@ -24,7 +24,7 @@ export function exportEase(model: EaseModel, metadata: Record<string, string> = 
       { name: 'scores', type: 'float32', shape: [1, model.items] },
       { name: 'top_scores', type: 'float32', shape: [1, 'k'] },
       { name: 'top_items', type: 'int64', shape: [1, 'k'] },
-      { name: 'because', type: 'int64', shape: [model.items] },
+      { name: 'top_because', type: 'int64', shape: ['k'] },
     ],
     initializers: [
       { name: 'B', type: 'float32', dims: [model.items, model.items], data: model.weights },
@@ -36,9 +36,12 @@ export function exportEase(model: EaseModel, metadata: Record<string, string> = 
       { op: 'Unsqueeze', inputs: ['history_weight', 'axis0'], outputs: ['w'] },
       { op: 'MatMul', inputs: ['w', 'rows'], outputs: ['scores'] },
       { op: 'TopK', inputs: ['scores', 'k'], outputs: ['top_scores', 'top_items'], attributes: { axis: 1 } },
+      // The reason, for the top k only: which history item adds most to each one's score.
+      { op: 'Squeeze', inputs: ['top_items', 'axis0'], outputs: ['top_list'] },
+      { op: 'Gather', inputs: ['rows', 'top_list'], outputs: ['top_rows'], attributes: { axis: 1 } },
       { op: 'Unsqueeze', inputs: ['history_weight', 'axis1'], outputs: ['w_column'] },
-      { op: 'Mul', inputs: ['rows', 'w_column'], outputs: ['contributions'] },
-      { op: 'ArgMax', inputs: ['contributions'], outputs: ['because'], attributes: { axis: 0, keepdims: 0 } },
+      { op: 'Mul', inputs: ['top_rows', 'w_column'], outputs: ['contributions'] },
+      { op: 'ArgMax', inputs: ['contributions'], outputs: ['top_because'], attributes: { axis: 0, keepdims: 0 } },
     ],
     metadata: { model: 'ease', items: String(model.items), ...metadata },
   });
@@ -49,12 +52,11 @@ export function historyWeights(length: number, recency: Recency = NO_RECENCY): F
   return Float32Array.from({ length }, (_, position) => 1 + recency.boost * Math.exp(-(length - 1 - position) / recency.tau));
 }
 
-export interface Scored {
-  /** Every item's score, by model index. */
-  scores: Float32Array;
-  top: { item: number; score: number }[];
-  /** Per model index: the history position that contributed most (models exported before it: absent). */
-  because?: BigInt64Array;
+export interface TopItem {
+  item: number;
+  score: number;
+  /** The history position that contributed most to the score. */
+  because: number;
 }
 
 /** Runs an exported EASE model. */
@@ -75,23 +77,30 @@ export class EaseScorer {
    * items score 0, as does every candidate of an empty history.
    */
   async candidateScores(history: number[], candidates: number[], recency: Recency = NO_RECENCY): Promise<number[]> {
-    const all = history.length > 0 ? (await this.score(history, recency, 1)).scores : undefined;
+    const all = history.length > 0 ? ((await this.run(history, recency, 1, ['scores'])).scores.data as Float32Array) : undefined;
     return candidates.map((i) => (all && i >= 0 ? all[i] : 0));
   }
 
-  /** Every item's score and the top k, for a non-empty history. */
-  async score(history: number[], recency: Recency = NO_RECENCY, k = 10): Promise<Scored> {
-    const out = await this.session.run({
-      history: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [history.length]),
-      history_weight: new ort.Tensor('float32', historyWeights(history.length, recency), [history.length]),
-      k: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
-    });
+  /** The k best items for a non-empty history, best first; with `allScores`, every item's score too. */
+  async top(history: number[], recency: Recency = NO_RECENCY, k = 10, allScores = false): Promise<{ top: TopItem[]; scores?: Float32Array }> {
+    const out = await this.run(history, recency, k, ['top_scores', 'top_items', 'top_because', ...(allScores ? ['scores'] : [])]);
     const items = out.top_items.data as BigInt64Array;
-    const values = out.top_scores.data as Float32Array;
+    const scores = out.top_scores.data as Float32Array;
+    const because = out.top_because.data as BigInt64Array;
     return {
-      scores: out.scores.data as Float32Array,
-      top: Array.from(items, (item, i) => ({ item: Number(item), score: values[i] })),
-      because: out.because?.data as BigInt64Array | undefined,
+      top: Array.from(items, (item, i) => ({ item: Number(item), score: scores[i], because: Number(because[i]) })),
+      scores: out.scores?.data as Float32Array | undefined,
     };
+  }
+
+  private run(history: number[], recency: Recency, k: number, fetches: string[]) {
+    return this.session.run(
+      {
+        history: new ort.Tensor('int64', BigInt64Array.from(history, BigInt), [history.length]),
+        history_weight: new ort.Tensor('float32', historyWeights(history.length, recency), [history.length]),
+        k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+      },
+      fetches,
+    );
   }
 }

@@ -1,4 +1,5 @@
 /** The local runtime end to end: the built platform process, driven only through HTTP. */
+import { signRequest } from '../../lib/appAuth';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,7 +51,7 @@ describe('local runtime', () => {
     const res = await fetch(`${p.url}/ingest/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, features: 'memory', log: expect.stringMatching(/^journal:/) });
-    const rec = await fetch(`${p.url}/recommend/v1/recommend?n=3`);
+    const rec = await fetch(`${p.url}/recommend/v1/recommend?user_id=u1&n=3`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '', Date.parse(PINNED)) } });
     expect(await rec.json()).toMatchObject({ items: [], fallback: 'no_model' });
     const recent = await recentOf('recommend');
     expect(recent[0]).toMatchObject({ trigger: 'http', outcome: 'ok', status: 200 });

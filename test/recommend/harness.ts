@@ -61,7 +61,7 @@ export interface RecommendHarness {
   store: LocalObjectStore;
   state: ServingState;
   metrics: LocalMetricsSink;
-  get(query: string, headers?: Record<string, string>): Promise<Reply>;
+  get(query: string, headers?: object): Promise<Reply>;
   post(body: unknown): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -79,9 +79,9 @@ export interface Reply {
   };
 }
 
-function request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function request(url: string, method: string, headers: object, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    const req = http.request(url, { method, headers: headers as http.OutgoingHttpHeaders, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));

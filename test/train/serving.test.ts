@@ -14,15 +14,16 @@ describe('EASE export', () => {
     for (const recency of [undefined, { boost: 4, tau: 2 }]) {
       for (const history of [[1], [3, 7, 1], byUser[5]]) {
         const expected = easeScores(model, history, all, recency);
-        const { scores, top } = await scorer.score(history, recency, 5);
-        all.forEach((i) => expect(scores[i]).toBeCloseTo(expected[i], 4));
+        const { scores, top } = await scorer.top(history, recency, 5, true);
+        all.forEach((i) => expect(scores![i]).toBeCloseTo(expected[i], 4));
+        expect(await scorer.candidateScores(history, [2, -1, 9], recency)).toEqual([expect.closeTo(expected[2], 4), 0, expect.closeTo(expected[9], 4)]);
         const best = [...expected].map((s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, 5);
         expect(top.map((t) => t.score)).toEqual(best.map((b) => expect.closeTo(b.s, 4)));
       }
     }
   });
 
-  it('names, for every item, the history item that contributed most to its score', async () => {
+  it('names, for each top item, the history item that contributed most to its score', async () => {
     const items = 12;
     const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [9, 10, 11], [0, 5, 10], [2, 4, 6]];
     const model = await fitEase(byUser, items, 1);
@@ -30,10 +31,11 @@ describe('EASE export', () => {
     const history = [4, 9, 1];
     const recency = { boost: 2, tau: 1 };
     const w = historyWeights(history.length, recency);
-    const { because } = await scorer.score(history, recency, 3);
-    for (let i = 0; i < items; i++) {
-      const contributions = history.map((h, p) => model.weights[h * items + i] * w[p]);
-      expect(Number(because![i])).toBe(contributions.indexOf(Math.max(...contributions)));
+    const { top } = await scorer.top(history, recency, items);
+    expect(top).toHaveLength(items);
+    for (const { item, because } of top) {
+      const contributions = history.map((h, p) => model.weights[h * items + item] * w[p]);
+      expect(because).toBe(contributions.indexOf(Math.max(...contributions)));
     }
   });
 });

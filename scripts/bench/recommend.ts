@@ -1,0 +1,140 @@
+/**
+ * `npm run bench:recommend`: a trained model over 3,706 items and 5,000 users' features in
+ * Redis; then, at concurrency 32 for n=10 over the whole catalogue, the platform's recommend
+ * and, in the same run under the same load, the bare koa + one read + one run baseline; then
+ * the cold start of a fresh recommend instance (process start to first 200, model load
+ * included). Starts the local platform itself unless MKT_URL points at a running one.
+ * The last line is JSON: p50_ms, p99_ms, rps, baseline_p99_ms, overhead_ratio, cold_start_ms.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { signRequest } from '../../lib/appAuth';
+import { runPhase, waitForLine, type PhaseResult } from './load';
+import { prepareModel, populateFeatures, SERVED_USERS } from './recommendData';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const COLD_STARTS = 3;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const root = path.resolve(__dirname, '../..');
+
+function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+let requestNo = 0;
+async function measure(label: string, baseUrl: string, signed: boolean, serverPid?: number): Promise<PhaseResult> {
+  const base = new URL(baseUrl).pathname.replace(/\/$/, '');
+  const r = await runPhase(
+    baseUrl,
+    CONCURRENCY,
+    SECONDS,
+    async (connection) => {
+      const headers = signed ? { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') } : {};
+      const reply = await connection.request('GET', `${base}/v1/recommend?user_id=bench-u${requestNo++ % SERVED_USERS}&n=10`, headers, '');
+      return { ok: reply.status === 200 && reply.body.includes('"item_id"') && !reply.body.includes('"fallback":"') };
+    },
+    2,
+    serverPid,
+  );
+  process.stdout.write(
+    `${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req` : ''}\n`,
+  );
+  return r;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Starts `dist/recommend/index.js` as FC starts an instance; ms until its first 200 (after /initialize). */
+async function coldStart(env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawnNode(['dist/recommend/index.js'], { ...env, FC_CUSTOM_LISTEN_PORT: String(port) });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (;;) {
+      const init = await fetch(url, { method: 'POST', headers: { 'x-fc-control-path': '/initialize' } }).catch(() => undefined);
+      if (init?.status === 200) break;
+      if (performance.now() - started > 30_000) throw new Error('recommend instance did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const reply = await fetch(`${url}/v1/recommend?user_id=bench-u1&n=10`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') } });
+    const body = (await reply.json()) as { model_version: string | null };
+    if (reply.status !== 200 || !body.model_version) throw new Error(`first request answered ${reply.status} ${JSON.stringify(body)}`);
+    return performance.now() - started;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function main() {
+  const prefix = `mkt-bench:${randomUUID().slice(0, 8)}:`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-bench-'));
+  const children: ChildProcess[] = [];
+  const redis = new Redis(REDIS_URL);
+  const env = { LOG_LEVEL: 'warn', REDIS_URL, MKT_REDIS_PREFIX: prefix, LOCAL_OSS_DIR: path.join(dir, 'oss'), MKT_JOURNAL_DIR: path.join(dir, 'journal'), MKT_SMS_OUTBOX: path.join(dir, 'outbox.jsonl') };
+  try {
+    const model = await prepareModel(env.LOCAL_OSS_DIR);
+    await populateFeatures(REDIS_URL, prefix);
+    process.stdout.write(`model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`);
+
+    let platformUrl = process.env.MKT_URL;
+    let platformPid: number | undefined;
+    if (!platformUrl) {
+      const platform = spawnNode(['dist/local/start.js', '--no-timers'], { ...env, PORT: '0' });
+      children.push(platform);
+      platformUrl = (await waitForLine(platform.stdout!, /running at (http:\/\/[\d.:]+)/, 60_000))[1];
+      platformPid = platform.pid;
+    }
+    const bare = spawnNode(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], env);
+    children.push(bare);
+    const bareUrl = (await waitForLine(bare.stdout!, /bare recommend at (http:\/\/[\d.:]+)/, 60_000))[1];
+
+    process.stdout.write(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${REDIS_URL}\n`);
+    const served = await measure('recommend', `${platformUrl.replace(/\/$/, '')}/recommend`, true, platformPid);
+    const baseline = await measure('baseline', bareUrl, false, bare.pid);
+    for (const child of children.splice(0)) child.kill('SIGTERM');
+
+    const colds: number[] = [];
+    for (let i = 0; i < COLD_STARTS; i++) colds.push(await coldStart(env));
+    process.stdout.write(`cold start (process start → first 200, model load included): ${colds.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`);
+
+    const summary = {
+      p50_ms: Number(served.p50_ms.toFixed(2)),
+      p99_ms: Number(served.p99_ms.toFixed(2)),
+      rps: Math.round(served.rps),
+      errors: served.errors,
+      baseline_p99_ms: Number(baseline.p99_ms.toFixed(2)),
+      baseline_rps: Math.round(baseline.rps),
+      overhead_ratio: Number((served.p99_ms / baseline.p99_ms).toFixed(2)),
+      cold_start_ms: Math.round([...colds].sort((a, b) => a - b)[Math.floor(colds.length / 2)]),
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

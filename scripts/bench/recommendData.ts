@@ -1,0 +1,78 @@
+/**
+ * The benchmark's world: a catalogue of 3,706 items (MovieLens-1M's size) in 36 categories,
+ * an EASE model trained on 6,000 synthetic users who mostly stay in their favourite
+ * categories, registered and promoted in a local object store, and 5,000 users' recent
+ * behaviour in Redis, written through the real feature store.
+ */
+import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
+import { LocalObjectStore } from '../../lib/objectStore/localStore';
+import { seededRandom } from '../../lib/random';
+import { fitEase } from '../../models/ease/ease';
+import { exportEase, MODEL_NAME } from '../../models/ease/serving';
+import { ModelRegistry } from '../../models/registry';
+import { CATALOG_KEY } from '../../functions/recommend/catalog';
+
+export const ITEMS = 3706;
+const CATEGORIES = 36;
+const TRAIN_USERS = 6000;
+export const SERVED_USERS = 5000;
+export const BUCKET = 'mkt-data';
+
+const itemId = (i: number) => `sku-${i}`;
+const categoryOf = (i: number) => i % CATEGORIES;
+
+function sessionOf(rand: () => number, length: number): number[] {
+  const favourite = Math.floor(rand() * CATEGORIES);
+  return Array.from({ length }, () => {
+    const category = rand() < 0.8 ? favourite : Math.floor(rand() * CATEGORIES);
+    return category + CATEGORIES * Math.floor(rand() * rand() * (ITEMS / CATEGORIES - 1));
+  });
+}
+
+/** Trains, registers and promotes the model; writes the catalogue. Returns the model bytes and version. */
+export async function prepareModel(ossRoot: string): Promise<{ version: string; bytes: number; trainS: number }> {
+  const rand = seededRandom(42);
+  const byUser = Array.from({ length: TRAIN_USERS }, () => [...new Set(sessionOf(rand, 20))]);
+  const started = performance.now();
+  const model = await fitEase(byUser, ITEMS, 200);
+  const trainS = (performance.now() - started) / 1000;
+  const store = new LocalObjectStore(ossRoot, BUCKET);
+  const onnx = exportEase(model);
+  const version = 'bench-1';
+  const registry = new ModelRegistry(store);
+  await registry.register(
+    {
+      name: MODEL_NAME,
+      version,
+      createdAt: new Date().toISOString(),
+      evaluation: { id: 'bench', protocol: 'none', users: 0 },
+      metrics: {},
+      dataWindow: { source: 'synthetic' },
+      params: { lambda: 200, recency: { boost: 1, tau: 5 } },
+      itemIds: Array.from({ length: ITEMS }, (_, i) => itemId(i)),
+      popular: Array.from({ length: 200 }, (_, i) => itemId(i)),
+      codeVersion: 'bench',
+    },
+    onnx,
+  );
+  await registry.promote(MODEL_NAME, version);
+  const catalogue = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ item_id: itemId(i), category: `cat-${categoryOf(i)}`, available: i % 50 !== 7 }));
+  await store.put(CATALOG_KEY, Buffer.from(catalogue.join('\n')));
+  return { version, bytes: onnx.length, trainS };
+}
+
+/** Each served user: 20 recent events (views, carts, a purchase now and then). */
+export async function populateFeatures(redisUrl: string, prefix: string): Promise<void> {
+  const store = new RedisFeatureStore({ url: redisUrl, prefix, commandTimeoutMs: 10_000 });
+  const rand = seededRandom(7);
+  const now = Date.now();
+  for (let first = 0; first < SERVED_USERS; first += 250) {
+    const events = [];
+    for (let u = first; u < first + 250; u++) {
+      const items = sessionOf(rand, 20);
+      events.push(...items.map((i, k) => ({ userId: `bench-u${u}`, type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (20 - k) * 60_000, itemId: itemId(i) })));
+    }
+    await store.record(events);
+  }
+  await store.close();
+}
