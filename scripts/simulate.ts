@@ -2,7 +2,8 @@
  * `npm run simulate`: realistic mini-program traffic against a running platform. Users
  * (some anonymous, some repeat buyers) browse a catalogue in sessions that walk the funnel
  * exposure → click → cart → purchase; each session's events go out in signed batches, with
- * retries on 429/503 like a real SDK. Shows a progress bar and prints a summary.
+ * retries on 429/503 like a real SDK. First it uploads the catalogue (categories,
+ * availability, listing dates) that recommend's rules read. Shows a progress bar and prints a summary.
  *
  *   npm run simulate -- [--url http://127.0.0.1:9000] [--sessions 500] [--users 200] [--concurrency 8] [--seed 7]
  */
@@ -19,6 +20,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '7' },
     app: { type: 'string', default: 'demo' },
+    bucket: { type: 'string', default: 'mkt-data' },
     secret: { type: 'string', default: process.env.MKT_APP_SECRET ?? 'demo-secret' },
   },
 });
@@ -96,7 +98,20 @@ async function sendWithRetry(url: string, agent: http.Agent, body: string): Prom
   }
 }
 
+/** The shop's catalogue file, for recommend's rules (the local runtime's object-store endpoint). */
+async function uploadCatalogue(): Promise<void> {
+  const lines = catalogue.map((c, i) => ({
+    item_id: c.id,
+    category: c.category,
+    available: i % 40 !== 13,
+    listed_at: new Date(Date.now() - (i % 100) * 86_400_000).toISOString(),
+  }));
+  const res = await fetch(`${opt.url!.replace(/\/$/, '')}/-/oss/${opt.bucket}/catalog/items.jsonl`, { method: 'PUT', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+  if (!res.ok) process.stderr.write(`catalogue not uploaded (${res.status}): only the local runtime takes /-/oss writes\n`);
+}
+
 async function main() {
+  await uploadCatalogue().catch((err: Error) => process.stderr.write(`catalogue not uploaded: ${err.message}\n`));
   const url = `${opt.url!.replace(/\/$/, '')}/ingest`;
   const total = Number(opt.sessions);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number(opt.concurrency) });
