@@ -4,13 +4,14 @@
  * Starts the local platform on Redis itself unless MKT_URL points at a running one.
  * The last line is JSON: events_per_s, p99_ms, baseline_events_per_s, ratio.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { signRequest } from '../../lib/appAuth';
+import { removeKeys, spawnNode } from './processes';
 import { runPhase, waitForLine, type PhaseResult } from './load';
 
 const BATCH = 20;
@@ -18,7 +19,6 @@ const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '8,16,32,64').split(',').m
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const P99_BUDGET_MS = 50;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const root = path.resolve(__dirname, '../..');
 
 /**
  * One batch is what one mini-program sends: a session of one user's events (a funnel of
@@ -51,10 +51,6 @@ function nextBody(): string {
   const n = `${runId}-${batchNo++}`;
   const now = String(Date.now());
   return template.map((part) => (part === '@N@' ? n : part === '@T@' ? now : part === '@K@' ? k : part)).join('');
-}
-
-function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function measure(label: string, baseUrl: string, serverPid?: number): Promise<PhaseResult[]> {
@@ -130,12 +126,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await removeKeys(redis, prefix);
     await redis.quit();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
  * included). Starts the local platform itself unless MKT_URL points at a running one.
  * The last line is JSON: p50_ms, p99_ms, rps, baseline_p99_ms, overhead_ratio, cold_start_ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { signRequest } from '../../lib/appAuth';
+import { removeKeys, spawnNode } from './processes';
 import { runPhase, waitForLine, type PhaseResult } from './load';
 import { prepareModel, populateFeatures, SERVED_USERS } from './recommendData';
 
@@ -21,11 +22,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COLD_STARTS = 3;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const root = path.resolve(__dirname, '../..');
-
-function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
 
 let requestNo = 0;
 async function measure(label: string, baseUrl: string, signed: boolean, serverPid?: number): Promise<PhaseResult> {
@@ -123,12 +119,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await removeKeys(redis, prefix);
     await redis.quit();
     rmSync(dir, { recursive: true, force: true });
   }
