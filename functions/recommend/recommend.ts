@@ -59,9 +59,14 @@ export class Stages {
 const TRENDING_TOP_UP = 100;
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
-export async function recommend(deps: RecommendDeps, req: RecommendRequest, stages = new Stages()): Promise<RecommendResponse> {
+export function recommend(deps: RecommendDeps, req: RecommendRequest, stages = new Stages()): Promise<RecommendResponse> {
   deps.state.checkIfDue();
+  // Held for the whole request, so a swap meanwhile cannot release the session under it.
   const model = deps.state.model;
+  return model ? model.use((m) => answer(deps, req, stages, m)) : answer(deps, req, stages, undefined);
+}
+
+async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages, model: ServedModel | undefined): Promise<RecommendResponse> {
   const catalog = deps.state.catalog;
 
   const [history, trendingNow] = await Promise.all([
@@ -86,7 +91,7 @@ export async function recommend(deps: RecommendDeps, req: RecommendRequest, stag
     if (input.indices.length > 0) {
       const k = Math.min(model.items, req.n * 4 + blocked.size + 20);
       const scored = await within(
-        model.use((m) => m.scorer.top(input.indices, m.recency, k, req.candidates !== undefined)),
+        model.scorer.top(input.indices, model.recency, k, req.candidates !== undefined),
         deps.budgetMs - stages.elapsedMs,
       ).catch((err: Error) => {
         deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });

@@ -19,6 +19,7 @@ export class ServedModel {
   readonly recency: Recency;
   private users = 0;
   private retired = false;
+  private released = false;
 
   constructor(
     readonly meta: ModelMeta,
@@ -36,7 +37,7 @@ export class ServedModel {
     return this.meta.itemIds.length;
   }
 
-  /** Runs `work` with the session held open, even if a newer model is swapped in meanwhile. */
+  /** Runs `work` with the session held open, even if a newer model is swapped in meanwhile (call it synchronously after reading `ServingState.model`). */
   async use<T>(work: (model: ServedModel) => Promise<T>): Promise<T> {
     this.users++;
     try {
@@ -53,7 +54,9 @@ export class ServedModel {
   }
 
   private releaseIfIdle(): void {
-    if (this.retired && this.users === 0) void this.scorer.release().catch(() => undefined);
+    if (!this.retired || this.users > 0 || this.released) return;
+    this.released = true;
+    void this.scorer.release().catch(() => undefined);
   }
 }
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { signRequest } from '../../lib/appAuth';
+import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
 import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
 import { ModelRegistry } from '../../models/registry';
 import { MODEL_NAME } from '../../models/ease/serving';
@@ -96,6 +97,27 @@ describe('recommend fallbacks', () => {
       expect(mine.slice(0, firstV2).every((r) => r.version === 'v1')).toBe(true);
       expect(mine.slice(firstV2).every((r) => r.version === 'v2')).toBe(true);
     }
+  });
+
+  it('keeps serving a request on the version it started with when a new one is swapped in meanwhile', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    class HeldFeatures extends MemoryFeatureStore {
+      override async history(userId: string) {
+        await gate; // the request waits here while the swap happens
+        return super.history(userId);
+      }
+    }
+    const h = await withModel({ features: new HeldFeatures(), featureBudgetMs: 5000, budgetMs: 10_000 });
+    const pending = h.post({ user_id: 'u1', n: 3, recent: [itemOf(1, 1)] });
+    await new Promise((r) => setTimeout(r, 50));
+    await registerModel(h.store, 'v2', { seed: 99 });
+    await h.state.load();
+    expect(h.state.model?.version).toBe('v2');
+    release();
+    const r = await pending;
+    expect(r.body).toMatchObject({ model_version: 'v1', fallback: null });
+    expect((await h.post({ user_id: 'u1', n: 3, recent: [itemOf(1, 1)] })).body.model_version).toBe('v2');
   });
 
   it('reflects events sent through ingest in the very next recommendation (real Redis)', async () => {
