@@ -39,7 +39,7 @@ export interface RecommendResponse {
 export class Stages {
   private readonly started = performance.now();
   private last = this.started;
-  readonly marks: [string, number][] = [];
+  private readonly marks: [string, number][] = [];
 
   mark(stage: string): void {
     const t = performance.now();
@@ -115,7 +115,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
   return {
     items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: p.reason })),
-    model_version: model && fallback !== 'model_error' && fallback !== 'no_model' ? model.version : null,
+    model_version: model && fallback !== 'model_error' ? model.version : null,
     fallback,
     took_ms: Number(stages.elapsedMs.toFixed(2)),
   };

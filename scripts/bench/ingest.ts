@@ -4,21 +4,15 @@
  * Starts the local platform on Redis itself unless MKT_URL points at a running one.
  * The last line is JSON: events_per_s, p99_ms, baseline_events_per_s, ratio.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Redis from 'ioredis';
 import { signRequest } from '../../lib/appAuth';
-import { removeKeys, spawnNode } from './processes';
-import { runPhase, waitForLine, type PhaseResult } from './load';
+import { runPhase, type PhaseResult } from './load';
+import { runBench } from './processes';
 
 const BATCH = 20;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '8,16,32,64').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const P99_BUDGET_MS = 50;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * One batch is what one mini-program sends: a session of one user's events (a funnel of
@@ -79,60 +73,26 @@ async function measure(label: string, baseUrl: string, serverPid?: number): Prom
   return results;
 }
 
-async function main() {
-  const prefix = `mkt-bench:${randomUUID().slice(0, 8)}:`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-bench-'));
-  const children: ChildProcess[] = [];
-  const redis = new Redis(REDIS_URL);
-  try {
-    let platformUrl = process.env.MKT_URL;
-    let platformPid: number | undefined;
-    if (!platformUrl) {
-      // Without timers: the minute flush (compact) runs on its own FC instances in production.
-      const platform = spawnNode(['--max-semi-space-size=32', 'dist/local/start.js', '--no-timers'], {
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        REDIS_URL,
-        MKT_REDIS_PREFIX: prefix,
-        LOCAL_OSS_DIR: path.join(dir, 'oss'),
-        MKT_JOURNAL_DIR: path.join(dir, 'journal'),
-        MKT_SMS_OUTBOX: path.join(dir, 'outbox.jsonl'),
-      });
-      children.push(platform);
-      platformUrl = (await waitForLine(platform.stdout!, /running at (http:\/\/[\d.:]+)/))[1];
-      platformPid = platform.pid;
-    }
-    const bare = spawnNode(['--import', 'tsx', 'scripts/bench/bareIngest.ts'], { REDIS_URL, MKT_REDIS_PREFIX: prefix });
-    children.push(bare);
-    const bareUrl = (await waitForLine(bare.stdout!, /bare ingest at (http:\/\/[\d.:]+)/))[1];
+runBench(async (bench) => {
+  const platform = await bench.platform(['--max-semi-space-size=32']);
+  const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareIngest.ts'], /bare ingest at (http:\/\/[\d.:]+)/);
 
-    process.stdout.write(`batches of ${BATCH} events, ${SECONDS} s per step, concurrency ${CONCURRENCY.join(' → ')}; Redis ${REDIS_URL}\n`);
-    const ingest = await measure('ingest', `${platformUrl.replace(/\/$/, '')}/ingest`, platformPid);
-    const baseline = await measure('baseline', bareUrl, bare.pid);
+  process.stdout.write(`batches of ${BATCH} events, ${SECONDS} s per step, concurrency ${CONCURRENCY.join(' → ')}; Redis ${bench.redisUrl}\n`);
+  const ingest = await measure('ingest', `${platform.url.replace(/\/$/, '')}/ingest`, platform.pid);
+  const baseline = await measure('baseline', bare.url, bare.pid);
 
-    // The best step that keeps p99 within budget (or the fastest, if none does); the baseline at the same concurrency.
-    const within = ingest.filter((r) => r.p99_ms < P99_BUDGET_MS);
-    const best = (within.length ? within : ingest).reduce((a, b) => (b.rps > a.rps ? b : a));
-    const base = baseline.find((r) => r.concurrency === best.concurrency)!;
-    const summary = {
-      events_per_s: Math.round(best.rps * BATCH),
-      p50_ms: Number(best.p50_ms.toFixed(2)),
-      p99_ms: Number(best.p99_ms.toFixed(2)),
-      concurrency: best.concurrency,
-      baseline_events_per_s: Math.round(base.rps * BATCH),
-      baseline_p99_ms: Number(base.p99_ms.toFixed(2)),
-      ratio: Number((best.rps / base.rps).toFixed(3)),
-    };
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await removeKeys(redis, prefix);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
-  process.exit(1);
+  // The best step that keeps p99 within budget (or the fastest, if none does); the baseline at the same concurrency.
+  const within = ingest.filter((r) => r.p99_ms < P99_BUDGET_MS);
+  const best = (within.length ? within : ingest).reduce((a, b) => (b.rps > a.rps ? b : a));
+  const base = baseline.find((r) => r.concurrency === best.concurrency)!;
+  const summary = {
+    events_per_s: Math.round(best.rps * BATCH),
+    p50_ms: Number(best.p50_ms.toFixed(2)),
+    p99_ms: Number(best.p99_ms.toFixed(2)),
+    concurrency: best.concurrency,
+    baseline_events_per_s: Math.round(base.rps * BATCH),
+    baseline_p99_ms: Number(base.p99_ms.toFixed(2)),
+    ratio: Number((best.rps / base.rps).toFixed(3)),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
 });

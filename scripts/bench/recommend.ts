@@ -6,22 +6,15 @@
  * included). Starts the local platform itself unless MKT_URL points at a running one.
  * The last line is JSON: p50_ms, p99_ms, rps, baseline_p99_ms, overhead_ratio, cold_start_ms.
  */
-import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import Redis from 'ioredis';
 import { signRequest } from '../../lib/appAuth';
-import { removeKeys, spawnNode } from './processes';
-import { runPhase, waitForLine, type PhaseResult } from './load';
+import { runPhase, type PhaseResult } from './load';
+import { runBench, type BenchEnvironment } from './processes';
 import { prepareModel, populateFeatures, SERVED_USERS } from './recommendData';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COLD_STARTS = 3;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 let requestNo = 0;
 async function measure(label: string, baseUrl: string, signed: boolean, serverPid?: number): Promise<PhaseResult> {
@@ -53,10 +46,10 @@ const freePort = () =>
   });
 
 /** Starts `dist/recommend/index.js` as FC starts an instance; ms until its first 200 (after /initialize). */
-async function coldStart(env: Record<string, string>): Promise<number> {
+async function coldStart(bench: BenchEnvironment): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawnNode(['dist/recommend/index.js'], { ...env, FC_CUSTOM_LISTEN_PORT: String(port) });
+  const child = bench.spawnNode(['dist/recommend/index.js'], { ...bench.env, FC_CUSTOM_LISTEN_PORT: String(port) });
   try {
     const url = `http://127.0.0.1:${port}`;
     for (;;) {
@@ -74,58 +67,31 @@ async function coldStart(env: Record<string, string>): Promise<number> {
   }
 }
 
-async function main() {
-  const prefix = `mkt-bench:${randomUUID().slice(0, 8)}:`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-bench-'));
-  const children: ChildProcess[] = [];
-  const redis = new Redis(REDIS_URL);
-  const env = { LOG_LEVEL: 'warn', REDIS_URL, MKT_REDIS_PREFIX: prefix, LOCAL_OSS_DIR: path.join(dir, 'oss'), MKT_JOURNAL_DIR: path.join(dir, 'journal'), MKT_SMS_OUTBOX: path.join(dir, 'outbox.jsonl') };
-  try {
-    const model = await prepareModel(env.LOCAL_OSS_DIR);
-    await populateFeatures(REDIS_URL, prefix);
-    process.stdout.write(`model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`);
+runBench(async (bench) => {
+  const model = await prepareModel(bench.env.LOCAL_OSS_DIR);
+  await populateFeatures(bench.redisUrl, bench.prefix);
+  process.stdout.write(`model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`);
 
-    let platformUrl = process.env.MKT_URL;
-    let platformPid: number | undefined;
-    if (!platformUrl) {
-      const platform = spawnNode(['dist/local/start.js', '--no-timers'], { ...env, PORT: '0' });
-      children.push(platform);
-      platformUrl = (await waitForLine(platform.stdout!, /running at (http:\/\/[\d.:]+)/, 60_000))[1];
-      platformPid = platform.pid;
-    }
-    const bare = spawnNode(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], env);
-    children.push(bare);
-    const bareUrl = (await waitForLine(bare.stdout!, /bare recommend at (http:\/\/[\d.:]+)/, 60_000))[1];
+  const platform = await bench.platform();
+  const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], /bare recommend at (http:\/\/[\d.:]+)/);
+  process.stdout.write(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${bench.redisUrl}\n`);
+  const served = await measure('recommend', `${platform.url.replace(/\/$/, '')}/recommend`, true, platform.pid);
+  const baseline = await measure('baseline', bare.url, false, bare.pid);
+  bench.stopAll();
 
-    process.stdout.write(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${REDIS_URL}\n`);
-    const served = await measure('recommend', `${platformUrl.replace(/\/$/, '')}/recommend`, true, platformPid);
-    const baseline = await measure('baseline', bareUrl, false, bare.pid);
-    for (const child of children.splice(0)) child.kill('SIGTERM');
+  const colds: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) colds.push(await coldStart(bench));
+  process.stdout.write(`cold start (process start → first 200, model load included): ${colds.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`);
 
-    const colds: number[] = [];
-    for (let i = 0; i < COLD_STARTS; i++) colds.push(await coldStart(env));
-    process.stdout.write(`cold start (process start → first 200, model load included): ${colds.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`);
-
-    const summary = {
-      p50_ms: Number(served.p50_ms.toFixed(2)),
-      p99_ms: Number(served.p99_ms.toFixed(2)),
-      rps: Math.round(served.rps),
-      errors: served.errors,
-      baseline_p99_ms: Number(baseline.p99_ms.toFixed(2)),
-      baseline_rps: Math.round(baseline.rps),
-      overhead_ratio: Number((served.p99_ms / baseline.p99_ms).toFixed(2)),
-      cold_start_ms: Math.round([...colds].sort((a, b) => a - b)[Math.floor(colds.length / 2)]),
-    };
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await removeKeys(redis, prefix);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
-  process.exit(1);
+  const summary = {
+    p50_ms: Number(served.p50_ms.toFixed(2)),
+    p99_ms: Number(served.p99_ms.toFixed(2)),
+    rps: Math.round(served.rps),
+    errors: served.errors,
+    baseline_p99_ms: Number(baseline.p99_ms.toFixed(2)),
+    baseline_rps: Math.round(baseline.rps),
+    overhead_ratio: Number((served.p99_ms / baseline.p99_ms).toFixed(2)),
+    cold_start_ms: Math.round([...colds].sort((a, b) => a - b)[Math.floor(colds.length / 2)]),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
 });
