@@ -26,21 +26,3 @@ export function groupCommit<T, R>(run: (items: T[]) => Promise<R[]>): (items: T[
       queue.push({ items, resolve, reject });
     });
 }
-
-/**
- * Runs each submitted function on the next event-loop turn, all of them together, so the
- * Redis commands they issue leave in one auto-pipelined write instead of one per request.
- */
-export function sameTurn(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let queue: (() => void)[] = [];
-  const run = () => {
-    const group = queue;
-    queue = [];
-    for (const start of group) start();
-  };
-  return (fn) =>
-    new Promise((resolve, reject) => {
-      if (queue.length === 0) setImmediate(run);
-      queue.push(() => void fn().then(resolve, reject));
-    });
-}

@@ -1,13 +1,14 @@
 /**
  * The ingest use case: authenticate a signed batch, validate each event, make the new ones
- * durable (de-duplicated) in the event log, then update real-time features. An event is
+ * durable (de-duplicated) in the event log, which also refuses replayed nonces and apps over
+ * their quota in the same step, then update real-time features. An event is
  * counted as accepted only once the event log holds it; a feature-store failure after that
  * is logged, not returned, since the raw log already has the event.
  */
 import { verifyRequest } from '../../lib/appAuth';
 import { within } from '../../lib/deadline';
 import { AppError, badRequest } from '../../lib/errors';
-import { DEDUPE_SECONDS, type EventLog } from '../../lib/eventLog';
+import { DEDUPE_SECONDS, type EventLog, type Refusal } from '../../lib/eventLog';
 import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '../../lib/eventContract';
 import type { Behaviour, FeatureStore } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
@@ -74,28 +75,32 @@ function behaviourOf(e: ClientEvent, skewMs: number): Behaviour {
   };
 }
 
+function refusalError(refusal: Refusal, appId: string, limit: number, receivedAt: number): AppError {
+  return refusal === 'replayed_nonce'
+    ? new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew')
+    : new AppError(429, 'rate_limited', `app ${appId} is over ${limit} events a minute`, { retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60) });
+}
+
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();
   const auth = verifyRequest(deps.appKeys, req.headers, 'POST', EVENTS_PATH, req.body, receivedAt);
   const events = parseBatch(req.body);
 
-  const minute = Math.floor(receivedAt / 60_000);
-  const [[freshNonce], used] = await Promise.all([
-    deps.features.claim([`nonce:${auth.appId}:${auth.nonce}`], NONCE_TTL_S),
-    deps.features.increment(`rate:${auth.appId}:${minute}`, Math.max(events.length, 1), 120),
-  ]);
-  if (!freshNonce) throw new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew');
-  if (used > deps.rateLimitPerMinute) {
-    throw new AppError(429, 'rate_limited', `app ${auth.appId} is over ${deps.rateLimitPerMinute} events a minute`, {
-      retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60),
-    });
-  }
-
   const { valid, rejected } = validateEvents(events);
   const skew = receivedAt - auth.clientTime;
   // The body is stored as the app signed it; compact expands it into raw-log lines later.
   const record = encodeBatchRecord({ app_id: auth.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew }, req.body);
-  const duplicate = valid.length > 0 ? await deps.log.append(valid.map(({ event }) => `${auth.appId}:${event.event_id}`), record, DEDUPE_SECONDS) : [];
+  const keys = valid.map(({ event }) => `${auth.appId}:${event.event_id}`);
+  const stored = await deps.log.append(keys, record, DEDUPE_SECONDS, {
+    nonce: `${auth.appId}:${auth.nonce}`,
+    nonceSeconds: NONCE_TTL_S,
+    quota: `${auth.appId}:${Math.floor(receivedAt / 60_000)}`,
+    cost: Math.max(events.length, 1),
+    limit: deps.rateLimitPerMinute,
+    quotaSeconds: 120,
+  });
+  if (stored.refused) throw refusalError(stored.refused, auth.appId, deps.rateLimitPerMinute, receivedAt);
+  const { duplicate } = stored;
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {

@@ -5,7 +5,7 @@ import { LocalJournal } from './localJournal';
 import type { EventLog } from './port';
 import { RedisEventLog } from './redisLog';
 
-export type { EventLog, LogEntry } from './port';
+export type { Admission, AppendResult, EventLog, LogEntry, Refusal } from './port';
 export { DEDUPE_SECONDS } from './port';
 
 /** A Redis stream when Redis is configured, else the local journal; one per process. */

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { decodeFlags, encodeFlags, type EventLog, type LogEntry } from './port';
+import { decodeFlags, encodeFlags, type Admission, type AppendResult, type EventLog, type LogEntry, type Refusal } from './port';
 
 interface JournalLine {
   seq: number;
@@ -27,6 +27,9 @@ export class LocalJournal implements EventLog {
   /** key → epoch ms it was first appended */
   private readonly seen = new Map<string, number>();
   private readonly unflushed = new Map<number, LogEntry>();
+  /** Admission state lives in memory: a restart forgets nonces and quotas (local runs only). */
+  private readonly nonces = new Map<string, number>();
+  private readonly quotas = new Map<string, { used: number; until: number }>();
 
   constructor(
     dir: string,
@@ -58,8 +61,26 @@ export class LocalJournal implements EventLog {
 
   private toEntry = (seq: number, record: Buffer, duplicate: boolean[]): LogEntry => ({ id: String(seq).padStart(12, '0'), record, duplicate });
 
-  async append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]> {
+  private admit(g: Admission, now: number): Refusal | undefined {
+    for (const [nonce, until] of this.nonces) {
+      if (until > now) break; // insertion order is expiry order: every nonce lives nonceSeconds
+      this.nonces.delete(nonce);
+    }
+    if (this.nonces.has(g.nonce)) return 'replayed_nonce';
+    this.nonces.set(g.nonce, now + g.nonceSeconds * 1000);
+    let quota = this.quotas.get(g.quota);
+    if (!quota || quota.until <= now) {
+      for (const [key, q] of this.quotas) if (q.until <= now) this.quotas.delete(key);
+      this.quotas.set(g.quota, (quota = { used: 0, until: now + g.quotaSeconds * 1000 }));
+    }
+    quota.used += g.cost;
+    return quota.used > g.limit ? 'over_quota' : undefined;
+  }
+
+  async append(keys: string[], record: Buffer, dedupeSeconds: number, admission?: Admission): Promise<AppendResult> {
     const now = this.clock();
+    const refused = admission && this.admit(admission, now);
+    if (refused) return { refused };
     const horizon = now - dedupeSeconds * 1000;
     const batchKeys = new Set<string>();
     const duplicate = keys.map((key) => {
@@ -68,13 +89,13 @@ export class LocalJournal implements EventLog {
       batchKeys.add(key);
       return dup;
     });
-    if (duplicate.every(Boolean)) return duplicate;
+    if (duplicate.every(Boolean)) return { duplicate };
     const entry: JournalLine = { seq: this.seq + 1, at: now, keys, record: record.toString('utf8'), duplicate: encodeFlags(duplicate) };
     writeSync(this.fd, JSON.stringify(entry) + '\n');
     this.seq = entry.seq;
     keys.forEach((key, i) => !duplicate[i] && this.seen.set(key, now));
     this.unflushed.set(entry.seq, this.toEntry(entry.seq, record, duplicate));
-    return duplicate;
+    return { duplicate };
   }
 
   async pending(limit: number): Promise<LogEntry[]> {

@@ -13,14 +13,34 @@ export interface LogEntry {
   duplicate: boolean[];
 }
 
+/**
+ * What a batch must pass before anything of it is stored: a replay guard (each signed
+ * request's nonce is admitted once) and a per-app quota (a counter that lives
+ * `quotaSeconds` from its first use). Checked in the same atomic step as the append.
+ */
+export interface Admission {
+  nonce: string;
+  nonceSeconds: number;
+  quota: string;
+  cost: number;
+  limit: number;
+  quotaSeconds: number;
+}
+
+export type Refusal = 'replayed_nonce' | 'over_quota';
+
+/** Either refused (nothing stored, nothing claimed) or, per key, whether it was a duplicate. */
+export type AppendResult = { refused: Refusal } | { refused?: undefined; duplicate: boolean[] };
+
 export interface EventLog {
   readonly describe: string;
   /**
-   * Atomically claims each key (unique per event, e.g. `${appId}:${event_id}`) for
-   * `dedupeSeconds` and, if any was new, appends the record with the duplicate flags.
-   * Keys seen before, or earlier in the same call, are duplicates. Resolves once durable.
+   * Admits the batch (when an admission is given), then atomically claims each key (unique
+   * per event, e.g. `${appId}:${event_id}`) for `dedupeSeconds` and, if any was new, appends
+   * the record with the duplicate flags. Keys seen before, or earlier in the same call, are
+   * duplicates. Resolves once durable.
    */
-  append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]>;
+  append(keys: string[], record: Buffer, dedupeSeconds: number, admission?: Admission): Promise<AppendResult>;
   /**
    * Entries not yet acknowledged, oldest first. Entries handed out before but never acked
    * (a crashed flush) come back first and in the same order, so a retried flush rewrites

@@ -1,37 +1,61 @@
 /**
- * The production event log: a Redis (Tair) stream. One Lua script claims the event ids
- * (SET NX EX) and XADDs each batch record with its duplicate flags, atomically: a batch is
- * either stored and claimed or neither. Appends of concurrent requests are sent together
- * (group commit). `compact` reads through a consumer group; unacked entries come back in
- * order. All keys share one hash tag, so the script is valid on a cluster too.
+ * The production event log: a Redis (Tair) stream. One Lua script admits each batch (nonce,
+ * quota), claims its event ids (SET NX EX) and XADDs its record with the duplicate flags,
+ * atomically: a batch is either stored and claimed or neither. Appends of concurrent
+ * requests are sent together (group commit). `compact` reads through a consumer group;
+ * unacked entries come back in order. All keys share one hash tag, so the script is valid
+ * on a cluster too.
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
 import { groupCommit } from '../groupCommit';
-import { decodeFlags, type EventLog, type LogEntry } from './port';
+import { decodeFlags, type Admission, type AppendResult, type EventLog, type LogEntry } from './port';
 
-/** KEYS: stream, then every batch's keys. ARGV: ttl, batch count, then per batch: key count, record. */
+/**
+ * KEYS: stream, then per batch: its nonce and quota keys when gated, then its event keys.
+ * ARGV: dedupe TTL, batch count, then per batch: key count, record, gated (1/0), and when
+ * gated: nonce TTL, cost, limit, quota TTL. Returns per batch 'R' (replayed nonce), 'Q'
+ * (over quota) or its duplicate flags.
+ */
 const APPEND = `
 local ttl = ARGV[1]
-local k = 2
+local k, a = 2, 3
 local out = {}
 for b = 1, tonumber(ARGV[2]) do
-  local n = tonumber(ARGV[1 + 2 * b])
-  local flags = {}
-  local fresh = false
-  for i = 1, n do
-    if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ttl) then
-      flags[i] = '0'
-      fresh = true
+  local n, record = tonumber(ARGV[a]), ARGV[a + 1]
+  local refused = nil
+  if ARGV[a + 2] == '1' then
+    if not redis.call('SET', KEYS[k], '1', 'NX', 'EX', ARGV[a + 3]) then
+      refused = 'R'
     else
-      flags[i] = '1'
+      local cost = tonumber(ARGV[a + 4])
+      local used = redis.call('INCRBY', KEYS[k + 1], cost)
+      if used == cost then redis.call('EXPIRE', KEYS[k + 1], ARGV[a + 6]) end
+      if used > tonumber(ARGV[a + 5]) then refused = 'Q' end
     end
-    k = k + 1
+    k, a = k + 2, a + 7
+  else
+    a = a + 3
   end
-  if fresh then redis.call('XADD', KEYS[1], '*', 'r', ARGV[2 + 2 * b], 'd', table.concat(flags)) end
-  out[#out + 1] = table.concat(flags)
+  if refused then
+    out[b] = refused
+  else
+    local flags = {}
+    local fresh = false
+    for i = 1, n do
+      if redis.call('SET', KEYS[k + i - 1], '1', 'NX', 'EX', ttl) then
+        flags[i] = '0'
+        fresh = true
+      else
+        flags[i] = '1'
+      end
+    end
+    out[b] = table.concat(flags)
+    if fresh then redis.call('XADD', KEYS[1], '*', 'r', record, 'd', out[b]) end
+  end
+  k = k + n
 end
-return table.concat(out)
+return out
 `;
 
 const GROUP = 'compact';
@@ -41,6 +65,7 @@ interface AppendCall {
   keys: string[];
   record: Buffer;
   ttl: number;
+  admission?: Admission;
 }
 
 export interface RedisLogOptions {
@@ -51,7 +76,7 @@ export interface RedisLogOptions {
 
 export class RedisEventLog implements EventLog {
   readonly describe: string;
-  readonly redis: Redis & { mktAppend(numKeys: number, ...args: (string | Buffer | number)[]): Promise<string> };
+  readonly redis: Redis & { mktAppend(numKeys: number, ...args: (string | Buffer | number)[]): Promise<string[]> };
   private readonly stream: string;
   private groupReady?: Promise<void>;
 
@@ -70,19 +95,28 @@ export class RedisEventLog implements EventLog {
     this.redis = redis as RedisEventLog['redis'];
   }
 
-  private readonly appendGroup = groupCommit(async (calls: AppendCall[]) => {
-    const keys = calls.flatMap((c) => c.keys.map((k) => `${this.o.prefix}{ingest}:seen:${k}`));
-    const args = calls.flatMap((c) => [c.keys.length, c.record]);
-    const flags = decodeFlags(await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, calls[0].ttl, calls.length, ...args));
-    let at = 0;
-    return calls.map((c) => flags.slice(at, (at += c.keys.length)));
+  private key = (kind: string, id: string) => `${this.o.prefix}{ingest}:${kind}:${id}`;
+
+  private readonly appendGroup = groupCommit(async (calls: AppendCall[]): Promise<AppendResult[]> => {
+    const keys: string[] = [];
+    const args: (string | number | Buffer)[] = [calls[0].ttl, calls.length];
+    for (const { keys: eventKeys, record, admission: g } of calls) {
+      args.push(eventKeys.length, record, g ? 1 : 0);
+      if (g) {
+        keys.push(this.key('nonce', g.nonce), this.key('quota', g.quota));
+        args.push(g.nonceSeconds, g.cost, g.limit, g.quotaSeconds);
+      }
+      for (const k of eventKeys) keys.push(this.key('seen', k));
+    }
+    const replies = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, ...args);
+    return replies.map((r) => (r === 'R' ? { refused: 'replayed_nonce' } : r === 'Q' ? { refused: 'over_quota' } : { duplicate: decodeFlags(r) }));
   });
 
-  async append(keys: string[], record: Buffer, dedupeSeconds: number): Promise<boolean[]> {
-    if (keys.length === 0) return [];
+  async append(keys: string[], record: Buffer, dedupeSeconds: number, admission?: Admission): Promise<AppendResult> {
+    if (keys.length === 0 && !admission) return { duplicate: [] };
     try {
-      const [flags] = await this.appendGroup([{ keys, record, ttl: dedupeSeconds }]);
-      return flags;
+      const [result] = await this.appendGroup([{ keys, record, ttl: dedupeSeconds, admission }]);
+      return result;
     } catch (err) {
       throw unavailable('event_log_unavailable', 'Redis event log append failed', err);
     }

@@ -25,43 +25,11 @@ interface UserState {
 
 export class MemoryFeatureStore implements FeatureStore {
   readonly describe = 'memory';
-  private readonly expiries = new Map<string, number>();
-  private readonly counters = new Map<string, number>();
   private readonly users = new Map<string, UserState>();
   private readonly popularityScores = new Map<string, number>();
   private readonly trend = new Map<number, Map<string, number>>();
 
   constructor(private readonly clock: () => number = Date.now) {}
-
-  private live(key: string): boolean {
-    const until = this.expiries.get(key);
-    if (until === undefined) return false;
-    if (until > this.clock()) return true;
-    this.expiries.delete(key);
-    this.counters.delete(key);
-    return false;
-  }
-
-  async claim(keys: string[], ttlSeconds: number): Promise<boolean[]> {
-    return keys.map((k) => {
-      const key = `claim:${k}`;
-      if (this.live(key)) return false;
-      this.expiries.set(key, this.clock() + ttlSeconds * 1000);
-      return true;
-    });
-  }
-
-  async release(keys: string[]): Promise<void> {
-    for (const k of keys) this.expiries.delete(`claim:${k}`);
-  }
-
-  async increment(key: string, by: number, ttlSeconds: number): Promise<number> {
-    const k = `n:${key}`;
-    if (!this.live(k)) this.expiries.set(k, this.clock() + ttlSeconds * 1000);
-    const value = (this.counters.get(k) ?? 0) + by;
-    this.counters.set(k, value);
-    return value;
-  }
 
   async record(events: Behaviour[]): Promise<void> {
     const delta = aggregate(events);

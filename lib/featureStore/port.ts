@@ -47,12 +47,6 @@ export interface ScoredItem {
 export interface FeatureStore {
   /** e.g. `redis:127.0.0.1:6379` or `memory` */
   readonly describe: string;
-  /** Claims each key for `ttlSeconds`; true where this call was first (de-duplication, idempotency). */
-  claim(keys: string[], ttlSeconds: number): Promise<boolean[]>;
-  /** Releases claims, so a failed operation can be retried. */
-  release(keys: string[]): Promise<void>;
-  /** Adds to a counter that lives `ttlSeconds` from its first increment; returns the new value. */
-  increment(key: string, by: number, ttlSeconds: number): Promise<number>;
   /** Applies a batch of behaviour to user and item features. */
   record(events: Behaviour[]): Promise<void>;
   user(userId: string, nowMs: number): Promise<UserFeatures>;

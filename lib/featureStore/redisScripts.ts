@@ -63,10 +63,3 @@ for k = 2, #KEYS do
 end
 return 1
 `;
-
-/** KEYS: the counter. ARGV: increment, TTL set on first use. Returns the new value. */
-export const INCREMENT = `
-local v = redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
-return v
-`;

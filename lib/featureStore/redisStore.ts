@@ -5,7 +5,7 @@
  */
 import Redis from 'ioredis';
 import { unavailable } from '../errors';
-import { groupCommit, sameTurn } from '../groupCommit';
+import { groupCommit } from '../groupCommit';
 import {
   aggregate,
   COUNT_WINDOWS_DAYS,
@@ -21,7 +21,7 @@ import {
   windowCounts,
 } from './aggregate';
 import type { Behaviour, FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
-import { INCREMENT, RECORD_ITEMS, RECORD_USER } from './redisScripts';
+import { RECORD_ITEMS, RECORD_USER } from './redisScripts';
 
 const COUNT_TTL_S = (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600;
 
@@ -37,7 +37,6 @@ export class RedisFeatureStore implements FeatureStore {
   readonly redis: Redis & {
     mktRecordUser(numKeys: number, ...args: (string | number)[]): Promise<number>;
     mktRecordItems(numKeys: number, ...args: (string | number)[]): Promise<number>;
-    mktIncrement(numKeys: number, key: string, by: number, ttl: number): Promise<string>;
   };
   private readonly p: string;
 
@@ -56,7 +55,6 @@ export class RedisFeatureStore implements FeatureStore {
     redis.on('error', () => undefined); // failures surface on the commands that need Redis
     redis.defineCommand('mktRecordUser', { lua: RECORD_USER });
     redis.defineCommand('mktRecordItems', { lua: RECORD_ITEMS });
-    redis.defineCommand('mktIncrement', { lua: INCREMENT });
     this.redis = redis as RedisFeatureStore['redis'];
   }
 
@@ -66,29 +64,12 @@ export class RedisFeatureStore implements FeatureStore {
     return `${this.p}{items}:popularity`;
   }
 
-  private readonly together = sameTurn();
-
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (err) {
       throw unavailable('feature_store_unavailable', `Redis ${what} failed`, err);
     }
-  }
-
-  claim(keys: string[], ttlSeconds: number): Promise<boolean[]> {
-    // Plain commands, not a pipeline: auto-pipelining sends those of concurrent requests in one write.
-    return this.run('claim', () => this.together(() => Promise.all(keys.map(async (k) => (await this.redis.set(`${this.p}claim:${k}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK'))));
-  }
-
-  release(keys: string[]): Promise<void> {
-    return this.run('release', async () => {
-      if (keys.length > 0) await this.redis.unlink(...keys.map((k) => `${this.p}claim:${k}`));
-    });
-  }
-
-  increment(key: string, by: number, ttlSeconds: number): Promise<number> {
-    return this.run('increment', () => this.together(async () => Number(await this.redis.mktIncrement(1, `${this.p}n:${key}`, by, ttlSeconds))));
   }
 
   /** Behaviour from concurrent requests is folded and written together. */

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalJournal } from '../../lib/eventLog/localJournal';
-import type { EventLog, LogEntry } from '../../lib/eventLog/port';
+import type { Admission, EventLog, LogEntry } from '../../lib/eventLog/port';
 import { RedisEventLog } from '../../lib/eventLog/redisLog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,8 +51,12 @@ const adapters: Record<string, () => Promise<Harness>> = {
   },
 };
 
-/** Appends a batch whose record names its keys, so a test can see what was stored. */
-const put = (log: EventLog, keys: string[], ttl = 60) => log.append(keys, Buffer.from(JSON.stringify(keys)), ttl);
+/** Appends a batch whose record names its keys, so a test can see what was stored; resolves to its duplicate flags or refusal. */
+const put = async (log: EventLog, keys: string[], admission?: Admission) => {
+  const result = await log.append(keys, Buffer.from(JSON.stringify(keys)), 60, admission);
+  return result.refused ?? result.duplicate;
+};
+const gate = (nonce: string, cost = 1, limit = 10): Admission => ({ nonce, nonceSeconds: 60, quota: 'demo:1', cost, limit, quotaSeconds: 60 });
 /** The keys stored by each entry: those of its record not flagged as duplicates. */
 const storedKeys = (entries: LogEntry[]) => entries.flatMap((e) => (JSON.parse(e.record.toString()) as string[]).filter((_, i) => !e.duplicate[i]));
 
@@ -68,6 +72,32 @@ describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
     expect(await put(h.log, ['a:2', 'a:3'])).toEqual([true, false]);
     expect(await put(h.log, ['a:2'])).toEqual([true]);
     expect(storedKeys(await h.log.pending(10))).toEqual(['a:1', 'a:2', 'a:3']);
+  });
+
+  it('admits each nonce once; a refused batch stores and claims nothing', async () => {
+    expect(await put(h.log, ['n:1'], gate('demo:nonce-a'))).toEqual([false]);
+    expect(await put(h.log, ['n:2'], gate('demo:nonce-a'))).toBe('replayed_nonce');
+    expect(await put(h.log, ['n:2'], gate('demo:nonce-b'))).toEqual([false]);
+    expect(storedKeys(await h.log.pending(10))).toEqual(['n:1', 'n:2']);
+  });
+
+  it('refuses batches past the quota, counting every admitted cost', async () => {
+    expect(await put(h.log, ['q:1'], gate('demo:q1', 6))).toEqual([false]);
+    expect(await put(h.log, [], gate('demo:q2', 4))).toEqual([]); // admitted, nothing to store
+    expect(await put(h.log, ['q:2'], gate('demo:q3', 1))).toBe('over_quota');
+    expect(await put(h.log, ['q:2'])).toEqual([false]);
+    expect(storedKeys(await h.log.pending(10))).toEqual(['q:1', 'q:2']);
+  });
+
+  it('gates each batch of a group on its own', async () => {
+    const results = await Promise.all([
+      put(h.log, ['g:1'], gate('demo:g', 1)),
+      put(h.log, ['g:2'], gate('demo:g', 1)),
+      put(h.log, ['g:3'], gate('demo:h', 20)),
+      put(h.log, ['g:1', 'g:4']),
+    ]);
+    expect(results).toEqual([[false], 'replayed_nonce', 'over_quota', [true, false]]);
+    expect(storedKeys(await h.log.pending(10))).toEqual(['g:1', 'g:4']);
   });
 
   it('hands out entries in order until they are acked', async () => {
@@ -116,6 +146,18 @@ describe('local journal', () => {
     await put(j, ['old']);
     t += 61_000;
     expect(await put(j, ['old'])).toEqual([false]);
+    await j.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('admits a nonce again, and resets a quota, once their windows have passed', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
+    let t = 1_000_000;
+    const j = new LocalJournal(dir, () => t);
+    expect(await put(j, ['a'], gate('demo:n', 10))).toEqual([false]);
+    expect(await put(j, ['b'], gate('demo:m', 1))).toBe('over_quota');
+    t += 61_000;
+    expect(await put(j, ['b'], gate('demo:n', 10))).toEqual([false]);
     await j.close();
     rmSync(dir, { recursive: true, force: true });
   });

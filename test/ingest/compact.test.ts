@@ -60,7 +60,7 @@ describe('compact', () => {
     await appendBatch(journal, ['x', 'y'], t);
     const crashing: EventLog = {
       describe: 'crashes on ack',
-      append: (k, r, s) => journal.append(k, r, s),
+      append: (k, r, s, a) => journal.append(k, r, s, a),
       pending: (n): Promise<LogEntry[]> => journal.pending(n),
       ack: async () => {
         throw new Error('killed');
