@@ -37,8 +37,9 @@ export interface EventLog {
   /**
    * Admits the batch (when an admission is given), then atomically claims each key (unique
    * per event, e.g. `${appId}:${event_id}`) for `dedupeSeconds` and, if any was new, appends
-   * the record with the duplicate flags. Keys seen before, or earlier in the same call, are
-   * duplicates. Resolves once durable.
+   * the record with the duplicate flags. Keys seen within the last `dedupeSeconds` (an
+   * adapter may remember them longer), or earlier in the same call, are duplicates.
+   * Resolves once durable.
    */
   append(keys: string[], record: Buffer, dedupeSeconds: number, admission?: Admission): Promise<AppendResult>;
   /**

@@ -1,6 +1,6 @@
 /**
  * The production event log: a Redis (Tair) stream. One Lua script admits each batch (nonce,
- * quota), claims its event ids (SET NX EX) and XADDs its record with the duplicate flags,
+ * quota), claims its event ids and XADDs its record with the duplicate flags,
  * atomically: a batch is either stored and claimed or neither. Appends of concurrent
  * requests are sent together (group commit). `compact` reads through a consumer group;
  * unacked entries come back in order. All keys share one hash tag, so the script is valid
@@ -12,15 +12,22 @@ import { groupCommit } from '../groupCommit';
 import { decodeFlags, type Admission, type AppendResult, type EventLog, type LogEntry } from './port';
 
 /**
- * KEYS: stream, then per batch: its nonce and quota keys when gated, then its event keys.
- * ARGV: dedupe TTL, batch count, then per batch: key count, record, gated (1/0), and when
- * gated: nonce TTL, cost, limit, quota TTL. Returns per batch 'R' (replayed nonce), 'Q'
- * (over quota) or its duplicate flags.
+ * Event ids are remembered in sets, one per window of `dedupeSeconds`: a batch checks the
+ * current and the previous window's set (two SMISMEMBER calls, not a SET NX per event), so an
+ * id is remembered for one to two windows. The first append of a window UNLINKs the set
+ * before the previous one, freeing it off Redis's main thread instead of expiring it there.
+ *
+ * KEYS: stream, previous set, current set, retired set, then per gated batch its nonce and
+ * quota keys. ARGV: dedupe TTL, batch count, then per batch: id count, record, gated (1/0),
+ * when gated: nonce TTL, cost, limit, quota TTL; then its ids. Returns per batch 'R' (replayed
+ * nonce), 'Q' (over quota) or its duplicate flags.
  */
 const APPEND = `
-local ttl = ARGV[1]
-local k, a = 2, 3
+local ttl = tonumber(ARGV[1])
+local k, a = 5, 3
 local out = {}
+local newWindow = redis.call('EXISTS', KEYS[3]) == 0
+if newWindow then redis.call('UNLINK', KEYS[4]) end
 for b = 1, tonumber(ARGV[2]) do
   local n, record = tonumber(ARGV[a]), ARGV[a + 1]
   local refused = nil
@@ -39,22 +46,31 @@ for b = 1, tonumber(ARGV[2]) do
   end
   if refused then
     out[b] = refused
+  elseif n == 0 then
+    out[b] = ''
   else
-    local flags = {}
-    local fresh = false
+    local ids = { unpack(ARGV, a, a + n - 1) }
+    local previous = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
+    local current = redis.call('SMISMEMBER', KEYS[3], unpack(ids))
+    local flags, fresh, inBatch = {}, {}, {}
     for i = 1, n do
-      if redis.call('SET', KEYS[k + i - 1], '1', 'NX', 'EX', ttl) then
-        flags[i] = '0'
-        fresh = true
-      else
+      if previous[i] == 1 or current[i] == 1 or inBatch[ids[i]] then
         flags[i] = '1'
+      else
+        flags[i] = '0'
+        inBatch[ids[i]] = true
+        fresh[#fresh + 1] = ids[i]
       end
     end
     out[b] = table.concat(flags)
-    if fresh then redis.call('XADD', KEYS[1], '*', 'r', record, 'd', out[b]) end
+    if #fresh > 0 then
+      redis.call('SADD', KEYS[3], unpack(fresh))
+      redis.call('XADD', KEYS[1], '*', 'r', record, 'd', out[b])
+    end
   end
-  k = k + n
+  a = a + n
 end
+if newWindow then redis.call('EXPIRE', KEYS[3], 3 * ttl) end
 return out
 `;
 
@@ -72,6 +88,7 @@ export interface RedisLogOptions {
   url: string;
   prefix: string;
   commandTimeoutMs?: number;
+  clock?: () => number;
 }
 
 export class RedisEventLog implements EventLog {
@@ -98,15 +115,17 @@ export class RedisEventLog implements EventLog {
   private key = (kind: string, id: string) => `${this.o.prefix}{ingest}:${kind}:${id}`;
 
   private readonly appendGroup = groupCommit(async (calls: AppendCall[]): Promise<AppendResult[]> => {
-    const keys: string[] = [];
-    const args: (string | number | Buffer)[] = [calls[0].ttl, calls.length];
+    const ttl = calls[0].ttl;
+    const window = Math.floor((this.o.clock ?? Date.now)() / 1000 / ttl);
+    const keys = [window - 1, window, window - 2].map((w) => this.key(`seen:${ttl}`, String(w)));
+    const args: (string | number | Buffer)[] = [ttl, calls.length];
     for (const { keys: eventKeys, record, admission: g } of calls) {
       args.push(eventKeys.length, record, g ? 1 : 0);
       if (g) {
         keys.push(this.key('nonce', g.nonce), this.key('quota', g.quota));
         args.push(g.nonceSeconds, g.cost, g.limit, g.quotaSeconds);
       }
-      for (const k of eventKeys) keys.push(this.key('seen', k));
+      args.push(...eventKeys);
     }
     const replies = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, ...args);
     return replies.map((r) => (r === 'R' ? { refused: 'replayed_nonce' } : r === 'Q' ? { refused: 'over_quota' } : { duplicate: decodeFlags(r) }));

@@ -125,6 +125,28 @@ describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
   });
 });
 
+describe('Redis event log', () => {
+  it('remembers an id for one to two windows, and frees the window before last', async () => {
+    const prefix = `mkt-test:${randomUUID()}:`;
+    let t = Date.UTC(2026, 10, 21, 12, 0, 30);
+    const log = new RedisEventLog({ url: REDIS_URL, prefix, clock: () => t });
+    try {
+      expect(await put(log, ['w:a'])).toEqual([false]);
+      t += 60_000; // next window: still remembered
+      expect(await put(log, ['w:a', 'w:b'])).toEqual([true, false]);
+      t += 60_000; // two windows on: 'a' is forgotten, 'b' is not, and a's set is gone
+      expect(await put(log, ['w:a', 'w:b'])).toEqual([false, true]);
+      const sets = await log.redis.keys(`${prefix}{ingest}:seen:*`);
+      expect(sets).toHaveLength(2);
+      expect(await log.redis.ttl(sets[0])).toBeGreaterThan(60);
+    } finally {
+      const keys = await log.redis.keys(`${prefix}*`);
+      if (keys.length) await log.redis.del(...keys);
+      await log.close();
+    }
+  });
+});
+
 describe('local journal', () => {
   it('drops a torn last line (a write cut short) and keeps everything before it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
