@@ -38,5 +38,5 @@ export async function rawLogSet(objects: ObjectStore, window: { from?: string; t
   const data = await datasetFromRawLog(objects, window);
   logger.info('training data from the raw log', { events: data.events, users: data.userIds.length, items: data.itemIds.length });
   if (!data.byUser.some((items) => items.length >= 2)) return undefined;
-  return { byUser: data.byUser, itemIds: data.itemIds, chronological: true, source: 'raw-log', window: data.window };
+  return { byUser: data.byUser, itemIds: data.itemIds, weights: data.weights, chronological: true, source: 'raw-log', window: data.window };
 }

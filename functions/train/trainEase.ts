@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import type { Logger } from '../../lib/log';
-import { createSession, easeTrainingGraph, fitEase, type Provider, type Recency } from '../../models/ease/ease';
+import { EaseTrainer, fitEase, type InteractionWeights, type Provider, type Recency } from '../../models/ease/ease';
 import { EaseScorer, exportEase, MODEL_NAME } from '../../models/ease/serving';
 import { seededRandom } from '../../lib/random';
 import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
@@ -21,6 +21,8 @@ export interface TrainingSet {
   byUser: number[][];
   itemIds: string[];
   chronological: boolean;
+  /** Interaction weights (raw-log data); tuning decides whether they beat binary X. */
+  weights?: InteractionWeights;
   source: string;
   window: { from?: string; to?: string };
 }
@@ -62,9 +64,9 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
   const items = set.itemIds.length;
   const split = leaveOneOut(set.byUser, items, set.chronological, seededRandom(7));
   if (split.cases.length === 0) throw new Error('not enough data: no user has two items');
-  const session = await createSession(easeTrainingGraph(), deps.provider);
-  const tuned = await tuneEase(split.fit, items, set.chronological, session);
-  const model = await fitEase(split.fit, items, tuned.lambda, session);
+  const trainer = await EaseTrainer.create(deps.provider);
+  const tuned = await tuneEase(split.fit, items, set.chronological, trainer, undefined, set.weights);
+  const model = await fitEase(split.fit, items, tuned.lambda, trainer, tuned.weighted ? set.weights : undefined);
   const onnx = exportEase(model, { lambda: String(tuned.lambda), recency: JSON.stringify(tuned.recency) });
   const metrics = await evaluate(await EaseScorer.load(onnx, deps.provider), tuned.recency, split, (i) => i);
 
@@ -93,7 +95,7 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
     championVersion: champion?.version,
     championMetrics,
     dataWindow: { ...set.window, source: set.source },
-    params: { lambda: tuned.lambda, recency: tuned.recency, validationNdcg: tuned.validationNdcg },
+    params: { lambda: tuned.lambda, recency: tuned.recency, weighted: tuned.weighted, validationNdcg: tuned.validationNdcg },
     itemIds: set.itemIds,
     popular: mostInteracted(set, POPULAR_KEPT),
     codeVersion: CODE_VERSION,

@@ -1,7 +1,7 @@
 /**
  * EASE (Steck 2019): an item-to-item model with a closed form,
  *   B = I − P·diag(1/diag(P)),  P = (XᵀX + λI)⁻¹,  diag(B) = 0,
- * where X is the binary user×item matrix. A user's scores are the sum of the B rows of the
+ * where X is the user×item matrix: binary, or weighted by event type and age (raw-log data). A user's scores are the sum of the B rows of the
  * items they touched, so fresh behaviour from the feature store changes the next ranking
  * without retraining. The heavy linear algebra (the Gram matrix and its inverse) runs as an
  * ONNX graph in onnxruntime: on the CPU here, on the GPU with the CUDA provider on FC.
@@ -16,19 +16,30 @@ export interface EaseModel {
   weights: Float32Array;
 }
 
-/** The training graph: binary X and λ in, B out. */
-export function easeTrainingGraph(): Buffer {
+/** The Gram graph: X in, G = XᵀX out. It does not depend on λ, so tuning computes it once. */
+function gramGraph(): Buffer {
   return buildModel({
-    name: 'ease_fit',
+    name: 'ease_gram',
+    inputs: [{ name: 'X', type: 'float32', shape: ['users', 'items'] }],
+    outputs: [{ name: 'G', type: 'float32', shape: ['items', 'items'] }],
+    nodes: [
+      { op: 'Transpose', inputs: ['X'], outputs: ['Xt'], attributes: { perm: [1, 0] } },
+      { op: 'MatMul', inputs: ['Xt', 'X'], outputs: ['G'] },
+    ],
+  });
+}
+
+/** The solve graph: G and λ in, B out. */
+function solveGraph(): Buffer {
+  return buildModel({
+    name: 'ease_solve',
     inputs: [
-      { name: 'X', type: 'float32', shape: ['users', 'items'] },
+      { name: 'G', type: 'float32', shape: ['items', 'items'] },
       { name: 'lambda', type: 'float32', shape: [] },
     ],
     outputs: [{ name: 'B', type: 'float32', shape: ['items', 'items'] }],
     initializers: [{ name: 'axis0', type: 'int64', dims: [1], data: BigInt64Array.from([0n]) }],
     nodes: [
-      { op: 'Transpose', inputs: ['X'], outputs: ['Xt'], attributes: { perm: [1, 0] } },
-      { op: 'MatMul', inputs: ['Xt', 'X'], outputs: ['G'] },
       { op: 'EyeLike', inputs: ['G'], outputs: ['I'] },
       { op: 'Mul', inputs: ['I', 'lambda'], outputs: ['LI'] },
       { op: 'Add', inputs: ['G', 'LI'], outputs: ['A'] },
@@ -54,15 +65,39 @@ export function createSession(model: Buffer, provider: Provider = 'cpu', threads
   });
 }
 
-/** Fits EASE on per-user item lists (dense indices below `items`). */
-export async function fitEase(byUser: number[][], items: number, lambda: number, session?: ort.InferenceSession): Promise<EaseModel> {
-  const x = new Float32Array(byUser.length * items);
-  byUser.forEach((list, u) => {
-    for (const i of list) x[u * items + i] = 1;
-  });
-  const s = session ?? (await createSession(easeTrainingGraph()));
-  const out = await s.run({ X: new ort.Tensor('float32', x, [byUser.length, items]), lambda: new ort.Tensor('float32', Float32Array.from([lambda]), []) });
-  return { items, weights: out.B.data as Float32Array };
+/** Per user: item → interaction weight; a user or item it does not name weighs 1. */
+export type InteractionWeights = Map<number, number>[];
+
+/** EASE's training in two steps, each an ONNX graph on the chosen provider. */
+export class EaseTrainer {
+  private constructor(
+    private readonly gramSession: ort.InferenceSession,
+    private readonly solveSession: ort.InferenceSession,
+  ) {}
+
+  static async create(provider: Provider = 'cpu'): Promise<EaseTrainer> {
+    return new EaseTrainer(await createSession(gramGraph(), provider), await createSession(solveGraph(), provider));
+  }
+
+  /** G = XᵀX for per-user item lists (dense indices below `items`), X binary unless weighted. */
+  async gram(byUser: number[][], items: number, weights?: InteractionWeights): Promise<ort.Tensor> {
+    const x = new Float32Array(byUser.length * items);
+    byUser.forEach((list, u) => {
+      for (const i of list) x[u * items + i] = weights?.[u]?.get(i) ?? 1;
+    });
+    return (await this.gramSession.run({ X: new ort.Tensor('float32', x, [byUser.length, items]) })).G;
+  }
+
+  async solve(gram: ort.Tensor, lambda: number): Promise<EaseModel> {
+    const out = await this.solveSession.run({ G: gram, lambda: new ort.Tensor('float32', Float32Array.from([lambda]), []) });
+    return { items: gram.dims[0], weights: out.B.data as Float32Array };
+  }
+}
+
+/** Fits EASE on per-user item lists, X binary unless weighted. */
+export async function fitEase(byUser: number[][], items: number, lambda: number, trainer?: EaseTrainer, weights?: InteractionWeights): Promise<EaseModel> {
+  const t = trainer ?? (await EaseTrainer.create());
+  return t.solve(await t.gram(byUser, items, weights), lambda);
 }
 
 /**

@@ -2,14 +2,15 @@
  * Leave-one-out splits and the tuning of EASE's λ and recency weighting. Tuning only ever
  * sees a validation split carved from the data it is given, never the test items.
  */
-import type * as ort from 'onnxruntime-node';
 import { seededRandom } from '../../lib/random';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { easeScores, fitEase, NO_RECENCY, type Recency } from './ease';
+import { NO_RECENCY, type EaseModel, type EaseTrainer, type InteractionWeights, type Recency } from './ease';
 
-const LAMBDAS = [100, 200, 400, 700, 1000];
+const LAMBDAS = [100, 200, 400, 800, 1600, 3200];
 /** Recency only means something when the data says when things happened. */
-const RECENCIES: Recency[] = [NO_RECENCY, ...[2, 4, 8].flatMap((boost) => [5, 10, 20].map((tau) => ({ boost, tau })))];
+const RECENCIES: Recency[] = [NO_RECENCY, ...[2, 4, 8, 16, 32].flatMap((boost) => [3, 5, 10, 20].map((tau) => ({ boost, tau })))];
+/** Validation users scored per setting: enough to rank settings, few enough for large catalogues. */
+const MAX_VALIDATION_USERS = 3000;
 
 
 export interface HoldOut {
@@ -44,28 +45,77 @@ export function leaveOneOut(byUser: number[][], items: number, chronological: bo
 export interface Tuned {
   lambda: number;
   recency: Recency;
+  /** Whether X carries the interaction weights (else binary). */
+  weighted: boolean;
   validationNdcg: number;
 }
 
-/** Picks λ and recency by NDCG@10 on a validation split of `byUser`. */
+/**
+ * Per validation case, B[history item, candidate] for every history position (oldest first):
+ * read from B once per λ, then reused for every recency setting.
+ */
+function contributions(model: EaseModel, fit: number[][], cases: HoldOut['cases']): Float32Array[] {
+  return cases.map(({ user, candidates }) => {
+    const history = fit[user];
+    const out = new Float32Array(history.length * candidates.length);
+    history.forEach((j, k) => {
+      const row = j * model.items;
+      for (let c = 0; c < candidates.length; c++) out[k * candidates.length + c] = model.weights[row + candidates[c]];
+    });
+    return out;
+  });
+}
+
+function validationNdcg(perCase: Float32Array[], fit: number[][], cases: HoldOut['cases'], recency: Recency): number {
+  const ranks = cases.map(({ user, candidates }, n) => {
+    const h = fit[user].length;
+    const scores = new Float64Array(candidates.length);
+    for (let k = 0; k < h; k++) {
+      const w = 1 + recency.boost * Math.exp(-(h - 1 - k) / recency.tau);
+      for (let c = 0; c < candidates.length; c++) scores[c] += w * perCase[n][k * candidates.length + c];
+    }
+    return rankOfTarget(scores, 0);
+  });
+  return summarise(ranks).ndcg;
+}
+
+/** A seeded sample of at most `limit` cases. */
+function sample<T>(cases: T[], limit: number, rand: () => number): T[] {
+  const pool = [...cases];
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, limit);
+}
+
+/** Picks λ, recency and (when `weights` are given) weighted or binary X by NDCG@10 on a validation split of `byUser`. */
 export async function tuneEase(
   byUser: number[][],
   items: number,
   chronological: boolean,
-  session: ort.InferenceSession,
+  trainer: EaseTrainer,
   onProgress: (done: number, total: number) => void = () => undefined,
+  weights?: InteractionWeights,
 ): Promise<Tuned> {
-  const { fit, cases } = leaveOneOut(byUser, items, chronological, seededRandom(42));
+  const rand = seededRandom(42);
+  const split = leaveOneOut(byUser, items, chronological, rand);
+  const cases = sample(split.cases, MAX_VALIDATION_USERS, rand);
   const recencies = chronological ? RECENCIES : [NO_RECENCY];
-  let best: Tuned = { lambda: LAMBDAS[0], recency: NO_RECENCY, validationNdcg: -1 };
-  for (let i = 0; i < LAMBDAS.length; i++) {
-    onProgress(i, LAMBDAS.length);
-    const model = await fitEase(fit, items, LAMBDAS[i], session);
-    for (const recency of recencies) {
-      const { ndcg } = summarise(cases.map((c) => rankOfTarget(easeScores(model, fit[c.user], c.candidates, recency), 0)));
-      if (ndcg > best.validationNdcg) best = { lambda: LAMBDAS[i], recency, validationNdcg: ndcg };
+  const weightings = weights ? [false, true] : [false];
+  const total = weightings.length * LAMBDAS.length;
+  let best: Tuned = { lambda: LAMBDAS[0], recency: NO_RECENCY, weighted: false, validationNdcg: -1 };
+  for (const [w, weighted] of weightings.entries()) {
+    const gram = await trainer.gram(split.fit, items, weighted ? weights : undefined);
+    for (const [l, lambda] of LAMBDAS.entries()) {
+      onProgress(w * LAMBDAS.length + l, total);
+      const perCase = contributions(await trainer.solve(gram, lambda), split.fit, cases);
+      for (const recency of recencies) {
+        const ndcg = validationNdcg(perCase, split.fit, cases, recency);
+        if (ndcg > best.validationNdcg) best = { lambda, recency, weighted, validationNdcg: ndcg };
+      }
     }
   }
-  onProgress(LAMBDAS.length, LAMBDAS.length);
+  onProgress(total, total);
   return best;
 }

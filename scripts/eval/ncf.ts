@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readInteractions, readTestCases } from '../../lib/datasets/ncf';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { createSession, easeTrainingGraph, fitEase, type Provider } from '../../models/ease/ease';
+import { EaseTrainer, fitEase, type Provider } from '../../models/ease/ease';
 import { EaseScorer, exportEase } from '../../models/ease/serving';
 import { tuneEase } from '../../models/ease/tune';
 
@@ -39,11 +39,11 @@ async function main() {
   const provider = opt.provider as Provider;
   const data = await readInteractions(opt.train!);
   const items = data.itemIndex.size;
-  const session = await createSession(easeTrainingGraph(), provider);
+  const trainer = await EaseTrainer.create(provider);
 
-  const best = await tuneEase(data.byUser, items, data.chronological, session, (done, total) => progress('tuning on validation', done, total));
+  const best = await tuneEase(data.byUser, items, data.chronological, trainer, (done, total) => progress('tuning on validation', done, total));
   const { lambda, recency } = best;
-  const model = await fitEase(data.byUser, items, lambda, session);
+  const model = await fitEase(data.byUser, items, lambda, trainer);
   const exported = exportEase(model, { lambda: String(lambda), recency: JSON.stringify(recency) });
   const trainS = (performance.now() - started) / 1000;
 

@@ -33,5 +33,20 @@ describe('dataset from the raw log', () => {
     expect(named('u1')).toEqual(['c', 'a']); // exposure ignored; 'a' moved to its latest time
     expect(named('anon:x')).toEqual(['c']);
     expect(d.events).toBe(4); // the repeated event 4 counts once
+    const weightOf = (u: string, item: string) => d.weights[d.userIds.indexOf(u)].get(d.itemIds.indexOf(item));
+    expect(weightOf('u1', 'c')).toBeCloseTo(1, 6); // a purchase, the strongest type
+    expect(weightOf('u1', 'a')).toBeCloseTo(0.5, 6); // click then favorite: the favorite's 3 of 6
+    expect(weightOf('anon:x', 'c')).toBeCloseTo(2 / 6, 6);
+  });
+
+  it('halves a pair’s weight for every 30 days it is older than the log’s last event', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-raw-'));
+    const store = new LocalObjectStore(dir, 'mkt-data');
+    const day = 24 * 3600_000;
+    const end = Date.parse('2026-11-21T00:00:00Z');
+    await store.put('raw/events/dt=2026-11-21/hh=00/1.jsonl.gz', encodeRawObject([ev('1', 'u1', 'purchase', 'old', end - 60 * day), ev('2', 'u1', 'purchase', 'new', end)]));
+    const d = await datasetFromRawLog(store);
+    rmSync(dir, { recursive: true, force: true });
+    expect(d.byUser[0].map((i) => d.weights[0].get(i))).toEqual([0.25, 1]);
   });
 });
