@@ -1,4 +1,5 @@
 /** The behaviour vocabulary shared by ingest, features and training. */
+import type { Behaviour } from './featureStore/port';
 
 export const STANDARD_EVENT_TYPES = [
   'page_view',
@@ -24,3 +25,24 @@ export const INTEREST_WEIGHT: Record<string, number> = {
 };
 
 export const interestWeight = (type: string): number => INTEREST_WEIGHT[type] ?? 0;
+
+/** The fields of an event (as a client sends it, or as the raw log keeps it) that behaviour is made of. */
+interface EventFields {
+  type: string;
+  user_id?: string;
+  anonymous_id?: string;
+  item_id?: string;
+  price?: number;
+  quantity?: number;
+}
+
+/** Behaviour for the feature store at time `ts`: anonymous visitors get features under `anon:<id>`. */
+export function behaviourOf(e: EventFields, ts: number): Behaviour {
+  return {
+    userId: e.user_id ?? `anon:${e.anonymous_id}`,
+    type: e.type,
+    ts,
+    itemId: e.item_id,
+    amount: e.type === 'purchase' && e.price !== undefined ? e.price * (e.quantity ?? 1) : undefined,
+  };
+}

@@ -1,8 +1,8 @@
 /**
  * `npm run train -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dataset datasets/x/train.rating]`:
- * trains EASE as the `train` function does, from the raw event log (or one uploaded
- * dataset) in the configured object store (local by default), registers the version and
- * promotes it if it beats the champion.
+ * trains as the `train` function does: the recommendation and propensity models from the raw
+ * event log, or EASE from one uploaded dataset, in the configured object store (local by
+ * default); registers each version and promotes it if it beats the champion. One JSON line each.
  */
 import { parseArgs } from 'node:util';
 import { now } from '../lib/clock';
@@ -10,7 +10,7 @@ import { config } from '../lib/config';
 import { log } from '../lib/log';
 import { objectStoreFrom } from '../lib/objectStore';
 import { ModelRegistry } from '../models/registry';
-import { rawLogSet, uploadedSet } from '../functions/train/runTraining';
+import { trainFromRawLog, uploadedSet } from '../functions/train/runTraining';
 import { trainEase } from '../functions/train/trainEase';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, dataset: { type: 'string' } } });
@@ -18,13 +18,11 @@ const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 
 async function main() {
   const objects = objectStoreFrom(config());
   const logger = log.child({ fn: 'train', cli: true });
-  const set = values.dataset ? await uploadedSet(objects, values.dataset) : await rawLogSet(objects, { from: values.from, to: values.to }, logger);
-  if (!set) {
-    process.stdout.write(`${JSON.stringify({ skipped: 'not enough behaviour in the raw log yet' })}\n`);
-    return;
-  }
-  const result = await trainEase({ registry: new ModelRegistry(objects), logger, clock: now }, set);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const deps = { registry: new ModelRegistry(objects), logger, clock: now };
+  const results = values.dataset
+    ? [await trainEase(deps, await uploadedSet(objects, values.dataset))]
+    : await trainFromRawLog(deps, objects, { from: values.from, to: values.to }, logger);
+  for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((err) => {

@@ -6,11 +6,12 @@
  * is logged, not returned, since the raw log already has the event.
  */
 import { verifyRequest } from '../../lib/appAuth';
+import { behaviourOf } from '../../lib/behaviour';
 import { within } from '../../lib/deadline';
 import { AppError, badRequest } from '../../lib/errors';
 import { DEDUPE_SECONDS, type EventLog, type Refusal } from '../../lib/eventLog';
-import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '../../lib/eventContract';
-import type { Behaviour, FeatureStore } from '../../lib/featureStore';
+import { MAX_EVENTS, validateEvents, type Rejection } from '../../lib/eventContract';
+import type { FeatureStore } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
 import type { MetricsRecorder } from '../../lib/metrics';
 import { encodeBatchRecord } from '../../lib/rawLog';
@@ -64,17 +65,6 @@ function parseBatch(body: Buffer): unknown[] {
   return events;
 }
 
-/** Behaviour for the feature store: anonymous visitors get features under `anon:<id>`. */
-function behaviourOf(e: ClientEvent, skewMs: number): Behaviour {
-  return {
-    userId: e.user_id ?? `anon:${e.anonymous_id}`,
-    type: e.type,
-    ts: e.ts + skewMs,
-    itemId: e.item_id,
-    amount: e.type === 'purchase' && e.price !== undefined ? e.price * (e.quantity ?? 1) : undefined,
-  };
-}
-
 function refusalError(refusal: Refusal, appId: string, limit: number, receivedAt: number): AppError {
   return refusal === 'replayed_nonce'
     ? new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew')
@@ -104,7 +94,7 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {
-    await within(deps.features.record(fresh.map((e) => behaviourOf(e, skew))), FEATURE_BUDGET_MS).catch((err) => {
+    await within(deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), FEATURE_BUDGET_MS).catch((err) => {
       deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });
       deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
     });

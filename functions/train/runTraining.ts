@@ -1,11 +1,18 @@
+import { conversionsFromRawLog } from '../../lib/datasets/conversions';
 import { parseInteractions } from '../../lib/datasets/ncf';
-import { datasetFromRawLog } from '../../lib/datasets/rawEvents';
+import { datasetFromRawLog, type DateWindow } from '../../lib/datasets/rawEvents';
 import type { Invocation } from '../../lib/fc/decode';
 import type { Logger } from '../../lib/log';
 import type { ObjectStore } from '../../lib/objectStore';
+import { MODEL_NAME } from '../../models/ease/serving';
+import { PROPENSITY_MODEL } from '../../models/propensity/serving';
 import { ModelRegistry } from '../../models/registry';
 import { trainingRequestOf } from './plan';
-import { trainEase, type TrainResult, type TrainingSet } from './trainEase';
+import type { TrainDeps, TrainResult } from './release';
+import { trainEase, type TrainingSet } from './trainEase';
+import { HORIZON_DAYS, tooFewConversions, trainPropensity } from './trainPropensity';
+
+export type Outcome = TrainResult | { model: string; skipped: string };
 
 export interface RunDeps {
   objects: ObjectStore;
@@ -20,8 +27,8 @@ export async function uploadedSet(objects: ObjectStore, key: string): Promise<Tr
   return { byUser: data.byUser, itemIds: [...data.itemIndex.keys()], chronological: data.chronological, source: `oss:${key}`, window: {} };
 }
 
-/** Trains on each uploaded dataset, or (timer) on the whole raw event log. */
-export async function runTraining(deps: RunDeps, invocation: Invocation, logger: Logger): Promise<TrainResult[] | { skipped: string }> {
+/** Trains EASE on each uploaded dataset, or (timer) every model on the whole raw event log. */
+export async function runTraining(deps: RunDeps, invocation: Invocation, logger: Logger): Promise<Outcome[]> {
   const request = trainingRequestOf(invocation);
   const trainDeps = { registry: new ModelRegistry(deps.objects), logger, clock: deps.clock };
   if (request.source === 'upload') {
@@ -29,12 +36,21 @@ export async function runTraining(deps: RunDeps, invocation: Invocation, logger:
     for (const d of request.datasets) results.push(await trainEase(trainDeps, await uploadedSet(deps.objects, d.key)));
     return results;
   }
-  const set = await rawLogSet(deps.objects, {}, logger);
-  return set ? [await trainEase(trainDeps, set)] : { skipped: 'not enough behaviour in the raw log yet' };
+  return trainFromRawLog(trainDeps, deps.objects, {}, logger);
+}
+
+/** The recommendation and propensity models from the raw log; a model without enough data yet is skipped. */
+export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger): Promise<Outcome[]> {
+  const set = await rawLogSet(objects, window, logger);
+  const ease = set ? await trainEase(deps, set) : { model: MODEL_NAME, skipped: 'not enough behaviour in the raw log yet' };
+  const conversions = await conversionsFromRawLog(objects, HORIZON_DAYS, window);
+  const tooFew = tooFewConversions(conversions);
+  const propensity = tooFew ? { model: PROPENSITY_MODEL, skipped: tooFew } : await trainPropensity(deps, conversions);
+  return [ease, propensity];
 }
 
 /** The raw event log (optionally a date window) as a training set; undefined while no user has two items. */
-export async function rawLogSet(objects: ObjectStore, window: { from?: string; to?: string }, logger: Logger): Promise<TrainingSet | undefined> {
+export async function rawLogSet(objects: ObjectStore, window: DateWindow, logger: Logger): Promise<TrainingSet | undefined> {
   const data = await datasetFromRawLog(objects, window);
   logger.info('training data from the raw log', { events: data.events, users: data.userIds.length, items: data.itemIds.length });
   if (!data.byUser.some((items) => items.length >= 2)) return undefined;

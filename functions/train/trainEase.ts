@@ -3,14 +3,15 @@
  * fit EASE on the rest, export it to ONNX, evaluate the exported model and the current
  * champion on the same held-out items, register the version and promote it if it wins.
  */
-import { createHash } from 'node:crypto';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import type { Logger } from '../../lib/log';
-import { EaseTrainer, fitEase, type InteractionWeights, type Provider, type Recency } from '../../models/ease/ease';
+import { EaseTrainer, fitEase, type InteractionWeights, type Recency } from '../../models/ease/ease';
 import { EaseScorer, exportEase, MODEL_NAME } from '../../models/ease/serving';
 import { seededRandom } from '../../lib/random';
 import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
-import { beatsChampion, type ModelMeta, type ModelRegistry } from '../../models/registry';
+import type { ModelMeta } from '../../models/registry';
+import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
+
+export type { TrainDeps, TrainResult } from './release';
 
 const CODE_VERSION = 'ease-onnx-1';
 const PRIMARY_METRIC = 'ndcg@10';
@@ -25,21 +26,6 @@ export interface TrainingSet {
   weights?: InteractionWeights;
   source: string;
   window: { from?: string; to?: string };
-}
-
-export interface TrainDeps {
-  registry: ModelRegistry;
-  logger: Logger;
-  clock: () => number;
-  provider?: Provider;
-}
-
-export interface TrainResult {
-  version: string;
-  metrics: Record<string, number>;
-  championVersion?: string;
-  championMetrics?: Record<string, number>;
-  promoted: boolean;
 }
 
 /** Evaluates a served model on held-out cases; `toModel` maps the data's item index to the model's (-1: unknown). */
@@ -70,10 +56,7 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
   const onnx = exportEase(model, { lambda: String(tuned.lambda), recency: JSON.stringify(tuned.recency) });
   const metrics = await evaluate(await EaseScorer.load(onnx, deps.provider), tuned.recency, split, (i) => i);
 
-  const evaluationId = createHash('sha256')
-    .update(JSON.stringify({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) }))
-    .digest('hex')
-    .slice(0, 16);
+  const evaluationId = evaluationIdOf({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) });
   const champion = await deps.registry.current(MODEL_NAME);
   let championMetrics: Record<string, number> | undefined;
   if (champion) {
@@ -85,10 +68,9 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
   }
 
   const now = new Date(deps.clock());
-  const version = `v${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${evaluationId.slice(0, 4)}`;
   const meta: ModelMeta = {
     name: MODEL_NAME,
-    version,
+    version: versionOf(now, evaluationId),
     createdAt: now.toISOString(),
     evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against', users: metrics.users },
     metrics,
@@ -100,9 +82,5 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
     popular: mostInteracted(set, POPULAR_KEPT),
     codeVersion: CODE_VERSION,
   };
-  await deps.registry.register(meta, onnx);
-  const promoted = beatsChampion(meta, PRIMARY_METRIC);
-  if (promoted) await deps.registry.promote(MODEL_NAME, version, now);
-  deps.logger.info('model trained', { version, metrics, championMetrics, promoted });
-  return { version, metrics, championVersion: champion?.version, championMetrics, promoted };
+  return release(deps, meta, onnx, PRIMARY_METRIC);
 }

@@ -32,7 +32,6 @@ const DAY_MS = 24 * 3600_000;
 const STRONGEST = Math.max(...Object.values(INTEREST_WEIGHT));
 
 const dateOf = (key: string) => /dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
-export const userOf = (e: RawEvent) => e.user_id ?? `anon:${e.anonymous_id}`;
 
 /** The raw log's events in the window, de-duplicated by (app, event id), in storage order. */
 export async function* rawEvents(store: ObjectStore, window: DateWindow = {}): AsyncGenerator<RawEvent> {
@@ -58,7 +57,7 @@ export async function datasetFromRawLog(store: ObjectStore, window: DateWindow =
     if (!e.item_id || strength <= 0) continue;
     events++;
     last = Math.max(last, e.event_time);
-    const user = userOf(e);
+    const user = e.user_id ?? `anon:${e.anonymous_id}`;
     const items = pairs.get(user) ?? pairs.set(user, new Map()).get(user)!;
     const pair = items.get(e.item_id);
     if (!pair) items.set(e.item_id, { at: e.event_time, strength });
