@@ -22,6 +22,11 @@ function sourceOf(spec: FunctionSpec): string {
   return path.join(root, 'functions', path.basename(codeDir(root, spec)), 'index.ts');
 }
 
+/** Worker-thread entries (`*.thread.ts`) of a function, bundled beside its index.js. */
+async function threadEntries(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir)).filter((f) => f.endsWith('.thread.ts')).map((f) => path.join(dir, f));
+}
+
 async function bundle(entry: string, outfile: string) {
   await build({
     entryPoints: [entry],
@@ -62,6 +67,7 @@ async function main() {
     const out = codeDir(root, spec);
     await fs.rm(out, { recursive: true, force: true });
     await bundle(sourceOf(spec), path.join(out, 'index.js'));
+    for (const thread of await threadEntries(path.dirname(sourceOf(spec)))) await bundle(thread, path.join(out, path.basename(thread, '.ts') + '.js'));
     const size = await packageSize(out);
     over ||= size.zipped > CODE_LIMIT;
     rows.push(`${spec.props.functionName.padEnd(12)} ${path.relative(root, out).padEnd(18)} ${String(size.files).padStart(5)} files ${mib(size.raw).padStart(12)} raw ${mib(size.zipped).padStart(12)} zipped`);

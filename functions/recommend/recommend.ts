@@ -97,7 +97,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
         deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });
         return undefined;
       });
-      if (scored) ranked = rank(model, scored, { itemIds: input.itemIds, typeOf, label: (id) => catalog.label(id) }, trending, req.candidates);
+      if (scored) ranked = rank(model, scored, input.itemIds, trending, req.candidates);
       else fallback = 'model_error';
     }
     stages.mark('model');
@@ -113,8 +113,9 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   stages.mark('rules');
 
   deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
+  const reasonOf = (p: Pick) => (p.because === undefined ? p.reason : becauseOf(typeOf.get(p.because) ?? 'page_view', catalog.label(p.because)));
   return {
-    items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: p.reason })),
+    items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: reasonOf(p) })),
     model_version: model && fallback !== 'model_error' ? model.version : null,
     fallback,
     took_ms: Number(stages.elapsedMs.toFixed(2)),
@@ -131,21 +132,20 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
 
 /**
  * Model-ranked picks. Recall is the model's top k (or the caller's candidates); trending items
- * beyond the top k rank after it, in trending order. Reasons name the history item that
- * contributed most.
+ * beyond the top k rank after it, in trending order. A model pick keeps the history item that
+ * contributed most, from which its reason is worded once the list is final.
  */
 function rank(
   model: ServedModel,
   ranked: { top: TopItem[]; scores?: Float32Array },
-  history: { itemIds: string[]; typeOf: Map<string, string>; label: (itemId: string) => string },
+  historyIds: string[],
   trending: ScoredItem[],
   candidates: string[] | undefined,
 ): Pick[] {
   const picks = new Map<string, Pick>();
   for (const t of ranked.top) {
     const itemId = model.meta.itemIds[t.item];
-    const source = history.itemIds[t.because];
-    picks.set(itemId, { itemId, score: t.score, reason: t.score > 0 ? becauseOf(history.typeOf.get(source) ?? 'page_view', history.label(source)) : REASON_PICKED });
+    picks.set(itemId, t.score > 0 ? { itemId, score: t.score, reason: REASON_PICKED, because: historyIds[t.because] } : { itemId, score: t.score, reason: REASON_PICKED });
   }
   if (!candidates) {
     // The top k has room for every rule; trending only tops up a list the rules emptied.

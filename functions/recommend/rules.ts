@@ -4,6 +4,8 @@ export interface Pick {
   itemId: string;
   score: number;
   reason: string;
+  /** For a model pick: the history item that contributed most (the reason is worded from it at the end). */
+  because?: string;
 }
 
 /** At most this many items of one category in a list of n (unknown categories are not capped). */

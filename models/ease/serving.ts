@@ -59,8 +59,15 @@ export interface TopItem {
   because: number;
 }
 
-/** Runs an exported EASE model. */
-export class EaseScorer {
+/** What serving asks of an exported EASE model, wherever it runs. */
+export interface Scorer {
+  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItem[]; scores?: Float32Array }>;
+  candidateScores(history: number[], candidates: number[], recency?: Recency): Promise<number[]>;
+  release(): Promise<void>;
+}
+
+/** Runs an exported EASE model on the calling thread. */
+export class EaseScorer implements Scorer {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /** `threads`: 1 when serving concurrent requests, all cores for batch evaluation. */

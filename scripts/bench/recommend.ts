@@ -72,7 +72,7 @@ runBench(async (bench) => {
   await populateFeatures(bench.redisUrl, bench.prefix);
   process.stdout.write(`model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`);
 
-  const platform = await bench.platform();
+  const platform = await bench.platform(['--max-semi-space-size=32']);
   const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], /bare recommend at (http:\/\/[\d.:]+)/);
   process.stdout.write(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${bench.redisUrl}\n`);
   const served = await measure('recommend', `${platform.url.replace(/\/$/, '')}/recommend`, true, platform.pid);
