@@ -145,7 +145,7 @@ function rank(
   const picks = new Map<string, Pick>();
   for (const t of ranked.top) {
     const itemId = model.meta.itemIds[t.item];
-    picks.set(itemId, t.score > 0 ? { itemId, score: t.score, reason: REASON_PICKED, because: historyIds[t.because] } : { itemId, score: t.score, reason: REASON_PICKED });
+    picks.set(itemId, { itemId, score: t.score, reason: REASON_PICKED, because: t.score > 0 ? historyIds[t.because] : undefined });
   }
   if (!candidates) {
     // The top k has room for every rule; trending only tops up a list the rules emptied.

@@ -5,7 +5,7 @@
  * register the version and promote it if its AUC is higher.
  */
 import type { ConversionSet } from '../../lib/datasets/conversions';
-import { seededRandom } from '../../lib/random';
+import { seededRandom, shuffled } from '../../lib/random';
 import { FEATURE_NAMES, propensityFeatures } from '../../models/propensity/features';
 import { exportPropensity, PROPENSITY_MODEL, PropensityScorer, type Standardisation } from '../../models/propensity/serving';
 import type { ModelMeta } from '../../models/registry';
@@ -35,11 +35,7 @@ function heldOut(labels: Uint8Array, share: number): Set<number> {
   const rand = seededRandom(7);
   const out = new Set<number>();
   for (const label of [0, 1]) {
-    const group = [...labels.keys()].filter((i) => labels[i] === label);
-    for (let i = group.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [group[i], group[j]] = [group[j], group[i]];
-    }
+    const group = shuffled([...labels.keys()].filter((i) => labels[i] === label), rand);
     group.slice(0, Math.round(group.length * share)).forEach((i) => out.add(i));
   }
   return out;

@@ -2,7 +2,7 @@
  * Leave-one-out splits and the tuning of EASE's λ and recency weighting. Tuning only ever
  * sees a validation split carved from the data it is given, never the test items.
  */
-import { seededRandom } from '../../lib/random';
+import { seededRandom, shuffled } from '../../lib/random';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import { NO_RECENCY, type EaseModel, type EaseTrainer, type InteractionWeights, type Recency } from './ease';
 
@@ -79,16 +79,6 @@ function validationNdcg(perCase: Float32Array[], fit: number[][], cases: HoldOut
   return summarise(ranks).ndcg;
 }
 
-/** A seeded sample of at most `limit` cases. */
-function sample<T>(cases: T[], limit: number, rand: () => number): T[] {
-  const pool = [...cases];
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, limit);
-}
-
 /** Picks λ, recency and (when `weights` are given) weighted or binary X by NDCG@10 on a validation split of `byUser`. */
 export async function tuneEase(
   byUser: number[][],
@@ -100,7 +90,7 @@ export async function tuneEase(
 ): Promise<Tuned> {
   const rand = seededRandom(42);
   const split = leaveOneOut(byUser, items, chronological, rand);
-  const cases = sample(split.cases, MAX_VALIDATION_USERS, rand);
+  const cases = shuffled(split.cases, rand).slice(0, MAX_VALIDATION_USERS);
   const recencies = chronological ? RECENCIES : [NO_RECENCY];
   const weightings = weights ? [false, true] : [false];
   const total = weightings.length * LAMBDAS.length;

@@ -3,7 +3,7 @@
  * customer features encoded for a propensity model. Read from ../shared/data (never copied).
  */
 import { readFileSync } from 'node:fs';
-import { seededRandom } from '../../lib/random';
+import { seededRandom, shuffled } from '../../lib/random';
 
 export interface UpliftRow {
   features: Float64Array;
@@ -70,11 +70,8 @@ export function stratifiedHalves<T extends UpliftRow>(rows: T[], seed = 42): { t
   for (const r of rows) (groups.get(`${r.treated}${r.y}`) ?? groups.set(`${r.treated}${r.y}`, []).get(`${r.treated}${r.y}`)!).push(r);
   const train: T[] = [];
   const test: T[] = [];
-  for (const g of groups.values()) {
-    for (let i = g.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [g[i], g[j]] = [g[j], g[i]];
-    }
+  for (const group of groups.values()) {
+    const g = shuffled(group, rand);
     train.push(...g.slice(0, Math.floor(g.length / 2)));
     test.push(...g.slice(Math.floor(g.length / 2)));
   }
