@@ -12,7 +12,7 @@ import type { ObjectStore } from '../../lib/objectStore';
 import { NO_RECENCY, type Recency } from '../../models/ease/ease';
 import { startThread } from '../../lib/threads';
 import { OffThreadScorer } from '../../models/ease/offThread';
-import { EaseScorer, MODEL_NAME, type Scorer } from '../../models/ease/serving';
+import { MODEL_NAME, type Scorer } from '../../models/ease/serving';
 import { ModelRegistry, type ModelMeta } from '../../models/registry';
 import { CATALOG_KEY, Catalog } from './catalog';
 
@@ -67,8 +67,6 @@ export interface ServingStateOptions {
   checkEveryMs: number;
   logger: Logger;
   clock?: () => number;
-  /** Where a loaded model runs: its own worker thread (the default), or this thread. */
-  modelThread?: 'worker' | 'main';
 }
 
 export class ServingState {
@@ -107,7 +105,7 @@ export class ServingState {
     if (!pointer || pointer.version === this.model?.version) return;
     const [meta, bytes] = await Promise.all([this.registry.meta(MODEL_NAME, pointer.version), this.registry.model(MODEL_NAME, pointer.version)]);
     if (!meta || !bytes) throw new Error(`registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
-    const scorer = this.o.modelThread === 'main' ? await EaseScorer.load(bytes, 'cpu', 1) : await OffThreadScorer.load(bytes, (options) => startThread(__dirname, 'scorer', options));
+    const scorer = await OffThreadScorer.load(bytes, (options) => startThread(__dirname, 'scorer', options));
     await scorer.top([0], NO_RECENCY, 10); // the first run allocates; keep that off a user's request
     const next = new ServedModel(meta, scorer);
     const previous = this.model;

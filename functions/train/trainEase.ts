@@ -11,8 +11,6 @@ import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
 import type { ModelMeta } from '../../models/registry';
 import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
 
-export type { TrainDeps, TrainResult } from './release';
-
 const CODE_VERSION = 'ease-onnx-1';
 const PRIMARY_METRIC = 'ndcg@10';
 const POPULAR_KEPT = 200;

@@ -148,8 +148,11 @@ describe('Redis event log', () => {
 });
 
 describe('local journal', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
   it('drops a torn last line (a write cut short) and keeps everything before it', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
     const j = new LocalJournal(dir);
     await put(j, ['kept']);
     await j.close();
@@ -158,22 +161,18 @@ describe('local journal', () => {
     expect(storedKeys(await reopened.pending(10))).toEqual(['kept']);
     expect(await put(reopened, ['torn'])).toEqual([false]);
     await reopened.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('forgets event ids after the de-duplication window', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
     let t = 1_000_000;
     const j = new LocalJournal(dir, () => t);
     await put(j, ['old']);
     t += 61_000;
     expect(await put(j, ['old'])).toEqual([false]);
     await j.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('admits a nonce again, and resets a quota, once their windows have passed', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-journal-'));
     let t = 1_000_000;
     const j = new LocalJournal(dir, () => t);
     expect(await put(j, ['a'], gate('demo:n', 10))).toEqual([false]);
@@ -181,6 +180,5 @@ describe('local journal', () => {
     t += 61_000;
     expect(await put(j, ['b'], gate('demo:n', 10))).toEqual([false]);
     await j.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 });
