@@ -16,8 +16,11 @@ export interface SignedHeaders {
   'x-mkt-signature': string;
 }
 
+/** Every GET signs an empty body. */
+const EMPTY_BODY_HASH = createHash('sha256').digest('hex');
+
 export function signature(secret: string, method: string, path: string, timestamp: string, nonce: string, body: Buffer | string): string {
-  const bodyHash = createHash('sha256').update(body).digest('hex');
+  const bodyHash = body.length === 0 ? EMPTY_BODY_HASH : createHash('sha256').update(body).digest('hex');
   return createHmac('sha256', secret).update(`${method}\n${path}\n${timestamp}\n${nonce}\n${bodyHash}`).digest('hex');
 }
 

@@ -9,7 +9,7 @@ import { within } from '../../lib/deadline';
 import type { FeatureStore, ScoredItem, UserHistory } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
 import type { MetricsRecorder } from '../../lib/metrics';
-import type { TopItem } from '../../models/ease/serving';
+import type { TopItems } from '../../models/ease/serving';
 import type { RecommendRequest } from './request';
 import { becauseOf, diversify, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick } from './rules';
 import { modelHistory, type ServedModel, type ServingState } from './servingState';
@@ -84,7 +84,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   const blocked = new Set([...(history?.purchased ?? []), ...req.exclude, ...recentIds]);
   const shown = (id: string) => !blocked.has(id) && catalog.available(id);
 
-  let ranked: Pick[] | undefined;
+  let ranked: Iterable<Pick> | undefined;
   if (!model) fallback = 'no_model';
   else {
     const input = modelHistory(model, recentIds);
@@ -137,26 +137,33 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
  */
 function rank(
   model: ServedModel,
-  ranked: { top: TopItem[]; scores?: Float32Array },
+  ranked: { top: TopItems; scores?: Float32Array },
   historyIds: string[],
   trending: ScoredItem[],
   candidates: string[] | undefined,
-): Pick[] {
-  const picks = new Map<string, Pick>();
-  for (const t of ranked.top) {
-    const itemId = model.meta.itemIds[t.item];
-    picks.set(itemId, { itemId, score: t.score, reason: REASON_PICKED, because: t.score > 0 ? historyIds[t.because] : undefined });
-  }
-  if (!candidates) {
-    // The top k has room for every rule; trending only tops up a list the rules emptied.
-    for (const t of trending.slice(0, TRENDING_TOP_UP)) if (!picks.has(t.itemId)) picks.set(t.itemId, { itemId: t.itemId, score: 0, reason: REASON_TRENDING });
-    return [...picks.values()];
-  }
-  const beyondTop = candidatesByTrend(candidates.filter((id) => !picks.has(id)), trending).map((p) => {
+): Iterable<Pick> {
+  const { items, scores, because } = ranked.top;
+  const picks = Array.from(items, (item, i): Pick => ({
+    itemId: model.meta.itemIds[item],
+    score: scores[i],
+    reason: REASON_PICKED,
+    because: scores[i] > 0 ? historyIds[because[i]] : undefined,
+  }));
+  // The top k has room for every rule; trending only tops up a list the rules emptied.
+  if (!candidates) return withTrendingAfter(picks, trending.slice(0, TRENDING_TOP_UP));
+  const byId = new Map(picks.map((p) => [p.itemId, p]));
+  const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => {
     const i = model.index.get(p.itemId);
     return { ...p, score: i === undefined ? 0 : ranked.scores![i] };
   });
-  return [...candidates.filter((id) => picks.has(id)).map((id) => picks.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
+  return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
+}
+
+/** The picks, then trending items not among them; read lazily, so usually never past the picks. */
+function* withTrendingAfter(picks: Pick[], trending: ScoredItem[]): Iterable<Pick> {
+  yield* picks;
+  const picked = new Set(picks.map((p) => p.itemId));
+  for (const { itemId } of trending) if (!picked.has(itemId)) yield { itemId, score: 0, reason: REASON_TRENDING };
 }
 
 /** The caller's candidates in trending order, when there is no model signal. */

@@ -14,30 +14,41 @@ export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
 /**
  * Takes n allowed picks in rank order, skipping an item once its category is at the cap, then
  * fills any shortfall from the skipped ones in rank order: variety first, never an emptier list.
+ * `ranked` is read only as far as needed, so a lazy tail (trending top-ups) costs nothing
+ * when the head already fills the list.
  */
-export function diversify(ranked: Pick[], n: number, categoryOf: (itemId: string) => string | undefined, allowed: (itemId: string) => boolean = () => true): Pick[] {
+export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (itemId: string) => string | undefined, allowed: (itemId: string) => boolean = () => true): Pick[] {
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
   const chosen: Pick[] = [];
+  const chosenAt: number[] = [];
   const skipped: Pick[] = [];
+  const skippedAt: number[] = [];
+  let position = 0;
+  if (n <= 0) return chosen;
   for (const pick of ranked) {
-    if (chosen.length === n) break;
+    position++;
     if (!allowed(pick.itemId)) continue;
     const category = categoryOf(pick.itemId);
     const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
     if (category !== undefined && count >= cap) {
-      skipped.push(pick);
+      if (skipped.length < n) skipped.push(pick), skippedAt.push(position);
       continue;
     }
     if (category !== undefined) perCategory.set(category, count + 1);
     chosen.push(pick);
+    chosenAt.push(position);
+    if (chosen.length === n) break;
   }
-  if (chosen.length < n) {
-    const rank = new Map(ranked.map((p, i) => [p.itemId, i]));
-    chosen.push(...skipped.slice(0, n - chosen.length));
-    chosen.sort((a, b) => rank.get(a.itemId)! - rank.get(b.itemId)!);
+  if (chosen.length === n || skipped.length === 0) return chosen;
+  // Both lists are in rank order: merge them, taking only as many skipped picks as are missing.
+  const out: Pick[] = [];
+  const missing = Math.min(n - chosen.length, skipped.length);
+  for (let c = 0, s = 0; c < chosen.length || s < missing; ) {
+    if (s < missing && (c === chosen.length || skippedAt[s] < chosenAt[c])) out.push(skipped[s++]);
+    else out.push(chosen[c++]);
   }
-  return chosen;
+  return out;
 }
 
 /** Puts new arrivals in at every tenth place from the third (one per ten items), keeping at most n. */

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Recency } from './ease';
-import { EaseScorer, type Scorer, type TopItem } from './serving';
+import { EaseScorer, type Scorer, type TopItems } from './serving';
 
 type Call = { id: number; op: 'top'; args: Parameters<Scorer['top']> } | { id: number; op: 'candidateScores'; args: Parameters<Scorer['candidateScores']> };
 type Reply = { id: number; result?: unknown; error?: string };
@@ -67,7 +67,7 @@ export class OffThreadScorer implements Scorer {
     });
   }
 
-  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItem[]; scores?: Float32Array }> {
+  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItems; scores?: Float32Array }> {
     return this.call('top', [history, recency, k, allScores]);
   }
 

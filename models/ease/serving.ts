@@ -52,16 +52,18 @@ export function historyWeights(length: number, recency: Recency = NO_RECENCY): F
   return Float32Array.from({ length }, (_, position) => 1 + recency.boost * Math.exp(-(length - 1 - position) / recency.tau));
 }
 
-export interface TopItem {
-  item: number;
-  score: number;
-  /** The history position that contributed most to the score. */
-  because: number;
+/** The top k, best first, as arrays (they cross threads far cheaper than k objects). */
+export interface TopItems {
+  /** Model indices. */
+  items: Int32Array;
+  scores: Float32Array;
+  /** For each item, the history position that contributed most to its score. */
+  because: Int32Array;
 }
 
 /** What serving asks of an exported EASE model, wherever it runs. */
 export interface Scorer {
-  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItem[]; scores?: Float32Array }>;
+  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItems; scores?: Float32Array }>;
   candidateScores(history: number[], candidates: number[], recency?: Recency): Promise<number[]>;
   release(): Promise<void>;
 }
@@ -89,13 +91,14 @@ export class EaseScorer implements Scorer {
   }
 
   /** The k best items for a non-empty history, best first; with `allScores`, every item's score too. */
-  async top(history: number[], recency: Recency = NO_RECENCY, k = 10, allScores = false): Promise<{ top: TopItem[]; scores?: Float32Array }> {
+  async top(history: number[], recency: Recency = NO_RECENCY, k = 10, allScores = false): Promise<{ top: TopItems; scores?: Float32Array }> {
     const out = await this.run(history, recency, k, ['top_scores', 'top_items', 'top_because', ...(allScores ? ['scores'] : [])]);
-    const items = out.top_items.data as BigInt64Array;
-    const scores = out.top_scores.data as Float32Array;
-    const because = out.top_because.data as BigInt64Array;
     return {
-      top: Array.from(items, (item, i) => ({ item: Number(item), score: scores[i], because: Number(because[i]) })),
+      top: {
+        items: Int32Array.from(out.top_items.data as BigInt64Array, Number),
+        scores: out.top_scores.data as Float32Array,
+        because: Int32Array.from(out.top_because.data as BigInt64Array, Number),
+      },
       scores: out.scores?.data as Float32Array | undefined,
     };
   }

@@ -6,6 +6,8 @@ export interface PhaseResult {
   concurrency: number;
   /** CPU the server process spent per request (ms), when its pid is known (Linux). */
   server_cpu_ms?: number;
+  /** Of which its main (event-loop) thread. */
+  server_main_cpu_ms?: number;
   requests: number;
   errors: number;
   seconds: number;
@@ -19,10 +21,10 @@ export type Send = (connection: RawHttpConnection) => Promise<{ ok: boolean }>;
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
 
-/** User + system CPU seconds of a process so far, from /proc (Linux only). */
-export function cpuSeconds(pid: number): number | undefined {
+/** User + system CPU seconds of a process (or, with `thread`, one of its threads) so far, from /proc (Linux only). */
+export function cpuSeconds(pid: number, thread?: number): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
@@ -51,16 +53,20 @@ export async function runPhase(url: string, concurrency: number, seconds: number
   measuring = true;
   const started = performance.now();
   const cpuBefore = serverPid ? cpuSeconds(serverPid) : undefined;
+  const mainBefore = serverPid ? cpuSeconds(serverPid, serverPid) : undefined;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const cpuAfter = serverPid ? cpuSeconds(serverPid) : undefined;
+  const mainAfter = serverPid ? cpuSeconds(serverPid, serverPid) : undefined;
   const elapsed = (performance.now() - started) / 1000;
   stop = true;
   await Promise.all(clients);
   latencies.sort((a, b) => a - b);
+  const perRequestMs = (before?: number, after?: number) => (before !== undefined && after !== undefined ? ((after - before) * 1000) / (latencies.length + errors) : undefined);
   return {
     concurrency,
-    server_cpu_ms: cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1000) / (latencies.length + errors) : undefined,
+    server_cpu_ms: perRequestMs(cpuBefore, cpuAfter),
+    server_main_cpu_ms: perRequestMs(mainBefore, mainAfter),
     requests: latencies.length,
     errors,
     seconds: elapsed,

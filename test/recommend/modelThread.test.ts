@@ -27,7 +27,7 @@ describe('model thread', () => {
 
   it('rejects a run that fails inside onnxruntime, and keeps serving', async () => {
     await expect(threaded.top([99], undefined, 3)).rejects.toThrow(/indices element out of data bounds/);
-    expect((await threaded.top([1], undefined, 3)).top).toHaveLength(3);
+    expect((await threaded.top([1], undefined, 3)).top.items).toHaveLength(3);
   });
 
   it('fails the calls a dying thread held, then answers from a new thread', async () => {
@@ -36,7 +36,7 @@ describe('model thread', () => {
     const held = threaded.top([1, 2], undefined, 3); // reaches a thread that is going away
     await dying;
     await expect(held).rejects.toThrow(/model thread exited/);
-    const next = async (): Promise<number> => (await threaded.top([1, 2], undefined, 3).catch(() => undefined))?.top.length ?? (await new Promise((r) => setTimeout(r, 50)), next());
+    const next = async (): Promise<number> => (await threaded.top([1, 2], undefined, 3).catch(() => undefined))?.top.items.length ?? (await new Promise((r) => setTimeout(r, 50)), next());
     expect(await next()).toBe(3);
   });
 

@@ -17,6 +17,19 @@ describe('diversify', () => {
     expect(categoryCap(5)).toBe(2);
     expect(out.map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'a4', 'b1']);
   });
+
+  it('reads the ranking only as far as the list needs', () => {
+    let read = 0;
+    function* ranking() {
+      for (const pick of picks(['a1', 'b1', 'c1', 'a2', 'x1', 'b2', 'c2'])) {
+        read++;
+        yield pick;
+      }
+      throw new Error('read past the end');
+    }
+    expect(diversify(ranking(), 4, categoryOf).map((p) => p.itemId)).toEqual(['a1', 'b1', 'c1', 'a2']);
+    expect(read).toBe(4);
+  });
 });
 
 describe('new arrivals', () => {
