@@ -15,8 +15,16 @@ export interface CatalogItem {
   title?: string;
 }
 
+/** The catalogue's facts in one model's item order, so the rules look ranked items up by index. */
+export interface CatalogIndex {
+  category: (string | undefined)[];
+  /** 1 where the item may be shown. */
+  available: Uint8Array;
+}
+
 export class Catalog {
   static readonly empty = new Catalog(new Map(), []);
+  private readonly indexes = new WeakMap<readonly string[], CatalogIndex>();
 
   private constructor(
     private readonly items: Map<string, CatalogItem>,
@@ -61,6 +69,16 @@ export class Catalog {
 
   category(itemId: string): string | undefined {
     return this.items.get(itemId)?.category;
+  }
+
+  /** The facts in the order of `itemIds` (a model's items), worked out once per model and catalogue. */
+  indexedBy(itemIds: readonly string[]): CatalogIndex {
+    let index = this.indexes.get(itemIds);
+    if (!index) {
+      index = { category: itemIds.map((id) => this.category(id)), available: Uint8Array.from(itemIds, (id) => Number(this.available(id))) };
+      this.indexes.set(itemIds, index);
+    }
+    return index;
   }
 
   /** How a reason names the item: its title when the catalogue has one. */

@@ -82,7 +82,10 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
 
   const { recentIds, typeOf } = recentOf(req, history);
   const blocked = new Set([...(history?.purchased ?? []), ...req.exclude, ...recentIds]);
-  const shown = (id: string) => !blocked.has(id) && catalog.available(id);
+  const visible = (id: string) => !blocked.has(id) && catalog.available(id);
+  const byIndex = model && catalog.indexedBy(model.meta.itemIds);
+  const shown = (p: Pick) => (p.item === undefined || !byIndex ? visible(p.itemId) : byIndex.available[p.item] === 1 && !blocked.has(p.itemId));
+  const categoryOf = (p: Pick) => (p.item === undefined || !byIndex ? catalog.category(p.itemId) : byIndex.category[p.item]);
 
   let ranked: Iterable<Pick> | undefined;
   if (!model) fallback = 'no_model';
@@ -104,10 +107,10 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   }
 
   ranked ??= (req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })));
-  let items = diversify(ranked, req.n, (id) => catalog.category(id), shown);
+  let items = diversify(ranked, req.n, categoryOf, shown);
   if (!req.candidates) {
     const inList = new Set(items.map((p) => p.itemId));
-    const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => shown(id) && !inList.has(id));
+    const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => visible(id) && !inList.has(id));
     items = withNewArrivals(items, arrivals.map((itemId) => ({ itemId, score: 0, reason: REASON_NEW })), req.n);
   }
   stages.mark('rules');
@@ -142,13 +145,12 @@ function rank(
   trending: ScoredItem[],
   candidates: string[] | undefined,
 ): Iterable<Pick> {
-  const { items, scores, because } = ranked.top;
-  const picks = Array.from(items, (item, i): Pick => ({
-    itemId: model.meta.itemIds[item],
-    score: scores[i],
-    reason: REASON_PICKED,
-    because: scores[i] > 0 ? historyIds[because[i]] : undefined,
-  }));
+  const { items, scores, because: reasons } = ranked.top;
+  const picks: Pick[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const because = scores[i] > 0 ? historyIds[reasons[i]] : undefined;
+    picks.push({ itemId: model.meta.itemIds[items[i]], score: scores[i], reason: REASON_PICKED, because, item: items[i] });
+  }
   // The top k has room for every rule; trending only tops up a list the rules emptied.
   if (!candidates) return withTrendingAfter(picks, trending.slice(0, TRENDING_TOP_UP));
   const byId = new Map(picks.map((p) => [p.itemId, p]));
@@ -159,7 +161,7 @@ function rank(
   return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
 }
 
-/** The picks, then trending items not among them; read lazily, so usually never past the picks. */
+/** The picks, then trending items not among them; read lazily, so trending only when the picks run short. */
 function* withTrendingAfter(picks: Pick[], trending: ScoredItem[]): Iterable<Pick> {
   yield* picks;
   const picked = new Set(picks.map((p) => p.itemId));

@@ -6,6 +6,8 @@ export interface Pick {
   reason: string;
   /** For a model pick: the history item that contributed most (the reason is worded from it at the end). */
   because?: string;
+  /** For a model pick: its index in the model (rules look it up by index, not by id). */
+  item?: number;
 }
 
 /** At most this many items of one category in a list of n (unknown categories are not capped). */
@@ -17,7 +19,7 @@ export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
  * `ranked` is read only as far as needed, so a lazy tail (trending top-ups) costs nothing
  * when the head already fills the list.
  */
-export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (itemId: string) => string | undefined, allowed: (itemId: string) => boolean = () => true): Pick[] {
+export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (pick: Pick) => string | undefined, allowed: (pick: Pick) => boolean = () => true): Pick[] {
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
   const chosen: Pick[] = [];
@@ -28,8 +30,8 @@ export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (itemId
   if (n <= 0) return chosen;
   for (const pick of ranked) {
     position++;
-    if (!allowed(pick.itemId)) continue;
-    const category = categoryOf(pick.itemId);
+    if (!allowed(pick)) continue;
+    const category = categoryOf(pick);
     const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
     if (category !== undefined && count >= cap) {
       if (skipped.length < n) skipped.push(pick), skippedAt.push(position);

@@ -3,7 +3,7 @@ import { Catalog } from '../../functions/recommend/catalog';
 import { becauseOf, categoryCap, diversify, withNewArrivals, type Pick } from '../../functions/recommend/rules';
 
 const picks = (ids: string[]): Pick[] => ids.map((itemId, i) => ({ itemId, score: 100 - i, reason: 'r' }));
-const categoryOf = (id: string) => (id.startsWith('x') ? undefined : id[0]);
+const categoryOf = ({ itemId }: Pick) => (itemId.startsWith('x') ? undefined : itemId[0]);
 
 describe('diversify', () => {
   it('caps each category at 30% of the list, in rank order', () => {
