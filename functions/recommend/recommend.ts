@@ -84,8 +84,8 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   const blocked = new Set([...(history?.purchased ?? []), ...req.exclude, ...recentIds]);
   const visible = (id: string) => !blocked.has(id) && catalog.available(id);
   const byIndex = model && catalog.indexedBy(model.meta.itemIds);
-  const shown = (p: Pick) => (p.item === undefined || !byIndex ? visible(p.itemId) : byIndex.available[p.item] === 1 && !blocked.has(p.itemId));
-  const categoryOf = (p: Pick) => (p.item === undefined || !byIndex ? catalog.category(p.itemId) : byIndex.category[p.item]);
+  const shown = (p: Pick) => (byIndex && p.item !== undefined ? byIndex.available[p.item] === 1 && !blocked.has(p.itemId) : visible(p.itemId));
+  const categoryOf = (p: Pick) => (byIndex && p.item !== undefined ? byIndex.category[p.item] : catalog.category(p.itemId));
 
   let ranked: Iterable<Pick> | undefined;
   if (!model) fallback = 'no_model';

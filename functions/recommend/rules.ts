@@ -20,6 +20,7 @@ export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
  * when the head already fills the list.
  */
 export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (pick: Pick) => string | undefined, allowed: (pick: Pick) => boolean = () => true): Pick[] {
+  if (n <= 0) return [];
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
   const chosen: Pick[] = [];
@@ -27,14 +28,16 @@ export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (pick: 
   const skipped: Pick[] = [];
   const skippedAt: number[] = [];
   let position = 0;
-  if (n <= 0) return chosen;
   for (const pick of ranked) {
     position++;
     if (!allowed(pick)) continue;
     const category = categoryOf(pick);
     const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
     if (category !== undefined && count >= cap) {
-      if (skipped.length < n) skipped.push(pick), skippedAt.push(position);
+      if (skipped.length < n) {
+        skipped.push(pick);
+        skippedAt.push(position);
+      }
       continue;
     }
     if (category !== undefined) perCategory.set(category, count + 1);
