@@ -11,6 +11,14 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** The bytes of one request to host:port, head and body. */
+export function encodeRequest(host: string, port: number, method: string, path: string, headers: Record<string, string>, body: string): Buffer {
+  const head = `${method} ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
+  return Buffer.from(head + body);
+}
+
 export class RawHttpConnection {
   private socket?: net.Socket;
   private buffer: Buffer = Buffer.alloc(0);
@@ -54,16 +62,8 @@ export class RawHttpConnection {
     waiting.resolve({ status: Number(head.slice(9, 12)), body });
   }
 
-  /** The bytes of one request: head and body. */
-  encode(method: string, path: string, headers: Record<string, string>, body: string): Buffer {
-    const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('')}\r\n`;
-    return Buffer.from(head + body);
-  }
-
   request(method: string, path: string, headers: Record<string, string>, body: string): Promise<RawResponse> {
-    return this.send(this.encode(method, path, headers, body));
+    return this.send(encodeRequest(this.host, this.port, method, path, headers, body));
   }
 
   /** Sends a request encoded beforehand (so a benchmark's client spends no CPU building it). */

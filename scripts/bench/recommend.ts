@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { signRequest } from '../../lib/appAuth';
 import { runPhase, type PhaseResult } from './load';
-import { RawHttpConnection } from './rawHttp';
+import { encodeRequest } from './rawHttp';
 import { runBench, type BenchEnvironment } from './processes';
 import { prepareModel, populateFeatures, SERVED_USERS } from './recommendData';
 
@@ -23,11 +23,10 @@ const COLD_STARTS = 3;
  */
 function preparedRequests(baseUrl: string, signed: boolean): Buffer[] {
   const { hostname, port, pathname } = new URL(baseUrl);
-  const encoder = new RawHttpConnection(hostname, Number(port));
   const path = `${pathname.replace(/\/$/, '')}/v1/recommend`;
   return Array.from({ length: 6000 * (SECONDS + 2) }, (_, i) => {
-    const headers = signed ? { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') } : {};
-    return encoder.encode('GET', `${path}?user_id=bench-u${i % SERVED_USERS}&n=10`, headers, '');
+    const headers = signed ? signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') : {};
+    return encodeRequest(hostname, Number(port), 'GET', `${path}?user_id=bench-u${i % SERVED_USERS}&n=10`, headers, '');
   });
 }
 

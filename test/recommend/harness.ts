@@ -7,6 +7,7 @@ import path from 'node:path';
 import { signRequest } from '../../lib/appAuth';
 import type { FeatureStore } from '../../lib/featureStore';
 import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import { seededRandom } from '../../lib/random';
 import { createLogger } from '../../lib/log';
 import { LocalMetricsSink } from '../../lib/metrics/localSink';
 import { MetricsRecorder } from '../../lib/metrics/recorder';
@@ -28,8 +29,7 @@ const ITEM_IDS = Array.from({ length: CLUSTERS * PER_CLUSTER }, (_, i) => itemOf
 
 /** Trains and registers a clustered EASE model; `extraIds` are ids past the model's size (a broken model). */
 export async function registerModel(store: LocalObjectStore, version: string, options: { promote?: boolean; extraIds?: string[]; seed?: number } = {}) {
-  let s = options.seed ?? 5;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rand = seededRandom(options.seed ?? 5);
   const byUser = Array.from({ length: 300 }, (_, u) => {
     const cluster = u % CLUSTERS;
     return [...new Set(Array.from({ length: 4 }, () => cluster * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))];

@@ -1,12 +1,12 @@
 /** The exported ONNX model scores exactly as the trainer does. */
+import { seededRandom } from '../../lib/random';
 import { easeScores, fitEase } from '../../models/ease/ease';
 import { EaseScorer, exportEase, historyWeights } from '../../models/ease/serving';
 
 describe('EASE export', () => {
   it('gives the trainer’s scores and the true top k, with and without recency', async () => {
     const items = 30;
-    let seed = 3;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = seededRandom(3);
     const byUser = Array.from({ length: 60 }, () => [...new Set(Array.from({ length: 6 }, () => Math.floor(rand() * rand() * items)))]);
     const model = await fitEase(byUser, items, 2);
     const scorer = await EaseScorer.load(exportEase(model, { version: 'test' }));

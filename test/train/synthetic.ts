@@ -1,7 +1,8 @@
+import { seededRandom } from '../../lib/random';
+
 /** Small interaction data with structure a recommender can learn: users like items of their own cluster. */
 export function syntheticRatings(users = 60, items = 40, perUser = 8, seed = 11): string {
-  let s = seed;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rand = seededRandom(seed);
   const lines: string[] = [];
   for (let u = 0; u < users; u++) {
     const cluster = u % 4;
