@@ -6,7 +6,7 @@ import { EVENTS_PATH, ingestBatch, type IngestDeps } from './ingestBatch';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createIngestApp(deps: IngestDeps) {
-  const app = createWebApp({ name: 'ingest', initialize: () => deps.features.ping() });
+  const app = createWebApp({ name: 'ingest', initialize: () => deps.features.ping(), preStop: () => deps.metrics.flush() });
   app.use(async (ctx) => {
     if (ctx.path === EVENTS_PATH) {
       if (ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use POST ${EVENTS_PATH}`);

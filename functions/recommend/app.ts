@@ -20,7 +20,11 @@ export interface RecommendAppDeps extends RecommendDeps {
 export function createRecommendApp(deps: RecommendAppDeps) {
   // An instance that cannot reach the registry still serves (trending) and retries on later requests.
   const initialize = () => deps.state.load().catch((err) => deps.logger.error('model not loaded at start; serving fallbacks until it is', { err }));
-  const app = createWebApp({ name: 'recommend', initialize });
+  const preStop = () => {
+    deps.state.close();
+    return deps.metrics.flush();
+  };
+  const app = createWebApp({ name: 'recommend', initialize, preStop });
   app.use(async (ctx) => {
     if (ctx.path === RECOMMEND_PATH) {
       if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use GET or POST ${RECOMMEND_PATH}`);

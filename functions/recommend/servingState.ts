@@ -76,6 +76,7 @@ export class ServingState {
   private catalogTag?: string;
   private checkedAt = -Infinity;
   private checking?: Promise<void>;
+  private closed = false;
   private readonly clock: () => number;
 
   constructor(private readonly o: ServingStateOptions) {
@@ -90,9 +91,16 @@ export class ServingState {
     return this.checking;
   }
 
+  /** Releases the model (its thread) once the requests using it have finished: the instance is stopping. */
+  close(): void {
+    this.closed = true;
+    this.model?.retire();
+    this.model = undefined;
+  }
+
   /** Starts a check in the background when the last one is older than the interval. */
   checkIfDue(): void {
-    if (this.checking || this.clock() - this.checkedAt < this.o.checkEveryMs) return;
+    if (this.closed || this.checking || this.clock() - this.checkedAt < this.o.checkEveryMs) return;
     this.load().catch((err) => this.o.logger.warn('model check failed; serving the loaded version', { err }));
   }
 
@@ -107,6 +115,7 @@ export class ServingState {
     if (!meta || !bytes) throw new Error(`registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
     const scorer = await OffThreadScorer.load(bytes, (options) => startThread(__dirname, 'scorer', options));
     await scorer.top([0], NO_RECENCY, 10); // the first run allocates; keep that off a user's request
+    if (this.closed) return void scorer.release();
     const next = new ServedModel(meta, scorer);
     const previous = this.model;
     this.model = next;

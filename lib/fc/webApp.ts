@@ -19,9 +19,11 @@ export interface WebAppOptions {
   name: string;
   /** Runs on FC's `POST /initialize` (the initializer hook) before any traffic. */
   initialize?: Initializer;
+  /** Runs on FC's `GET /pre-stop` (the pre-stop hook) before the instance is stopped. */
+  preStop?: () => Promise<void>;
 }
 
-export function createWebApp({ name, initialize }: WebAppOptions): Koa<WebState> {
+export function createWebApp({ name, initialize, preStop }: WebAppOptions): Koa<WebState> {
   const app = new Koa<WebState>({ proxy: false });
   const logger = log.child({ fn: name });
 
@@ -54,6 +56,7 @@ export function createWebApp({ name, initialize }: WebAppOptions): Koa<WebState>
       await initialize?.(ctx.state.fc);
       ctx.body = { ok: true };
     } else if (controlPath === '/pre-stop') {
+      await preStop?.();
       ctx.body = { ok: true };
     } else {
       await next();

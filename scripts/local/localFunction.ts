@@ -8,8 +8,11 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readBody } from '../../lib/fc/customRuntime';
+import { log } from '../../lib/log';
 import type { EventHandler, FcContext, FcHttpEvent, FcHttpResult, Initializer } from '../../lib/fc/types';
 import { codeDir, speaksHttp, type FunctionSpec } from './project';
+
+const logger = log.child({ component: 'local-runtime' });
 
 export interface InvocationRecord {
   at: string;
@@ -76,7 +79,7 @@ export class LocalFunction {
       this.server = http.createServer(this.listener);
       await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
       if (initializerConfigured) {
-        const reply = await this.post('/initialize', Buffer.alloc(0));
+        const reply = await this.control('POST', '/initialize');
         if (!reply.ok) throw new Error(`${this.name}: initializer failed: ${reply.body.toString()}`);
       }
     } else {
@@ -125,11 +128,12 @@ export class LocalFunction {
     this.recent.length = Math.min(this.recent.length, RECENT);
   }
 
-  private post(controlPath: string, body: Buffer, requestId = randomUUID()): Promise<InvokeResult> {
+  /** A request to the instance's CAPort on one of FC's control paths. */
+  private control(method: 'GET' | 'POST', controlPath: string, body: Buffer = Buffer.alloc(0), requestId = randomUUID()): Promise<InvokeResult> {
     const { port } = this.server!.address() as AddressInfo;
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: controlPath, headers: { ...this.fcHeaders(requestId, controlPath), 'content-type': 'application/octet-stream' } },
+        { host: '127.0.0.1', port, method, path: controlPath, headers: { ...this.fcHeaders(requestId, controlPath), 'content-type': 'application/octet-stream' } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -153,7 +157,7 @@ export class LocalFunction {
       timer = setTimeout(() => resolve({ ok: false, body: toBuffer({ errorMessage: `timed out after ${timeoutMs} ms` }), errorType: 'FunctionTimeout' }), timeoutMs);
     });
     const call = async (): Promise<InvokeResult> => {
-      if (this.http) return this.post('/invoke', event);
+      if (this.http) return this.control('POST', '/invoke', event);
       try {
         return { ok: true, body: toBuffer(await this.handler!(event, this.context())) };
       } catch (err) {
@@ -189,7 +193,12 @@ export class LocalFunction {
     res.end(r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
   }
 
+  /** Stops the instance as FC does: its pre-stop hook first, when s.yaml declares one. */
   async stop(): Promise<void> {
+    if (this.server && this.spec.props.instanceLifecycleConfig?.preStop) {
+      const reply = await this.control('GET', '/pre-stop');
+      if (!reply.ok) logger.warn('pre-stop hook failed', { fn: this.name, body: reply.body.toString() });
+    }
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
   }
 }

@@ -13,6 +13,11 @@ export interface TriggerSpec {
   triggerConfig: Record<string, unknown>;
 }
 
+export interface LifecycleHook {
+  handler?: string;
+  timeout?: number;
+}
+
 export interface FunctionSpec {
   /** The s.yaml resource key. */
   resource: string;
@@ -24,7 +29,7 @@ export interface FunctionSpec {
     timeout?: number;
     memorySize?: number;
     region?: string;
-    instanceLifecycleConfig?: { initializer?: { handler?: string; timeout?: number } };
+    instanceLifecycleConfig?: { initializer?: LifecycleHook; preStop?: LifecycleHook };
     asyncInvokeConfig?: { maxAsyncRetryAttempts?: number };
     triggers?: TriggerSpec[];
     [key: string]: unknown;

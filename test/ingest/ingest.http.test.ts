@@ -90,10 +90,12 @@ describe('POST /v1/events: accepted batches', () => {
     expect((await h.features.trending(5, Date.now())).map((t) => t.itemId)).toEqual(['sku-9', 'sku-3']);
   });
 
-  it('reports accepted, duplicate and rejected counts as metrics', async () => {
+  it('reports accepted, duplicate and rejected counts as metrics, sent at the latest when FC stops the instance', async () => {
     const e = event();
     await send({ events: [e, e, { type: 'click' }] });
-    await h.recorder.flush();
+    expect(h.metrics.latest.size).toBe(0); // held for the flush interval
+    const preStop = await fetch(h.baseUrl, { headers: { 'x-fc-control-path': '/pre-stop' } });
+    expect(preStop.status).toBe(200);
     const values = Object.fromEntries([...h.metrics.latest.values()].map((d) => [d.name, d.value]));
     expect(values).toMatchObject({ EventsAccepted: 1, EventsDuplicate: 1, EventsRejected: 1 });
   });

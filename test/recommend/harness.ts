@@ -126,6 +126,7 @@ export async function startRecommend(o: { features?: FeatureStore; store?: Local
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      state.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

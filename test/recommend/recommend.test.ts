@@ -66,6 +66,17 @@ describe('recommend', () => {
     expect(r.body.items.find((i) => i.item_id === 'brand-new')?.reason).toBe('new arrival');
   });
 
+  it('sends the metrics it holds and releases its model when FC stops the instance', async () => {
+    await registerModel(h.store, 'v1');
+    await h.state.load();
+    await h.get('user_id=u1&n=3');
+    expect(h.metrics.latest.size).toBe(0); // held for the flush interval
+    const preStop = await h.get('', { 'x-fc-control-path': '/pre-stop' });
+    expect(preStop.status).toBe(200);
+    expect(h.metrics.latest.get('Recommendations{"fallback":"none"}')?.value).toBe(1);
+    expect(h.state.model).toBeUndefined();
+  });
+
   it('ranks only the caller’s candidates when given', async () => {
     await registerModel(h.store, 'v1');
     await h.state.load();
