@@ -77,6 +77,14 @@ describe('recommend', () => {
     expect(h.state.model).toBeUndefined();
   });
 
+  it('does not take up a model that finishes loading after the instance closed', async () => {
+    await registerModel(h.store, 'v1');
+    const loading = h.state.load();
+    h.state.close();
+    await loading;
+    expect(h.state.model).toBeUndefined();
+  });
+
   it('ranks only the caller’s candidates when given', async () => {
     await registerModel(h.store, 'v1');
     await h.state.load();
