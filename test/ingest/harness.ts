@@ -18,7 +18,6 @@ export interface IngestHarness {
   log: EventLog;
   features: FeatureStore;
   metrics: LocalMetricsSink;
-  recorder: MetricsRecorder;
   close(): Promise<void>;
 }
 
@@ -27,11 +26,10 @@ export async function startIngest(overrides: { log?: EventLog; features?: Featur
   const log = overrides.log ?? new LocalJournal(dir);
   const features = overrides.features ?? new MemoryFeatureStore();
   const metrics = new LocalMetricsSink();
-  const recorder = new MetricsRecorder(metrics);
   const app = createIngestApp({
     log,
     features,
-    metrics: recorder,
+    metrics: new MetricsRecorder(metrics),
     appKeys: { demo: 'demo-secret', shop2: 'another-secret' },
     rateLimitPerMinute: overrides.rateLimitPerMinute ?? 1_000_000,
     clock: Date.now,
@@ -45,7 +43,6 @@ export async function startIngest(overrides: { log?: EventLog; features?: Featur
     log,
     features,
     metrics,
-    recorder,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
