@@ -152,7 +152,7 @@ function rank(
     picks.push({ itemId: model.meta.itemIds[items[i]], score: scores[i], reason: REASON_PICKED, because, item: items[i] });
   }
   // The top k has room for every rule; trending only tops up a list the rules emptied.
-  if (!candidates) return withTrendingAfter(picks, trending.slice(0, TRENDING_TOP_UP));
+  if (!candidates) return withTrendingAfter(picks, trending);
   const byId = new Map(picks.map((p) => [p.itemId, p]));
   const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => {
     const i = model.index.get(p.itemId);
@@ -161,11 +161,11 @@ function rank(
   return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
 }
 
-/** The picks, then trending items not among them; read lazily, so trending only when the picks run short. */
+/** The picks, then the top trending items not among them; read lazily, so trending only when the picks run short. */
 function* withTrendingAfter(picks: Pick[], trending: ScoredItem[]): Iterable<Pick> {
   yield* picks;
   const picked = new Set(picks.map((p) => p.itemId));
-  for (const { itemId } of trending) if (!picked.has(itemId)) yield { itemId, score: 0, reason: REASON_TRENDING };
+  for (const { itemId } of trending.slice(0, TRENDING_TOP_UP)) if (!picked.has(itemId)) yield { itemId, score: 0, reason: REASON_TRENDING };
 }
 
 /** The caller's candidates in trending order, when there is no model signal. */
