@@ -11,7 +11,8 @@ import type { Logger } from '../../lib/log';
 import type { MetricsRecorder } from '../../lib/metrics';
 import type { TopItems } from '../../models/ease/serving';
 import type { RecommendRequest } from './request';
-import { becauseOf, diversify, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick } from './rules';
+import type { Catalog } from './catalog';
+import { becauseOf, diversify, listRanking, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick, type Ranking } from './rules';
 import { modelHistory, type ServedModel, type ServingState } from './servingState';
 import type { TrendingItems } from './trending';
 
@@ -83,11 +84,10 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   const { recentIds, typeOf } = recentOf(req, history);
   const blocked = new Set([...(history?.purchased ?? []), ...req.exclude, ...recentIds]);
   const visible = (id: string) => !blocked.has(id) && catalog.available(id);
-  const byIndex = model && catalog.indexedBy(model.meta.itemIds);
-  const shown = (p: Pick) => (byIndex && p.item !== undefined ? byIndex.available[p.item] === 1 && !blocked.has(p.itemId) : visible(p.itemId));
-  const categoryOf = (p: Pick) => (byIndex && p.item !== undefined ? byIndex.category[p.item] : catalog.category(p.itemId));
+  const visiblePick = (p: Pick) => visible(p.itemId);
+  const categoryOf = (p: Pick) => catalog.category(p.itemId);
 
-  let ranked: Iterable<Pick> | undefined;
+  let ranking: Ranking | undefined;
   if (!model) fallback = 'no_model';
   else {
     const input = modelHistory(model, recentIds);
@@ -100,14 +100,19 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
         deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });
         return undefined;
       });
-      if (scored) ranked = rank(model, scored, input.itemIds, trending, req.candidates);
-      else fallback = 'model_error';
+      if (!scored) fallback = 'model_error';
+      else if (req.candidates) ranking = listRanking(rankCandidates(model, scored, input.itemIds, trending, req.candidates), visiblePick, categoryOf);
+      else ranking = modelRanking(model, scored.top, input.itemIds, trending, blocked, catalog);
     }
     stages.mark('model');
   }
 
-  ranked ??= (req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })));
-  let items = diversify(ranked, req.n, categoryOf, shown);
+  ranking ??= listRanking(
+    req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })),
+    visiblePick,
+    categoryOf,
+  );
+  let items = diversify(ranking, req.n);
   if (!req.candidates) {
     const inList = new Set(items.map((p) => p.itemId));
     const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => visible(id) && !inList.has(id));
@@ -134,38 +139,47 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
 }
 
 /**
- * Model-ranked picks. Recall is the model's top k (or the caller's candidates); trending items
- * beyond the top k rank after it, in trending order. A model pick keeps the history item that
- * contributed most, from which its reason is worded once the list is final.
+ * The model's top k in its order, then the trending items outside it, in trending order: the
+ * rules reach that tail only when the variety cap or blocked items leave the top k short.
+ * A model pick keeps the history item that contributed most, from which its reason is worded
+ * once the list is final.
  */
-function rank(
-  model: ServedModel,
-  ranked: { top: TopItems; scores?: Float32Array },
-  historyIds: string[],
-  trending: ScoredItem[],
-  candidates: string[] | undefined,
-): Iterable<Pick> {
-  const { items, scores, because: reasons } = ranked.top;
-  const picks: Pick[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const because = scores[i] > 0 ? historyIds[reasons[i]] : undefined;
-    picks.push({ itemId: model.meta.itemIds[items[i]], score: scores[i], reason: REASON_PICKED, because, item: items[i] });
+function modelRanking(model: ServedModel, top: TopItems, historyIds: string[], trending: ScoredItem[], blocked: Set<string>, catalog: Catalog): Ranking {
+  const k = top.items.length;
+  const facts = catalog.indexedBy(model.meta.itemIds);
+  const idAt = (i: number) => (i < k ? model.meta.itemIds[top.items[i]] : trending[i - k].itemId);
+  const inTop = (itemId: string) => {
+    const item = model.index.get(itemId);
+    return item !== undefined && top.items.includes(item);
+  };
+  return {
+    length: k + Math.min(trending.length, TRENDING_TOP_UP),
+    allowed: (i) => {
+      const itemId = idAt(i);
+      return (i < k ? facts.available[top.items[i]] === 1 : catalog.available(itemId) && !inTop(itemId)) && !blocked.has(itemId);
+    },
+    category: (i) => (i < k ? facts.category[top.items[i]] : catalog.category(idAt(i))),
+    pick: (i) => (i < k ? modelPick(model, top, historyIds, i) : { itemId: idAt(i), score: 0, reason: REASON_TRENDING }),
+  };
+}
+
+function modelPick(model: ServedModel, top: TopItems, historyIds: string[], i: number): Pick {
+  const score = top.scores[i];
+  return { itemId: model.meta.itemIds[top.items[i]], score, reason: REASON_PICKED, because: score > 0 ? historyIds[top.because[i]] : undefined };
+}
+
+/** The caller's candidates by model score: those in the top k with their reasons, the rest scored from every item's score. */
+function rankCandidates(model: ServedModel, ranked: { top: TopItems; scores?: Float32Array }, historyIds: string[], trending: ScoredItem[], candidates: string[]): Pick[] {
+  const byId = new Map<string, Pick>();
+  for (let i = 0; i < ranked.top.items.length; i++) {
+    const pick = modelPick(model, ranked.top, historyIds, i);
+    byId.set(pick.itemId, pick);
   }
-  // The top k has room for every rule; trending only tops up a list the rules emptied.
-  if (!candidates) return withTrendingAfter(picks, trending);
-  const byId = new Map(picks.map((p) => [p.itemId, p]));
   const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => {
     const i = model.index.get(p.itemId);
     return { ...p, score: i === undefined ? 0 : ranked.scores![i] };
   });
   return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
-}
-
-/** The picks, then the top trending items not among them; read lazily, so trending only when the picks run short. */
-function* withTrendingAfter(picks: Pick[], trending: ScoredItem[]): Iterable<Pick> {
-  yield* picks;
-  const picked = new Set(picks.map((p) => p.itemId));
-  for (const { itemId } of trending.slice(0, TRENDING_TOP_UP)) if (!picked.has(itemId)) yield { itemId, score: 0, reason: REASON_TRENDING };
 }
 
 /** The caller's candidates in trending order, when there is no model signal. */

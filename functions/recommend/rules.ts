@@ -6,54 +6,55 @@ export interface Pick {
   reason: string;
   /** For a model pick: the history item that contributed most (the reason is worded from it at the end). */
   because?: string;
-  /** For a model pick: its index in the model (rules look it up by index, not by id). */
-  item?: number;
+}
+
+/**
+ * Ranked candidates, read by position in rank order. The rules ask each one's fitness and
+ * category, and build a Pick only for those that make the list: a model ranks hundreds of
+ * items for every ten shown, and most of them are never more than a position here.
+ */
+export interface Ranking {
+  readonly length: number;
+  /** False for what may not be shown (bought, excluded, unavailable, already ranked higher). */
+  allowed(position: number): boolean;
+  /** Undefined for an item in no known category (not capped). */
+  category(position: number): string | undefined;
+  pick(position: number): Pick;
+}
+
+/** A Ranking over a list of picks already built. */
+export function listRanking(picks: Pick[], allowed: (pick: Pick) => boolean, categoryOf: (pick: Pick) => string | undefined): Ranking {
+  return { length: picks.length, allowed: (i) => allowed(picks[i]), category: (i) => categoryOf(picks[i]), pick: (i) => picks[i] };
 }
 
 /** At most this many items of one category in a list of n (unknown categories are not capped). */
 export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
 
 /**
- * Takes n allowed picks in rank order, skipping an item once its category is at the cap, then
+ * Takes n allowed candidates in rank order, skipping one once its category is at the cap, then
  * fills any shortfall from the skipped ones in rank order: variety first, never an emptier list.
- * `ranked` is read only as far as needed, so a lazy tail (trending top-ups) costs nothing
- * when the head already fills the list.
+ * The ranking is read only as far as needed.
  */
-export function diversify(ranked: Iterable<Pick>, n: number, categoryOf: (pick: Pick) => string | undefined, allowed: (pick: Pick) => boolean = () => true): Pick[] {
-  if (n <= 0) return [];
+export function diversify(ranking: Ranking, n: number): Pick[] {
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
-  const chosen: Pick[] = [];
-  const chosenAt: number[] = [];
-  const skipped: Pick[] = [];
-  const skippedAt: number[] = [];
-  let position = 0;
-  for (const pick of ranked) {
-    position++;
-    if (!allowed(pick)) continue;
-    const category = categoryOf(pick);
-    const count = category === undefined ? 0 : (perCategory.get(category) ?? 0);
-    if (category !== undefined && count >= cap) {
-      if (skipped.length < n) {
-        skipped.push(pick);
-        skippedAt.push(position);
+  const chosen: number[] = [];
+  const skipped: number[] = [];
+  for (let i = 0; i < ranking.length && chosen.length < n; i++) {
+    if (!ranking.allowed(i)) continue;
+    const category = ranking.category(i);
+    if (category !== undefined) {
+      const count = perCategory.get(category) ?? 0;
+      if (count >= cap) {
+        if (skipped.length < n) skipped.push(i);
+        continue;
       }
-      continue;
+      perCategory.set(category, count + 1);
     }
-    if (category !== undefined) perCategory.set(category, count + 1);
-    chosen.push(pick);
-    chosenAt.push(position);
-    if (chosen.length === n) break;
+    chosen.push(i);
   }
-  if (chosen.length === n || skipped.length === 0) return chosen;
-  // Both lists are in rank order: merge them, taking only as many skipped picks as are missing.
-  const out: Pick[] = [];
-  const missing = Math.min(n - chosen.length, skipped.length);
-  for (let c = 0, s = 0; c < chosen.length || s < missing; ) {
-    if (s < missing && (c === chosen.length || skippedAt[s] < chosenAt[c])) out.push(skipped[s++]);
-    else out.push(chosen[c++]);
-  }
-  return out;
+  const positions = chosen.length === n || skipped.length === 0 ? chosen : chosen.concat(skipped.slice(0, n - chosen.length)).sort((a, b) => a - b);
+  return positions.map((i) => ranking.pick(i));
 }
 
 /** Puts new arrivals in at every tenth place from the third (one per ten items), keeping at most n. */

@@ -66,6 +66,26 @@ describe('recommend', () => {
     expect(r.body.items.find((i) => i.item_id === 'brand-new')?.reason).toBe('new arrival');
   });
 
+  it('tops a list the rules left short up from trending, never repeating an item or showing a blocked one', async () => {
+    await registerModel(h.store, 'v1');
+    const shoes = Array.from({ length: 29 }, (_, i) => ({ item_id: itemOf(Math.floor(i / 10), i % 10), category: 'shoes' }));
+    await putCatalog(h.store, [...shoes, { item_id: itemOf(2, 9), category: 'bags' }, { item_id: 'fresh-1', category: 'hats' }, { item_id: 'fresh-2' }]);
+    await h.state.load();
+    const times = (n: number, itemId: string) => Array.from({ length: n }, (_, i) => view(`other-${i}`, itemId));
+    await features.record([...times(5, 'bought-1'), ...times(4, itemOf(2, 9)), ...times(3, 'fresh-1'), ...times(2, 'fresh-2')]);
+    await features.record([view('u1', 'bought-1', 60_000, 'purchase'), view('u1', itemOf(1, 2), 500)]);
+    const r = await h.get('user_id=u1&n=10');
+    const ids: string[] = r.body.items.map((i) => i.item_id);
+    expect(r.body.fallback).toBeNull();
+    // All but one model item are shoes: three make the cap, the bag and trending add what they can, the best skipped shoes fill the rest.
+    expect(ids.slice(8)).toEqual(['fresh-1', 'fresh-2']);
+    expect(r.body.items.slice(8).map((i) => i.reason)).toEqual(['popular right now', 'popular right now']);
+    expect(ids.slice(0, 8).filter((id) => shoes.some((s) => s.item_id === id))).toHaveLength(7);
+    expect(ids).toContain(itemOf(2, 9));
+    expect(new Set(ids).size).toBe(10);
+    expect(ids).not.toContain('bought-1');
+  });
+
   it('sends the metrics it holds and releases its model when FC stops the instance', async () => {
     await registerModel(h.store, 'v1');
     await h.state.load();

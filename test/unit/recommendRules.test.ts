@@ -1,34 +1,38 @@
 /** The pure parts of recommend: variety, new-arrival slots, reasons, the catalogue file. */
 import { Catalog } from '../../functions/recommend/catalog';
-import { becauseOf, categoryCap, diversify, withNewArrivals, type Pick } from '../../functions/recommend/rules';
+import { becauseOf, categoryCap, diversify, listRanking, withNewArrivals, type Pick } from '../../functions/recommend/rules';
 
 const picks = (ids: string[]): Pick[] => ids.map((itemId, i) => ({ itemId, score: 100 - i, reason: 'r' }));
 const categoryOf = ({ itemId }: Pick) => (itemId.startsWith('x') ? undefined : itemId[0]);
+const ranking = (ids: string[]) => listRanking(picks(ids), () => true, categoryOf);
 
 describe('diversify', () => {
   it('caps each category at 30% of the list, in rank order', () => {
     expect(categoryCap(10)).toBe(3);
-    const out = diversify(picks(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3', 'b4', 'c1', 'c2', 'x1', 'x2', 'x3']), 10, categoryOf);
+    const out = diversify(ranking(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3', 'b4', 'c1', 'c2', 'x1', 'x2', 'x3']), 10);
     expect(out.map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'c1', 'c2', 'x1', 'x2']);
   });
 
   it('fills a short list from the capped items rather than answering fewer', () => {
-    const out = diversify(picks(['a1', 'a2', 'a3', 'a4', 'b1', 'a5']), 5, categoryOf);
+    const out = diversify(ranking(['a1', 'a2', 'a3', 'a4', 'b1', 'a5']), 5);
     expect(categoryCap(5)).toBe(2);
     expect(out.map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'a4', 'b1']);
   });
 
-  it('reads the ranking only as far as the list needs', () => {
-    let read = 0;
-    function* ranking() {
-      for (const pick of picks(['a1', 'b1', 'c1', 'a2', 'x1', 'b2', 'c2'])) {
-        read++;
-        yield pick;
-      }
-      throw new Error('read past the end');
-    }
-    expect(diversify(ranking(), 4, categoryOf).map((p) => p.itemId)).toEqual(['a1', 'b1', 'c1', 'a2']);
-    expect(read).toBe(4);
+  it('skips what is not allowed, and reads the ranking only as far as the list needs', () => {
+    const read: number[] = [];
+    const list = picks(['a1', 'b1', 'gone', 'c1', 'a2', 'x1', 'b2', 'c2']);
+    const allowed = listRanking(list, (p) => p.itemId !== 'gone', categoryOf);
+    const out = diversify({ ...allowed, allowed: (i) => (read.push(i), allowed.allowed(i)) }, 4);
+    expect(out.map((p) => p.itemId)).toEqual(['a1', 'b1', 'c1', 'a2']);
+    expect(read).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('builds a pick only for what makes the list', () => {
+    const built: number[] = [];
+    const base = ranking(['a1', 'a2', 'a3', 'a4', 'b1']);
+    expect(diversify({ ...base, pick: (i) => (built.push(i), base.pick(i)) }, 4).map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    expect(built).toEqual([0, 1, 2, 4]);
   });
 });
 
