@@ -63,3 +63,6 @@ for k = 2, #KEYS do
 end
 return 1
 `;
+
+/** KEYS: recent list, purchased set. ARGV: recent limit. Recommend's read of a user, in one command and one reply. */
+export const READ_HISTORY = `return {redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1), redis.call('SMEMBERS', KEYS[2])}`;

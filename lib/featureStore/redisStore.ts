@@ -21,7 +21,7 @@ import {
   windowCounts,
 } from './aggregate';
 import type { Behaviour, FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
-import { RECORD_ITEMS, RECORD_USER } from './redisScripts';
+import { READ_HISTORY, RECORD_ITEMS, RECORD_USER } from './redisScripts';
 
 const COUNT_TTL_S = (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600;
 
@@ -37,6 +37,7 @@ export class RedisFeatureStore implements FeatureStore {
   readonly redis: Redis & {
     mktRecordUser(numKeys: number, ...args: (string | number)[]): Promise<number>;
     mktRecordItems(numKeys: number, ...args: (string | number)[]): Promise<number>;
+    mktHistory(recentKey: string, purchasedKey: string, limit: number): Promise<[string[], string[]]>;
   };
   private readonly p: string;
 
@@ -50,11 +51,15 @@ export class RedisFeatureStore implements FeatureStore {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       enableAutoPipelining: true,
+      // Auto-pipelining suits writes, not recommend's read: ioredis keeps one batch in flight and
+      // answers it as a whole, so reads queue behind each other and resume together in bursts.
+      autoPipeliningIgnoredCommands: ['mktHistory'],
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
     redis.on('error', () => undefined); // failures surface on the commands that need Redis
     redis.defineCommand('mktRecordUser', { lua: RECORD_USER });
     redis.defineCommand('mktRecordItems', { lua: RECORD_ITEMS });
+    redis.defineCommand('mktHistory', { numberOfKeys: 2, lua: READ_HISTORY });
     this.redis = redis as RedisFeatureStore['redis'];
   }
 
@@ -137,12 +142,7 @@ export class RedisFeatureStore implements FeatureStore {
 
   history(userId: string): Promise<UserHistory> {
     return this.run('history', async () => {
-      // Two plain commands, not a pipeline: auto-pipelining then sends every concurrent
-      // request's reads in one write, where an explicit pipeline costs a write (a syscall) each.
-      const [recent, purchased] = await Promise.all([
-        this.redis.lrange(this.userKey(userId, 'recent'), 0, RECENT_LIMIT - 1),
-        this.redis.smembers(this.userKey(userId, 'purchased')),
-      ]);
+      const [recent, purchased] = await this.redis.mktHistory(this.userKey(userId, 'recent'), this.userKey(userId, 'purchased'), RECENT_LIMIT);
       return { recent: recent.map(decodeRecent).sort((a, b) => b.ts - a.ts), purchased };
     });
   }
