@@ -85,6 +85,16 @@ describe.each(Object.keys(adapters))('feature store contract: %s', (name) => {
     expect(await h.store.history('nobody')).toEqual({ recent: [], purchased: [] });
   });
 
+  it('answers reads made together, each with its own user’s history', async () => {
+    await h.store.record(Array.from({ length: 30 }, (_, u) => ev(`u${u}`, u % 2 ? 'purchase' : 'click', NOW - u, `item-${u}`, 1)));
+    await h.store.history('warm-up'); // connected, so the reads below leave together
+    const histories = await Promise.all(Array.from({ length: 30 }, (_, u) => h.store.history(`u${u}`)));
+    histories.forEach((history, u) => {
+      expect(history.recent.map((r) => r.itemId)).toEqual([`item-${u}`]);
+      expect(history.purchased).toEqual(u % 2 ? [`item-${u}`] : []);
+    });
+  });
+
   it('answers empty features for an unknown user', async () => {
     expect(await h.store.user('nobody', NOW)).toEqual({ recent: [], counts: {}, lastActive: undefined, spend: 0 });
   });
