@@ -10,7 +10,7 @@ export interface Pick {
 
 /**
  * Ranked candidates, read by position in rank order. The rules ask each one's fitness and
- * category, and build a Pick only for those that make the list: a model ranks hundreds of
+ * category, and build a Pick only for those that make the list: a model ranks dozens of
  * items for every ten shown, and most of them are never more than a position here.
  */
 export interface Ranking {
