@@ -126,11 +126,18 @@ const spec = {
   cmsEndpoint: ['MKT_CMS_ENDPOINT', url('https:', 'http:')],
   cmsGroupId: ['MKT_CMS_GROUP_ID', text('0')],
 
-  // Read by s.yaml at deploy time; listed so a shell that exports them can still run locally.
+  ortProvider: ['MKT_ORT_PROVIDER', oneOf(['cpu', 'cuda'] as const, 'cpu')],
+
+  // Read by s.yaml at deploy time (scripts/deploySettings.ts checks them); listed so a shell that exports them can still run locally.
   ortLayerArn: ['MKT_ORT_LAYER_ARN', optional],
   trainImage: ['MKT_TRAIN_IMAGE', optional],
   functionRole: ['MKT_FUNCTION_ROLE', optional],
+  vpcId: ['MKT_VPC_ID', optional],
+  vSwitchIds: ['MKT_VSWITCH_IDS', optional],
+  securityGroupId: ['MKT_SECURITY_GROUP_ID', optional],
 
+  // Set by FC in every instance.
+  fcFunctionName: ['FC_FUNCTION_NAME', optional],
   accessKeyId: ['ALIBABA_CLOUD_ACCESS_KEY_ID', optional],
   accessKeySecret: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', optional],
   securityToken: ['ALIBABA_CLOUD_SECURITY_TOKEN', optional],
@@ -156,31 +163,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const name of Object.keys(env)) {
     if (name.startsWith('MKT_') && !configVariables.includes(name)) problems.push(`${name} is not a known setting`);
   }
-  if (problems.length === 0) problems.push(...crossChecks(config as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as Config;
 }
 
-function crossChecks(c: Config): string[] {
-  const problems: string[] = [];
-  const needAliyunKeys = c.objectStore === 'oss' || c.sms === 'aliyun' || c.metrics === 'cloudmonitor';
-  if (needAliyunKeys && (!c.accessKeyId || !c.accessKeySecret)) {
-    problems.push(
-      'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
-    );
+/*
+ * What a port needs beyond its own settings is asked for where the port is created, so each
+ * function requires only what it uses (ingest and recommend the app keys, campaign its SMS
+ * provider's settings, ...) and still fails at start, naming the variable.
+ */
+
+/** The apps' keys; on FC the demo key is refused. */
+export function appKeysOf(c: Config): Record<string, string> {
+  if (c.fcFunctionName && c.appKeys.demo === DEMO_SECRET) {
+    throw new ConfigError(['MKT_APP_KEYS must be set on Function Compute: the demo key is for local runs only']);
   }
-  if (c.objectStore === 'oss' && c.appKeys.demo === DEMO_SECRET) problems.push('MKT_APP_KEYS must be set in the cloud: the demo key is for local runs only');
-  if (c.featureStore === 'redis' && !c.redisUrl) problems.push('REDIS_URL is required when MKT_FEATURE_STORE=redis');
-  if (c.sms === 'tencent') {
-    for (const [name, value] of [
+  return c.appKeys;
+}
+
+export function redisUrlOf(c: Config): string {
+  if (!c.redisUrl) throw new ConfigError(['REDIS_URL is required when MKT_FEATURE_STORE=redis']);
+  return c.redisUrl;
+}
+
+export function tencentSmsOf(c: Config): { secretId: string; secretKey: string; sdkAppId: string } {
+  const missing = (
+    [
       ['TENCENT_SECRET_ID', c.tencentSecretId],
       ['TENCENT_SECRET_KEY', c.tencentSecretKey],
       ['TENCENT_SMS_APP_ID', c.tencentSmsAppId],
-    ] as const) {
-      if (!value) problems.push(`${name} is required when MKT_SMS_PROVIDER=tencent`);
-    }
-  }
-  return problems;
+    ] as const
+  ).filter(([, value]) => !value);
+  if (missing.length > 0) throw new ConfigError(missing.map(([name]) => `${name} is required when MKT_SMS_PROVIDER=tencent`));
+  return { secretId: c.tencentSecretId!, secretKey: c.tencentSecretKey!, sdkAppId: c.tencentSmsAppId! };
 }
 
 /** Whether the stateful ports (features, event log) run on Redis rather than in-process / on local files. */

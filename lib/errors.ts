@@ -24,6 +24,9 @@ export class AppError extends Error {
 
 export const badRequest = (code: string, message: string) => new AppError(400, code, message);
 
+/** Input a retry cannot fix (a dataset that is gone or malformed, too little data): an event function logs it and does not fail. */
+export const unprocessable = (code: string, message: string) => new AppError(422, code, message);
+
 /** A dependency (storage, a cloud API) failed in a way worth retrying. */
 export const unavailable = (code: string, message: string, cause?: unknown, retryAfterS = 1) =>
   new AppError(503, code, message, { retryable: true, retryAfterS, cause });

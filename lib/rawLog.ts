@@ -1,13 +1,15 @@
 /**
  * The raw event log. Ingest stores each accepted request as a batch record: what the
  * server decided (app, receive time, client IP, clock skew, which events were valid) and
- * the request body byte for byte, as the app signed it. `compact` expands records into
+ * the request body byte for byte, as the app signed it. Compaction reads which events were
+ * valid from the record, never from today's validator, so a deploy that changes the event
+ * contract while records are pending neither drops nor doubles an event. `compact` expands records into
  * gzip JSON lines under `raw/events/dt=YYYY-MM-DD/hh=HH/` (Asia/Shanghai, by receive time),
  * which `train` reads. Expanding off the request path keeps ingest's hot path short.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { shanghaiDateHour } from './clock';
-import { validateEvents } from './eventContract';
+import { validateEvents, type ClientEvent } from './eventContract';
 
 export const RAW_EVENTS_PREFIX = 'raw/events/';
 
@@ -41,6 +43,11 @@ export interface BatchMeta {
   client_ip: string;
   /** Server time minus the client's signing time (ms). */
   skew_ms: number;
+  /**
+   * Body indices of the events ingest found valid, in the order of the event log's duplicate
+   * flags. Absent only in records appended before it was stored.
+   */
+  valid?: number[];
 }
 
 /** A batch record: one JSON line of metadata, then the body exactly as received. */
@@ -52,17 +59,20 @@ export function decodeBatchMeta(record: Buffer): BatchMeta {
   return JSON.parse(record.subarray(0, record.indexOf(10)).toString('utf8')) as BatchMeta;
 }
 
-/**
- * The events a record stored: its valid events (validation is deterministic, so this is the
- * set ingest accepted) less those the event log flagged as duplicates, in order.
- */
+/** An event as the client sent it, less the optional ids it sent as null (the contract reads null as absent). */
+const withoutNulls = (event: Record<string, unknown>) => Object.fromEntries(Object.entries(event).filter(([, v]) => v !== null)) as ClientEvent;
+
+/** The events a record stored: those ingest found valid, less those the event log flagged as duplicates, in order. */
 export function rawEventsOf(record: Buffer, duplicate: boolean[]): RawEvent[] {
   const newline = record.indexOf(10);
   const meta = JSON.parse(record.subarray(0, newline).toString('utf8')) as BatchMeta;
-  const { events } = JSON.parse(record.subarray(newline + 1).toString('utf8')) as { events: unknown[] };
-  return validateEvents(events)
-    .valid.filter((_, i) => !duplicate[i])
-    .map(({ event }) => ({ app_id: meta.app_id, ...event, event_time: event.ts + meta.skew_ms, received_at: meta.received_at, client_ip: meta.client_ip }));
+  const { events } = JSON.parse(record.subarray(newline + 1).toString('utf8')) as { events: Record<string, unknown>[] };
+  // Records from before `valid` was stored are read with today's contract, as they always were.
+  const valid = meta.valid ?? validateEvents(events).valid.map((v) => v.index);
+  return valid
+    .filter((_, i) => !duplicate[i])
+    .map((index) => withoutNulls(events[index]))
+    .map((event) => ({ app_id: meta.app_id, ...event, event_time: event.ts + meta.skew_ms, received_at: meta.received_at, client_ip: meta.client_ip }));
 }
 
 /** The folder of the partition an event received at `ms` belongs to. */

@@ -2,9 +2,10 @@
  * Moves what ingest made durable in the event log into the raw log in the object store.
  * Idempotent: an object's key comes from the first log entry of its chunk, and a crashed
  * flush gets the same unacked entries back, so a retry rewrites the same objects and an
- * event never lands twice.
+ * event never lands twice. A record that cannot be read is set aside under `raw/unreadable/`
+ * rather than thrown: retrying cannot fix it, and it would block every later flush.
  */
-import type { EventLog } from '../../lib/eventLog';
+import type { EventLog, LogEntry } from '../../lib/eventLog';
 import type { Logger } from '../../lib/log';
 import type { ObjectStore } from '../../lib/objectStore';
 import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition, type RawEvent } from '../../lib/rawLog';
@@ -22,7 +23,7 @@ export interface FlushResult {
 }
 
 const CHUNK_ENTRIES = 1000;
-
+export const UNREADABLE_PREFIX = 'raw/unreadable/';
 
 export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise<FlushResult> {
   const started = Date.now();
@@ -32,14 +33,26 @@ export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise
     if (entries.length === 0) break;
     const chunkId = entries[0].id;
     const byPartition = new Map<string, RawEvent[]>();
+    const unreadable: LogEntry[] = [];
     for (const entry of entries) {
-      const partition = rawPartition(decodeBatchMeta(entry.record).received_at);
+      let partition: string, stored: RawEvent[];
+      try {
+        partition = rawPartition(decodeBatchMeta(entry.record).received_at);
+        stored = rawEventsOf(entry.record, entry.duplicate);
+      } catch (err) {
+        deps.logger.error('unreadable event-log record set aside', { entry: entry.id, err });
+        unreadable.push(entry);
+        continue;
+      }
       const events = byPartition.get(partition) ?? [];
-      events.push(...rawEventsOf(entry.record, entry.duplicate));
+      events.push(...stored);
       byPartition.set(partition, events);
     }
     const keys = [...byPartition.keys()].map((p) => `${p}${chunkId}.jsonl.gz`);
-    await Promise.all([...byPartition.values()].map((events, i) => deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' })));
+    await Promise.all([
+      ...[...byPartition.values()].map((events, i) => deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' })),
+      ...unreadable.map((e) => deps.objects.put(`${UNREADABLE_PREFIX}${e.id}.bin`, e.record)),
+    ]);
     await deps.log.ack(entries.map((e) => e.id));
     result.entries += entries.length;
     result.events += [...byPartition.values()].reduce((n, events) => n + events.length, 0);

@@ -6,7 +6,8 @@ import { EVENTS_PATH, ingestBatch, type IngestDeps } from './ingestBatch';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createIngestApp(deps: IngestDeps) {
-  const app = createWebApp({ name: 'ingest', initialize: () => deps.features.ping(), preStop: () => deps.metrics.flush() });
+  const health = () => ({ log: deps.log.describe, features: deps.features.describe });
+  const app = createWebApp({ name: 'ingest', initialize: () => deps.features.ping(), preStop: () => deps.metrics.flush(), health });
   app.use(async (ctx) => {
     if (ctx.path === EVENTS_PATH) {
       if (ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use POST ${EVENTS_PATH}`);
@@ -16,8 +17,6 @@ export function createIngestApp(deps: IngestDeps) {
       const clientIp = forwarded ? forwarded.split(',')[0].trim() : (ctx.req.socket.remoteAddress ?? '');
       ctx.body = await ingestBatch(deps, { headers: ctx.req.headers, body, clientIp });
       void deps.metrics.flushIfDue().catch((err) => deps.logger.warn('metrics flush failed', { err }));
-    } else if (ctx.method === 'GET' && ctx.path === '/health') {
-      ctx.body = { ok: true, log: deps.log.describe, features: deps.features.describe };
     }
   });
   return app;

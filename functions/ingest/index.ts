@@ -3,7 +3,7 @@
  * many requests at once (instanceConcurrency), which built-in runtimes do not allow.
  */
 import { now } from '../../lib/clock';
-import { config } from '../../lib/config';
+import { appKeysOf, config } from '../../lib/config';
 import { eventLogFrom } from '../../lib/eventLog';
 import { listenOnCaPort } from '../../lib/fc/customRuntime';
 import { featureStoreFrom } from '../../lib/featureStore';
@@ -16,7 +16,7 @@ export const requestListener = createIngestApp({
   log: eventLogFrom(c),
   features: featureStoreFrom(c),
   metrics: metricsRecorderFor(c, 'ingest'),
-  appKeys: c.appKeys,
+  appKeys: appKeysOf(c),
   rateLimitPerMinute: c.rateLimitPerMinute,
   clock: now,
   logger: log.child({ fn: 'ingest' }),

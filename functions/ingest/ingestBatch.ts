@@ -79,7 +79,10 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
   const { valid, rejected } = validateEvents(events);
   const skew = receivedAt - auth.clientTime;
   // The body is stored as the app signed it; compact expands it into raw-log lines later.
-  const record = encodeBatchRecord({ app_id: auth.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew }, req.body);
+  const record = encodeBatchRecord(
+    { app_id: auth.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew, valid: valid.map((v) => v.index) },
+    req.body,
+  );
   const keys = valid.map(({ event }) => `${auth.appId}:${event.event_id}`);
   const stored = await deps.log.append(keys, record, DEDUPE_SECONDS, {
     nonce: `${auth.appId}:${auth.nonce}`,

@@ -24,7 +24,8 @@ export function createRecommendApp(deps: RecommendAppDeps) {
     deps.state.close();
     return deps.metrics.flush();
   };
-  const app = createWebApp({ name: 'recommend', initialize, preStop });
+  const health = () => ({ model_version: deps.state.model?.version ?? null, catalogue_items: deps.state.catalog.size, features: deps.features.describe });
+  const app = createWebApp({ name: 'recommend', initialize, preStop, health });
   app.use(async (ctx) => {
     if (ctx.path === RECOMMEND_PATH) {
       if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use GET or POST ${RECOMMEND_PATH}`);
@@ -36,9 +37,6 @@ export function createRecommendApp(deps: RecommendAppDeps) {
       ctx.body = await recommend(deps, request, stages);
       ctx.set('Server-Timing', stages.header());
       void deps.metrics.flushIfDue().catch((err) => deps.logger.warn('metrics flush failed', { err }));
-    } else if (ctx.method === 'GET' && ctx.path === '/health') {
-      const { model, catalog } = deps.state;
-      ctx.body = { ok: true, model_version: model?.version ?? null, catalogue_items: catalog.size, features: deps.features.describe };
     }
   });
   return app;

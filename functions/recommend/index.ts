@@ -4,7 +4,7 @@
  * before traffic; they are swapped in place when the registry promotes a new version.
  */
 import { now } from '../../lib/clock';
-import { config } from '../../lib/config';
+import { appKeysOf, config } from '../../lib/config';
 import { listenOnCaPort } from '../../lib/fc/customRuntime';
 import { featureStoreFrom } from '../../lib/featureStore';
 import { log } from '../../lib/log';
@@ -25,7 +25,7 @@ export const requestListener = createRecommendApp({
   metrics: metricsRecorderFor(c, 'recommend'),
   logger,
   clock: now,
-  appKeys: c.appKeys,
+  appKeys: appKeysOf(c),
   budgetMs: c.recommendBudgetMs,
   featureBudgetMs: c.featureBudgetMs,
 }).callback();

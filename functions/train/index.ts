@@ -6,12 +6,17 @@ import { now } from '../../lib/clock';
 import { config } from '../../lib/config';
 import { eventFunctionListener, listenOnCaPort } from '../../lib/fc/customRuntime';
 import { eventHandler } from '../../lib/fc/eventFunction';
+import { log } from '../../lib/log';
 import { objectStoreFrom } from '../../lib/objectStore';
+import { usableProvider } from '../../models/executionProvider';
 import { runTraining } from './runTraining';
 
-const deps = { objects: objectStoreFrom(config()), clock: now };
+const c = config();
+const objects = objectStoreFrom(c);
+// Probed once at start (and logged); invocations wait for the answer.
+const provider = usableProvider(c.ortProvider, log.child({ fn: 'train' }));
 
-export const handler = eventHandler('train', (invocation, _context, logger) => runTraining(deps, invocation, logger));
+export const handler = eventHandler('train', async (invocation, _context, logger) => runTraining({ objects, clock: now, provider: await provider }, invocation, logger));
 export const requestListener = eventFunctionListener(handler);
 
 if (require.main === module) listenOnCaPort(requestListener);

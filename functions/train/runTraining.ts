@@ -1,10 +1,12 @@
 import { conversionsFromRawLog } from '../../lib/datasets/conversions';
+import { AppError, unprocessable } from '../../lib/errors';
 import { parseInteractions } from '../../lib/datasets/ncf';
 import { datasetFromRawLog, type DateWindow } from '../../lib/datasets/rawEvents';
 import type { Invocation } from '../../lib/fc/decode';
 import type { Logger } from '../../lib/log';
 import type { ObjectStore } from '../../lib/objectStore';
 import { MODEL_NAME } from '../../models/ease/serving';
+import type { Provider } from '../../models/executionProvider';
 import { PROPENSITY_MODEL } from '../../models/propensity/serving';
 import { ModelRegistry } from '../../models/registry';
 import { trainingRequestOf } from './plan';
@@ -12,17 +14,19 @@ import type { TrainDeps, TrainResult } from './release';
 import { trainEase, type TrainingSet } from './trainEase';
 import { HORIZON_DAYS, tooFewConversions, trainPropensity } from './trainPropensity';
 
-export type Outcome = TrainResult | { model: string; skipped: string };
+/** A model trained, or skipped for a reason a retry cannot fix (FC would otherwise re-run a GPU function for nothing). */
+export type Outcome = TrainResult | { model: string; skipped: string; dataset?: string };
 
 export interface RunDeps {
   objects: ObjectStore;
   clock: () => number;
+  provider: Provider;
 }
 
 /** An uploaded interaction file as a training set. */
 export async function uploadedSet(objects: ObjectStore, key: string): Promise<TrainingSet> {
   const body = await objects.get(key);
-  if (!body) throw new Error(`dataset ${key} is gone`);
+  if (!body) throw unprocessable('dataset_gone', `dataset ${key} is gone`);
   const data = await parseInteractions(body.toString('utf8').split('\n'), key);
   return { byUser: data.byUser, itemIds: [...data.itemIndex.keys()], chronological: data.chronological, source: `oss:${key}`, window: {} };
 }
@@ -30,13 +34,24 @@ export async function uploadedSet(objects: ObjectStore, key: string): Promise<Tr
 /** Trains EASE on each uploaded dataset, or (timer) every model on the whole raw event log. */
 export async function runTraining(deps: RunDeps, invocation: Invocation, logger: Logger): Promise<Outcome[]> {
   const request = trainingRequestOf(invocation);
-  const trainDeps = { registry: new ModelRegistry(deps.objects), logger, clock: deps.clock };
+  const trainDeps = { registry: new ModelRegistry(deps.objects), logger, clock: deps.clock, provider: deps.provider };
   if (request.source === 'upload') {
-    const results: TrainResult[] = [];
-    for (const d of request.datasets) results.push(await trainEase(trainDeps, await uploadedSet(deps.objects, d.key)));
+    const results: Outcome[] = [];
+    for (const d of request.datasets) results.push(await trainUpload(trainDeps, deps.objects, d.key));
     return results;
   }
   return trainFromRawLog(trainDeps, deps.objects, {}, logger);
+}
+
+/** EASE on one uploaded file; a file that is gone, malformed or too small is skipped with a warning, not retried. */
+async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): Promise<Outcome> {
+  try {
+    return await trainEase(deps, await uploadedSet(objects, key));
+  } catch (err) {
+    if (!(err instanceof AppError) || err.retryable) throw err;
+    deps.logger.warn('dataset skipped: a retry cannot fix it', { dataset: key, code: err.code, reason: err.message });
+    return { model: MODEL_NAME, dataset: key, skipped: err.message };
+  }
 }
 
 /** The recommendation and propensity models from the raw log; a model without enough data yet is skipped. */

@@ -3,6 +3,7 @@
  * fit EASE on the rest, export it to ONNX, evaluate the exported model and the current
  * champion on the same held-out items, register the version and promote it if it wins.
  */
+import { unprocessable } from '../../lib/errors';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
 import { EaseTrainer, fitEase, type InteractionWeights, type Recency } from '../../models/ease/ease';
 import { EaseScorer, exportEase, MODEL_NAME } from '../../models/ease/serving';
@@ -47,7 +48,7 @@ function mostInteracted(set: TrainingSet, limit: number): string[] {
 export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
   const items = set.itemIds.length;
   const split = leaveOneOut(set.byUser, items, set.chronological, seededRandom(7));
-  if (split.cases.length === 0) throw new Error('not enough data: no user has two items');
+  if (split.cases.length === 0) throw unprocessable('not_enough_data', 'not enough data: no user has two items');
   const trainer = await EaseTrainer.create(deps.provider);
   const tuned = await tuneEase(split.fit, items, set.chronological, trainer, undefined, set.weights);
   const model = await fitEase(split.fit, items, tuned.lambda, trainer, tuned.weighted ? set.weights : undefined);

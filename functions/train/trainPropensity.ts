@@ -4,6 +4,7 @@
  * the exported model (and the champion, if it reads the same features) on the held-out users,
  * register the version and promote it if its AUC is higher.
  */
+import { unprocessable } from '../../lib/errors';
 import type { ConversionSet } from '../../lib/datasets/conversions';
 import { seededRandom, shuffled } from '../../lib/random';
 import { FEATURE_NAMES, propensityFeatures } from '../../models/propensity/features';
@@ -60,7 +61,7 @@ async function evaluate(model: Buffer, rows: Float64Array[], labels: Uint8Array)
 
 export async function trainPropensity(deps: TrainDeps, set: ConversionSet): Promise<TrainResult> {
   const tooFew = tooFewConversions(set);
-  if (tooFew) throw new Error(tooFew);
+  if (tooFew) throw unprocessable('not_enough_data', tooFew);
   const buyers = set.labels.reduce((n, l) => n + l, 0);
   const rows = set.users.map((u) => propensityFeatures(u, set.cutoff));
   const test = heldOut(set.labels, HELD_OUT_SHARE);

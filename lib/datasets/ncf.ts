@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
+import { unprocessable } from '../errors';
 
 export interface Interactions {
   /** external id → dense index */
@@ -42,7 +43,7 @@ export async function parseInteractions(source: AsyncIterable<string> | Iterable
   for await (const line of source) {
     if (!line.trim()) continue;
     const [user, item, , time] = line.split('\t');
-    if (item === undefined) throw new Error(`${file}: expected user<TAB>item, got "${line.slice(0, 80)}"`);
+    if (item === undefined) throw unprocessable('bad_dataset', `${file}: expected user<TAB>item, got "${line.slice(0, 80)}"`);
     const t = Number(time);
     if (time === undefined || !Number.isFinite(t)) data.chronological = false;
     const u = indexOf(data.userIndex, user);

@@ -1,5 +1,5 @@
 import { now } from '../clock';
-import { usesRedis, type Config } from '../config';
+import { redisUrlOf, usesRedis, type Config } from '../config';
 import { processShared } from '../shared';
 import { LocalJournal } from './localJournal';
 import type { EventLog } from './port';
@@ -11,6 +11,6 @@ export { DEDUPE_SECONDS } from './port';
 /** A Redis stream when Redis is configured, else the local journal; one per process. */
 export function eventLogFrom(c: Config): EventLog {
   return usesRedis(c)
-    ? processShared(`eventLog:${c.redisUrl}:${c.redisPrefix}`, () => new RedisEventLog({ url: c.redisUrl!, prefix: c.redisPrefix }))
+    ? processShared(`eventLog:${c.redisUrl}:${c.redisPrefix}`, () => new RedisEventLog({ url: redisUrlOf(c), prefix: c.redisPrefix }))
     : processShared(`eventLog:${c.journalDir}`, () => new LocalJournal(c.journalDir, now));
 }

@@ -4,6 +4,7 @@
  * A bad event (4xx) is dropped with a logged reason, since retrying cannot fix it; any
  * other error is rethrown so FC's async retry policy runs again.
  */
+import { fcCredentials } from '../cloudCredentials';
 import { config } from '../config';
 import { AppError } from '../errors';
 import { log, type Logger } from '../log';
@@ -18,6 +19,7 @@ export function eventHandler(functionName: string, useCase: UseCase): EventHandl
   return async (event, context) => {
     const started = performance.now();
     const requestLog = logger.child({ requestId: context?.requestId });
+    fcCredentials(config()).update(context?.credentials);
     const metrics = metricsRecorderFor(config(), functionName);
     let outcome = 'ok';
     try {

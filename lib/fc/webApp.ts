@@ -1,10 +1,13 @@
 /**
  * The koa side of the FC contract for web functions: one factory builds the app that FC
  * (through the CAPort), the local runtime and jest all run. It maps typed errors to
- * statuses once, answers FC's lifecycle control paths, and logs each request.
+ * statuses once, answers FC's lifecycle control paths and event invocations (`POST /invoke`,
+ * e.g. `s invoke` or a warm-up ping, answered with the function's health), and logs each request.
  */
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
+import { fcCredentials } from '../cloudCredentials';
+import { config } from '../config';
 import { AppError } from '../errors';
 import { log } from '../log';
 import { contextFromHeaders } from './customRuntime';
@@ -21,9 +24,11 @@ export interface WebAppOptions {
   initialize?: Initializer;
   /** Runs on FC's `GET /pre-stop` (the pre-stop hook) before the instance is stopped. */
   preStop?: () => Promise<void>;
+  /** What `GET /health` and an event invocation answer. */
+  health: () => Record<string, unknown>;
 }
 
-export function createWebApp({ name, initialize, preStop }: WebAppOptions): Koa<WebState> {
+export function createWebApp({ name, initialize, preStop, health }: WebAppOptions): Koa<WebState> {
   const app = new Koa<WebState>({ proxy: false });
   const logger = log.child({ fn: name });
 
@@ -32,6 +37,7 @@ export function createWebApp({ name, initialize, preStop }: WebAppOptions): Koa<
     const fc = contextFromHeaders(ctx.req.headers);
     const requestId = fc.requestId || randomUUID();
     ctx.state.fc = fc;
+    fcCredentials(config()).update(fc.credentials);
     ctx.state.requestId = requestId;
     ctx.set('x-request-id', requestId);
     try {
@@ -58,6 +64,8 @@ export function createWebApp({ name, initialize, preStop }: WebAppOptions): Koa<
     } else if (controlPath === '/pre-stop') {
       await preStop?.();
       ctx.body = { ok: true };
+    } else if (controlPath === '/invoke' || (ctx.method === 'GET' && ctx.path === '/health')) {
+      ctx.body = { ok: true, ...health() };
     } else {
       await next();
     }

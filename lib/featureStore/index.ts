@@ -1,4 +1,4 @@
-import { usesRedis, type Config } from '../config';
+import { redisUrlOf, usesRedis, type Config } from '../config';
 import { now } from '../clock';
 import { processShared } from '../shared';
 import { MemoryFeatureStore } from './memoryStore';
@@ -10,6 +10,6 @@ export type { FeatureStore, Behaviour, UserFeatures, ScoredItem, RecentItem, Use
 /** Redis when REDIS_URL is set (or MKT_FEATURE_STORE=redis), else the in-process store; one per process. */
 export function featureStoreFrom(c: Config): FeatureStore {
   return usesRedis(c)
-    ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: c.redisUrl!, prefix: c.redisPrefix }))
+    ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: redisUrlOf(c), prefix: c.redisPrefix }))
     : processShared('featureStore:memory', () => new MemoryFeatureStore(now));
 }

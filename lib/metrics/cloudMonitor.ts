@@ -1,10 +1,12 @@
 /** CloudMonitor custom metrics (CMS 2019-01-01 PutCustomMetric) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient, type AlibabaCredentials } from '../alibabaRpc';
+import { alibabaRpcClient } from '../alibabaRpc';
+import type { CredentialsProvider } from '../cloudCredentials';
 import { unavailable } from '../errors';
 import { assertValidDatum, type MetricDatum, type MetricsSink } from './port';
 
-export interface CloudMonitorOptions extends AlibabaCredentials {
+export interface CloudMonitorOptions {
+  credentials: CredentialsProvider;
   /** Default `https://metrics.<region>.aliyuncs.com` */
   endpoint?: string;
   region: string;
@@ -19,7 +21,7 @@ export class CloudMonitorSink implements MetricsSink {
   private readonly client: RPCClient;
 
   constructor(private readonly o: CloudMonitorOptions) {
-    this.client = alibabaRpcClient(o, o.endpoint ?? `https://metrics.${o.region}.aliyuncs.com`, '2019-01-01');
+    this.client = alibabaRpcClient(o.credentials, o.endpoint ?? `https://metrics.${o.region}.aliyuncs.com`, '2019-01-01');
   }
 
   async put(data: MetricDatum[]): Promise<void> {

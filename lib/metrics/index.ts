@@ -1,4 +1,5 @@
 import { now } from '../clock';
+import { requiredCredentials } from '../cloudCredentials';
 import type { Config } from '../config';
 import { processShared } from '../shared';
 import { CloudMonitorSink } from './cloudMonitor';
@@ -13,9 +14,7 @@ export function metricsSinkFrom(c: Config): MetricsSink {
   return processShared(`metrics:${c.metrics}`, () =>
     c.metrics === 'cloudmonitor'
       ? new CloudMonitorSink({
-          accessKeyId: c.accessKeyId!,
-          accessKeySecret: c.accessKeySecret!,
-          securityToken: c.securityToken,
+          credentials: requiredCredentials(c),
           endpoint: c.cmsEndpoint,
           region: c.region,
           groupId: c.cmsGroupId,

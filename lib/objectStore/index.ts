@@ -1,3 +1,4 @@
+import { requiredCredentials } from '../cloudCredentials';
 import type { Config } from '../config';
 import { processShared } from '../shared';
 import { LocalObjectStore } from './localStore';
@@ -16,9 +17,7 @@ export function objectStoreFrom(c: Config): ObjectStore {
           region: c.ossRegion,
           endpoint: c.ossEndpoint,
           internal: c.ossInternal === 'true',
-          accessKeyId: c.accessKeyId!,
-          accessKeySecret: c.accessKeySecret!,
-          securityToken: c.securityToken,
+          credentials: requiredCredentials(c),
         })
       : new LocalObjectStore(c.localOssDir, c.bucket),
   );

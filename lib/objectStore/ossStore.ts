@@ -1,5 +1,6 @@
 /** The production object store: an OSS bucket through the `ali-oss` SDK. */
 import OSS from 'ali-oss';
+import { rebuiltOnRotation, type CredentialsProvider } from '../cloudCredentials';
 import { unavailable } from '../errors';
 import { assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
 
@@ -7,9 +8,7 @@ export interface OssStoreOptions {
   bucket: string;
   /** `oss-cn-hangzhou` form */
   region: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
+  credentials: CredentialsProvider;
   /** Overrides the region's endpoint (tests point it at a local server). */
   endpoint?: string;
   /** Use the region's internal endpoint (free traffic from FC in the same region). */
@@ -21,27 +20,34 @@ const isNotFound = (err: unknown) => (err as { status?: number; code?: string })
 
 export class OssObjectStore implements ObjectStore {
   readonly describe: string;
-  private readonly client: OSS;
+  /** ali-oss signs with the keys it was built with, so it is rebuilt when the role's credentials rotate. */
+  private readonly client: () => OSS;
 
   constructor(o: OssStoreOptions) {
     this.describe = `oss:${o.bucket}`;
-    this.client = new OSS({
-      bucket: o.bucket,
-      region: o.region,
-      accessKeyId: o.accessKeyId,
-      accessKeySecret: o.accessKeySecret,
-      stsToken: o.securityToken,
-      endpoint: o.endpoint,
-      internal: o.internal ?? false,
-      secure: o.endpoint ? o.endpoint.startsWith('https:') : true,
-      timeout: o.timeoutMs ?? 10_000,
-    });
+    this.client = rebuiltOnRotation(
+      o.credentials,
+      (c) =>
+        new OSS({
+          bucket: o.bucket,
+          region: o.region,
+          accessKeyId: c.accessKeyId,
+          accessKeySecret: c.accessKeySecret,
+          stsToken: c.securityToken,
+          // The client is rebuilt when the credentials rotate; saying so keeps ali-oss from printing a warning.
+          refreshSTSTokenInterval: Number.MAX_SAFE_INTEGER,
+          endpoint: o.endpoint,
+          internal: o.internal ?? false,
+          secure: o.endpoint ? o.endpoint.startsWith('https:') : true,
+          timeout: o.timeoutMs ?? 10_000,
+        }),
+    );
   }
 
   async put(key: string, body: Buffer, options: { contentType?: string } = {}): Promise<StoredObject> {
     assertValidKey(key);
     try {
-      const result = await this.client.put(key, body, {
+      const result = await this.client().put(key, body, {
         headers: options.contentType ? { 'Content-Type': options.contentType } : undefined,
       });
       const etag = String((result.res.headers as Record<string, string>).etag ?? '').replace(/"/g, '');
@@ -54,7 +60,7 @@ export class OssObjectStore implements ObjectStore {
   async get(key: string): Promise<Buffer | undefined> {
     assertValidKey(key);
     try {
-      const result = await this.client.get(key);
+      const result = await this.client().get(key);
       return Buffer.isBuffer(result.content) ? result.content : Buffer.from(result.content);
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -66,7 +72,7 @@ export class OssObjectStore implements ObjectStore {
     try {
       const query: Record<string, string | number> = { prefix, 'max-keys': Math.min(options.limit ?? 1000, 1000) };
       if (options.startAfter) query['start-after'] = options.startAfter;
-      const result = await this.client.listV2(query as OSS.ListV2ObjectsQuery, {});
+      const result = await this.client().listV2(query as OSS.ListV2ObjectsQuery, {});
       const objects = (result.objects ?? []).map((o) => ({
         key: o.name,
         size: Number(o.size),
@@ -82,7 +88,7 @@ export class OssObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     try {
-      await this.client.delete(key);
+      await this.client().delete(key);
     } catch (err) {
       if (!isNotFound(err)) throw unavailable('object_store_unavailable', `OSS delete ${key} failed`, err);
     }

@@ -1,9 +1,11 @@
 /** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient, type AlibabaCredentials } from '../alibabaRpc';
+import { alibabaRpcClient } from '../alibabaRpc';
+import type { CredentialsProvider } from '../cloudCredentials';
 import { nationalNumber, SmsError, type SmsFailure, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
 
-export interface AliyunSmsOptions extends AlibabaCredentials {
+export interface AliyunSmsOptions {
+  credentials: CredentialsProvider;
   signName: string;
   endpoint?: string;
   timeoutMs?: number;
@@ -29,7 +31,7 @@ export class AliyunSmsSender implements SmsSender {
   private readonly client: RPCClient;
 
   constructor(private readonly o: AliyunSmsOptions) {
-    this.client = alibabaRpcClient(o, o.endpoint ?? 'https://dysmsapi.aliyuncs.com', '2017-05-25');
+    this.client = alibabaRpcClient(o.credentials, o.endpoint ?? 'https://dysmsapi.aliyuncs.com', '2017-05-25');
   }
 
   async send(m: SmsMessage): Promise<SmsReceipt> {

@@ -1,5 +1,6 @@
 import { now } from '../clock';
-import type { Config } from '../config';
+import { requiredCredentials } from '../cloudCredentials';
+import { tencentSmsOf, type Config } from '../config';
 import { processShared } from '../shared';
 import { AliyunSmsSender } from './aliyunSms';
 import { OutboxSmsSender } from './outboxSms';
@@ -15,17 +16,13 @@ export function smsSenderFrom(c: Config): SmsSender {
     switch (c.sms) {
       case 'aliyun':
         return new AliyunSmsSender({
-          accessKeyId: c.accessKeyId!,
-          accessKeySecret: c.accessKeySecret!,
-          securityToken: c.securityToken,
+          credentials: requiredCredentials(c),
           signName: c.smsSignName,
           endpoint: c.aliyunSmsEndpoint,
         });
       case 'tencent':
         return new TencentSmsSender({
-          secretId: c.tencentSecretId!,
-          secretKey: c.tencentSecretKey!,
-          sdkAppId: c.tencentSmsAppId!,
+          ...tencentSmsOf(c),
           signName: c.smsSignName,
           region: c.tencentSmsRegion,
           endpoint: c.tencentSmsEndpoint,

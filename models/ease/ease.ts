@@ -7,8 +7,8 @@
  * ONNX graph in onnxruntime: on the CPU here, on the GPU with the CUDA provider on FC.
  */
 import * as ort from 'onnxruntime-node';
-import { cpus } from 'node:os';
 import { buildModel } from '../../lib/onnx/builder';
+import { createSession, type Provider } from '../executionProvider';
 
 export interface EaseModel {
   items: number;
@@ -51,17 +51,6 @@ function solveGraph(): Buffer {
       { op: 'Mul', inputs: ['B0', 'I'], outputs: ['B0diag'] },
       { op: 'Sub', inputs: ['B0', 'B0diag'], outputs: ['B'] },
     ],
-  });
-}
-
-export type Provider = 'cpu' | 'cuda';
-
-/** Creates a session on the requested execution provider (CUDA needs the GPU build of onnxruntime-node). */
-export function createSession(model: Buffer, provider: Provider = 'cpu', threads = cpus().length): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(model, {
-    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-    intraOpNumThreads: threads,
-    graphOptimizationLevel: 'all',
   });
 }
 

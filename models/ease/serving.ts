@@ -7,7 +7,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '../../lib/onnx/builder';
-import { createSession, NO_RECENCY, type EaseModel, type Provider, type Recency } from './ease';
+import { createSession, type Provider } from '../executionProvider';
+import { NO_RECENCY, type EaseModel, type Recency } from './ease';
 
 /** The registry name the recommendation model is trained and served under. */
 export const MODEL_NAME = 'ease';

@@ -10,7 +10,9 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readInteractions, readTestCases } from '../../lib/datasets/ncf';
 import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { EaseTrainer, fitEase, type Provider } from '../../models/ease/ease';
+import { EaseTrainer, fitEase } from '../../models/ease/ease';
+import { usableProvider, type Provider } from '../../models/executionProvider';
+import { log } from '../../lib/log';
 import { EaseScorer, exportEase } from '../../models/ease/serving';
 import { tuneEase } from '../../models/ease/tune';
 
@@ -36,7 +38,7 @@ function progress(label: string, done: number, total: number) {
 
 async function main() {
   const started = performance.now();
-  const provider = opt.provider as Provider;
+  const provider = await usableProvider(opt.provider as Provider, log);
   const data = await readInteractions(opt.train!);
   const items = data.itemIndex.size;
   const trainer = await EaseTrainer.create(provider);

@@ -31,7 +31,7 @@ const adapters: Record<string, () => Promise<Harness>> = {
   cloudmonitor: async () => {
     const fake = await startAlibabaRpcFake('2019-01-01', { PutCustomMetric: putCustomMetricAction });
     return {
-      sink: new CloudMonitorSink({ ...TEST_AK, region: 'cn-hangzhou', endpoint: fake.url }),
+      sink: new CloudMonitorSink({ credentials: () => TEST_AK, region: 'cn-hangzhou', endpoint: fake.url }),
       reported: () =>
         fake.calls.flatMap((c) =>
           Object.keys(c)

@@ -20,7 +20,7 @@ const adapters: Record<string, () => Promise<Harness>> = {
   },
   oss: async () => {
     const fake = await startOssFake('contract');
-    const store = new OssObjectStore({ bucket: 'contract', region: 'oss-cn-hangzhou', endpoint: fake.url, ...TEST_AK });
+    const store = new OssObjectStore({ bucket: 'contract', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => TEST_AK });
     return { store, teardown: () => fake.close() };
   },
 };
@@ -101,16 +101,16 @@ describe('OSS adapter on the wire', () => {
   afterEach(() => fake.close());
 
   it('signs requests the way OSS verifies them (a wrong secret is refused)', async () => {
-    const wrong = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, accessKeyId: TEST_AK.accessKeyId, accessKeySecret: 'wrong' });
+    const wrong = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => ({ ...TEST_AK, accessKeySecret: 'wrong' }) });
     await expect(wrong.put('x', Buffer.from('x'))).rejects.toMatchObject({ status: 503, code: 'object_store_unavailable' });
-    const right = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, ...TEST_AK });
+    const right = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => TEST_AK });
     await right.put('x', Buffer.from('x'));
     expect(fake.objects.get('x')?.body.toString()).toBe('x');
     expect(fake.received.at(-1)?.headers['content-md5']).toBeDefined();
   });
 
   it('turns an OSS outage into a retryable 503 error', async () => {
-    const store = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, ...TEST_AK });
+    const store = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => TEST_AK });
     fake.failWith(500);
     const err = await store.put('y', Buffer.from('y')).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 503, retryable: true });

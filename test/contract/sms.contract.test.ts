@@ -38,7 +38,7 @@ const adapters: Record<string, () => Promise<Harness>> = {
   aliyun: async () => {
     const fake = await startAlibabaRpcFake('2017-05-25', { SendSms: sendSmsAction });
     return {
-      sender: new AliyunSmsSender({ ...TEST_AK, signName: '智能营销', endpoint: fake.url }),
+      sender: new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: fake.url }),
       delivered: () => fake.calls.map((c) => [c.PhoneNumbers, c.TemplateCode, JSON.parse(c.TemplateParam), c.OutId]),
       teardown: () => fake.close(),
     };
@@ -93,10 +93,10 @@ describe.each(Object.keys(adapters))('SMS contract: %s', (name) => {
 describe('SMS provider errors are classified for the caller', () => {
   it('Alibaba: flow control defers, system errors retry, a wrong secret is permanent', async () => {
     const fake = await startAlibabaRpcFake('2017-05-25', { SendSms: sendSmsAction });
-    const sender = new AliyunSmsSender({ ...TEST_AK, signName: '智能营销', endpoint: fake.url });
+    const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: fake.url });
     await expect(sender.send({ ...message, phone: '13800000000' })).rejects.toMatchObject({ code: 'isv.BUSINESS_LIMIT_CONTROL', failure: 'defer' });
     await expect(sender.send({ ...message, phone: '13899999999' })).rejects.toMatchObject({ code: 'isp.SYSTEM_ERROR', failure: 'retry' });
-    const wrongKey = new AliyunSmsSender({ ...TEST_AK, accessKeySecret: 'nope', signName: 'x', endpoint: fake.url });
+    const wrongKey = new AliyunSmsSender({ credentials: () => ({ ...TEST_AK, accessKeySecret: 'nope' }), signName: 'x', endpoint: fake.url });
     await expect(wrongKey.send(message)).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', failure: 'permanent' });
     await fake.close();
   });
@@ -112,7 +112,7 @@ describe('SMS provider errors are classified for the caller', () => {
   });
 
   it('an unreachable provider is uncertain: the message may or may not have gone out', async () => {
-    const sender = new AliyunSmsSender({ ...TEST_AK, signName: 'x', endpoint: 'http://127.0.0.1:1', timeoutMs: 500 });
+    const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: 'x', endpoint: 'http://127.0.0.1:1', timeoutMs: 500 });
     await expect(sender.send(message)).rejects.toMatchObject({ failure: 'uncertain' });
   });
 

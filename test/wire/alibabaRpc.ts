@@ -8,6 +8,13 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
 
 export const TEST_AK = { accessKeyId: 'LTAItestkey000001', accessKeySecret: 'test-secret-do-not-use' };
+/** Two generations of a role's STS credentials, as FC hands them over before and after they rotate. */
+export const TEST_STS = [
+  { accessKeyId: 'STS.NTestRole0000001', accessKeySecret: 'sts-secret-1', securityToken: 'sts-token-1' },
+  { accessKeyId: 'STS.NTestRole0000002', accessKeySecret: 'sts-secret-2', securityToken: 'sts-token-2' },
+];
+/** Every key the fakes know: a long-term AccessKey and the STS credentials (valid only with their token). */
+export const KNOWN_KEYS = new Map<string, { accessKeySecret: string; securityToken?: string }>([TEST_AK, ...TEST_STS].map((k) => [k.accessKeyId, k]));
 
 const encode = (s: string) =>
   encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
@@ -32,7 +39,9 @@ export async function startAlibabaRpcFake(version: string, actions: Record<strin
       if (!params[required]) return error(400, 'MissingParameter', `${required} is mandatory for this action.`);
     }
     if (params.Version !== version) return error(400, 'InvalidVersion', `Specified parameter Version is not valid.`);
-    if (params.AccessKeyId !== TEST_AK.accessKeyId) return error(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    const key = KNOWN_KEYS.get(params.AccessKeyId);
+    if (!key) return error(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    if (key.securityToken && params.SecurityToken !== key.securityToken) return error(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken mismatch with the AccessKey.');
     if (params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0') return error(400, 'InvalidSignatureMethod', 'bad method');
     if (Math.abs(Date.parse(params.Timestamp) - Date.now()) > 15 * 60_000) return error(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
     if (nonces.has(params.SignatureNonce)) return error(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
@@ -42,7 +51,7 @@ export async function startAlibabaRpcFake(version: string, actions: Record<strin
       .map((k) => `${encode(k)}=${encode(signed[k])}`)
       .join('&');
     const stringToSign = `${r.method}&${encode('/')}&${encode(canonical)}`;
-    const expected = createHmac('sha1', `${TEST_AK.accessKeySecret}&`).update(stringToSign).digest('base64');
+    const expected = createHmac('sha1', `${key.accessKeySecret}&`).update(stringToSign).digest('base64');
     if (expected !== Signature) {
       return error(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
     }

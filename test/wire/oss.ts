@@ -5,7 +5,7 @@
  * OSS's headers and XML, errors included.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { TEST_AK } from './alibabaRpc';
+import { KNOWN_KEYS } from './alibabaRpc';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
 
 const SUB_RESOURCES = new Set(['acl', 'uploads', 'uploadId', 'partNumber', 'delete', 'append', 'position', 'tagging', 'versionId', 'continuation-token', 'objectMeta', 'symlink', 'restore']);
@@ -44,7 +44,9 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
     const h = (name: string) => String(r.headers[name] ?? '');
     const auth = /^OSS ([^:]+):(.+)$/.exec(h('authorization'));
     if (!auth) return xmlError(403, 'AccessDenied', 'You have no right to access this object.');
-    if (auth[1] !== TEST_AK.accessKeyId) return xmlError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
+    const signer = KNOWN_KEYS.get(auth[1]);
+    if (!signer) return xmlError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
+    if (signer.securityToken && h('x-oss-security-token') !== signer.securityToken) return xmlError(403, 'InvalidAccessKeyId', 'The security token you provided is invalid.');
     const date = h('x-oss-date') || h('date');
     if (Math.abs(Date.parse(date) - Date.now()) > 15 * 60_000) return xmlError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
     const ossHeaders = Object.keys(r.headers)
@@ -54,7 +56,7 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
     const sub = [...url.searchParams.keys()].filter((k) => SUB_RESOURCES.has(k)).sort();
     const resource = `/${bucket}/${key}${sub.length ? '?' + sub.map((k) => (url.searchParams.get(k) ? `${k}=${url.searchParams.get(k)}` : k)).join('&') : ''}`;
     const stringToSign = [r.method, h('content-md5'), h('content-type'), date, ...ossHeaders, resource].join('\n');
-    const expected = createHmac('sha1', TEST_AK.accessKeySecret).update(stringToSign).digest('base64');
+    const expected = createHmac('sha1', signer.accessKeySecret).update(stringToSign).digest('base64');
     if (expected !== auth[2]) return xmlError(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided. StringToSign: ${stringToSign}`);
     if (h('content-md5') && createHash('md5').update(r.body).digest('base64') !== h('content-md5')) {
       return xmlError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
