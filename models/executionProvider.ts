@@ -34,8 +34,10 @@ const probeGraph = () =>
 export async function usableProvider(requested: Provider, logger: Logger): Promise<Provider> {
   if (requested === 'cuda') {
     try {
-      // Quiet: onnxruntime prints its own multi-line error when CUDA cannot load; the warning below says it once.
-      await (await ort.InferenceSession.create(probeGraph(), { executionProviders: ['cuda'], logSeverityLevel: 4 })).release();
+      // onnxruntime's own logger would print a non-JSON, multi-line error when CUDA cannot load; its
+      // failures reach us as exceptions anyway, so it reports only fatal ones (set before the first session).
+      ort.env.logLevel = 'fatal';
+      await (await ort.InferenceSession.create(probeGraph(), { executionProviders: ['cuda'] })).release();
     } catch (err) {
       logger.warn('CUDA execution provider unavailable; models run on the CPU', { requested, reason: (err as Error).message });
       return 'cpu';

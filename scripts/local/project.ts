@@ -30,6 +30,7 @@ export interface FunctionSpec {
     memorySize?: number;
     region?: string;
     instanceLifecycleConfig?: { initializer?: LifecycleHook; preStop?: LifecycleHook };
+    environmentVariables?: Record<string, string>;
     asyncInvokeConfig?: { maxAsyncRetryAttempts?: number };
     triggers?: TriggerSpec[];
     [key: string]: unknown;
@@ -43,12 +44,12 @@ export interface RenderedProject {
 
 const run = promisify(execFile);
 
-/** Runs `s preview -o json` on the given s.yaml and returns its fc3 resources. */
-export async function renderProject(root: string, template = 's.yaml'): Promise<RenderedProject> {
+/** Runs `s preview -o json` on the given s.yaml, reading `${env(...)}` from `env`, and returns its fc3 resources. */
+export async function renderProject(root: string, template = 's.yaml', env: NodeJS.ProcessEnv = process.env): Promise<RenderedProject> {
   const cli = path.join(root, 'node_modules', '.bin', 's');
   const { stdout } = await run(cli, ['preview', '-t', template, '-o', 'json'], {
     cwd: root,
-    env: { ...process.env, CI: 'true' },
+    env: { ...env, CI: 'true' },
     maxBuffer: 16 * 1024 * 1024,
   });
   // The CLI may print warnings before the document.

@@ -2,7 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { flushEventLog } from '../../functions/compact/flush';
+import { flushEventLog, UNREADABLE_PREFIX } from '../../functions/compact/flush';
+import { ingestBatch } from '../../functions/ingest/ingestBatch';
+import { signRequest } from '../../lib/appAuth';
+import * as eventContract from '../../lib/eventContract';
+import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import { LocalMetricsSink } from '../../lib/metrics/localSink';
+import { MetricsRecorder } from '../../lib/metrics/recorder';
 import { LocalJournal } from '../../lib/eventLog/localJournal';
 import type { EventLog, LogEntry } from '../../lib/eventLog/port';
 import { createLogger } from '../../lib/log';
@@ -26,6 +32,7 @@ beforeEach(() => {
   objects = new LocalObjectStore(path.join(dir, 'oss'), 'mkt-data');
 });
 afterEach(async () => {
+  jest.restoreAllMocks();
   await journal.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -72,5 +79,41 @@ describe('compact', () => {
     await flushEventLog({ log: journal, objects, logger: quiet });
     const all = Object.values(await rawLog()).flat().sort();
     expect(all).toEqual(['x', 'y', 'z']);
+  });
+});
+
+describe('compact across a deploy that changes the event contract', () => {
+  const ingest = (events: unknown[]) => {
+    const body = JSON.stringify({ events });
+    const deps = { log: journal, features: new MemoryFeatureStore(), metrics: new MetricsRecorder(new LocalMetricsSink()), appKeys: { demo: 'demo-secret' }, rateLimitPerMinute: 1e6, clock: Date.now, logger: quiet };
+    return ingestBatch(deps, { headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) }, body: Buffer.from(body), clientIp: '1.2.3.4' });
+  };
+  const click = (event_id: string, fields: Record<string, unknown> = {}) => ({ event_id, type: 'click', user_id: 'u1', ts: Date.now(), item_id: 'sku', ...fields });
+
+  it('the raw log holds exactly the events ingest accepted, whatever the validator says when compact runs', async () => {
+    const result = await ingest([click('a'), click('bad', { colour: 'red' }), click('b', { user_id: null, anonymous_id: 'anon-1' }), click('a')]);
+    expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: [{ index: 1, code: 'unknown_field' }] });
+
+    // The next deploy's contract accepts what this one refused: compaction must not ask it.
+    const validator = jest.spyOn(eventContract, 'validateEvents').mockImplementation((events) => ({ valid: events.map((event, index) => ({ index, event: event as eventContract.ClientEvent })), rejected: [] }));
+    await flushEventLog({ log: journal, objects, logger: quiet });
+    expect(validator).not.toHaveBeenCalled();
+    const events = (await Promise.all(Object.keys(await rawLog()).map(async (k) => decodeRawObject((await objects.get(k))!)))).flat();
+    expect(events.map((e) => e.event_id)).toEqual(['a', 'b']);
+    expect(events[1]).not.toHaveProperty('user_id');
+    expect(events[1]).toMatchObject({ anonymous_id: 'anon-1', app_id: 'demo', client_ip: '1.2.3.4' });
+  });
+
+  it('a record that cannot be read is set aside under raw/unreadable/ and the flush goes on', async () => {
+    const t = Date.parse('2026-11-21T12:00:00+08:00');
+    await journal.append(['demo:broken'], Buffer.from('not a batch record'), 60);
+    await appendBatch(journal, ['ok'], t);
+    const errors: string[] = [];
+    const result = await flushEventLog({ log: journal, objects, logger: createLogger({}, (line) => errors.push(JSON.parse(line).msg)) });
+    expect(result).toMatchObject({ entries: 2, events: 1 });
+    expect(Object.values(await rawLog()).flat()).toEqual(['ok']);
+    expect((await objects.get(`${UNREADABLE_PREFIX}000000000001.bin`))?.toString()).toBe('not a batch record');
+    expect(errors).toContain('unreadable event-log record set aside');
+    expect(await journal.pending(10)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, configVariables, loadConfig } from '../../lib/config';
+import { appKeysOf, ConfigError, configVariables, loadConfig, redisUrlOf, tencentSmsOf } from '../../lib/config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -35,17 +35,26 @@ describe('configuration', () => {
     expect(problemsOf({ PORT: '-1', MKT_METRICS: 'x', MKT_TYPO: '1' })).toHaveLength(3);
   });
 
-  it('asks for cloud credentials only when a cloud adapter is chosen', () => {
-    expect(problemsOf({ MKT_OBJECT_STORE: 'oss' })[0]).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
-    const cloud = { MKT_OBJECT_STORE: 'oss', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' };
-    expect(problemsOf(cloud)).toEqual(['MKT_APP_KEYS must be set in the cloud: the demo key is for local runs only']);
-    expect(problemsOf({ ...cloud, MKT_APP_KEYS: 'shop:0123456789abcdef' })).toEqual([]);
-    expect(problemsOf({ MKT_SMS_PROVIDER: 'tencent' })).toEqual([
-      'TENCENT_SECRET_ID is required when MKT_SMS_PROVIDER=tencent',
-      'TENCENT_SECRET_KEY is required when MKT_SMS_PROVIDER=tencent',
-      'TENCENT_SMS_APP_ID is required when MKT_SMS_PROVIDER=tencent',
-    ]);
-    expect(problemsOf({ MKT_FEATURE_STORE: 'redis' })).toEqual(['REDIS_URL is required when MKT_FEATURE_STORE=redis']);
+  it('leaves what only some functions use to the ports that use it', () => {
+    expect(problemsOf({ MKT_OBJECT_STORE: 'oss', MKT_SMS_PROVIDER: 'tencent', MKT_FEATURE_STORE: 'redis', FC_FUNCTION_NAME: 'compact' })).toEqual([]);
+  });
+
+  it('refuses the demo app key on FC, and lets a function ask only for what it uses', () => {
+    expect(() => appKeysOf(loadConfig({ FC_FUNCTION_NAME: 'ingest' }))).toThrow('MKT_APP_KEYS must be set on Function Compute');
+    expect(appKeysOf(loadConfig({ FC_FUNCTION_NAME: 'ingest', MKT_APP_KEYS: 'shop:0123456789abcdef' }))).toEqual({ shop: '0123456789abcdef' });
+    expect(appKeysOf(loadConfig({}))).toEqual({ demo: 'demo-secret' });
+    expect(() => redisUrlOf(loadConfig({ MKT_FEATURE_STORE: 'redis' }))).toThrow('REDIS_URL is required when MKT_FEATURE_STORE=redis');
+    expect(() => tencentSmsOf(loadConfig({ MKT_SMS_PROVIDER: 'tencent', TENCENT_SECRET_ID: 'id' }))).toThrow(
+      /TENCENT_SECRET_KEY is required when MKT_SMS_PROVIDER=tencent\n.*TENCENT_SMS_APP_ID is required/,
+    );
+  });
+
+  it('asks for cloud credentials when a cloud adapter is created', () => {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { objectStoreFrom } = require('../../lib/objectStore') as typeof import('../../lib/objectStore');
+      expect(() => objectStoreFrom(loadConfig({ MKT_OBJECT_STORE: 'oss' }))).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
+    });
   });
 
   it('.env.example documents exactly the variables the platform reads', () => {
