@@ -6,6 +6,7 @@
 import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { deploySettingsProblems } from '../../scripts/deploySettings';
 import { codeDir, renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
 
 const root = path.resolve(__dirname, '../..');
@@ -14,8 +15,27 @@ const schema = JSON.parse(readFileSync(path.join(root, 'test/fixtures/fc3/schema
 let project: RenderedProject;
 const fn = (name: string): FunctionSpec => project.functions.find((f) => f.props.functionName === name)!;
 
+/** Every export a first deploy needs (the README's quick start lists the same). */
+const deployEnv = {
+  PATH: process.env.PATH,
+  MKT_REGION: 'cn-shanghai',
+  MKT_OSS_BUCKET: 'shop-mkt-data',
+  MKT_FUNCTION_ROLE: 'acs:ram::1234567890123456:role/mkt-functions',
+  MKT_ORT_LAYER_ARN: 'acs:fc:cn-shanghai:1234567890123456:layers/onnxruntime-node-linux-x64/versions/1',
+  MKT_TRAIN_IMAGE: 'registry.cn-shanghai.aliyuncs.com/shop/mkt-train:v1',
+  MKT_VPC_ID: 'vpc-uf6a',
+  MKT_VSWITCH_IDS: 'vsw-uf6a,vsw-uf6b',
+  MKT_SECURITY_GROUP_ID: 'sg-uf6a',
+  REDIS_URL: 'redis://:pw@r-uf6a.redis.rds.aliyuncs.com:6379',
+  MKT_APP_KEYS: 'shop:0123456789abcdef',
+  MKT_SMS_PROVIDER: 'tencent',
+  TENCENT_SECRET_ID: 'AKIDtest',
+  TENCENT_SECRET_KEY: 'tencent-test-key',
+  TENCENT_SMS_APP_ID: '1400000000',
+};
+
 beforeAll(async () => {
-  project = await renderProject(root);
+  project = await renderProject(root, 's.yaml', deployEnv);
 });
 
 describe('s.yaml', () => {
@@ -77,6 +97,38 @@ describe('s.yaml', () => {
       expect(t.triggerType).toBe('timer');
       expect(String(t.triggerConfig.cronExpression)).toMatch(/^CRON_TZ=Asia\/Shanghai /);
     }
+  });
+
+  it('puts every function that uses Redis in the VPC from the settings, and the others outside it', () => {
+    const vpc = { vpcId: 'vpc-uf6a', vSwitchIds: ['vsw-uf6a', 'vsw-uf6b'], securityGroupId: 'sg-uf6a' };
+    const usesRedis = (f: FunctionSpec) => f.props.environmentVariables?.MKT_FEATURE_STORE === 'redis';
+    expect(project.functions.filter(usesRedis).map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend']);
+    for (const f of project.functions) expect({ fn: f.props.functionName, vpc: f.props.vpcConfig }).toEqual({ fn: f.props.functionName, vpc: usesRedis(f) ? vpc : undefined });
+  });
+
+  it('gives each function only the settings it reads: app keys to ingest and recommend, SMS to campaign, CUDA to train', () => {
+    const env = (name: string) => Object.keys(fn(name).props.environmentVariables ?? {});
+    expect(project.functions.filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS')).map((f) => f.props.functionName).sort()).toEqual(['ingest', 'recommend']);
+    expect(env('campaign')).toEqual(expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']));
+    expect(project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName)).toEqual(['campaign']);
+    expect(fn('train').props.environmentVariables).toMatchObject({ MKT_ORT_PROVIDER: 'cuda' });
+    expect(env('ingest')).not.toContain('MKT_OBJECT_STORE');
+    expect(env('train')).not.toContain('REDIS_URL');
+  });
+
+  it('lets the fc3 component create the OSS trigger role instead of naming one', () => {
+    const trigger = fn('train').props.triggers!.find((t) => t.triggerType === 'oss')!;
+    expect(trigger).not.toHaveProperty('invocationRole');
+    expect(trigger.sourceArn).toMatch(/^acs:oss:cn-shanghai:[^:]*:shop-mkt-data$/);
+  });
+
+  it('refuses to deploy until every setting is set, naming each missing one, and never defaults to a placeholder account', () => {
+    expect(deploySettingsProblems(deployEnv)).toEqual([]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: undefined, MKT_VPC_ID: '' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is not set: /), expect.stringMatching(/^MKT_VPC_ID is not set: /)]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: 'acs:ram::000000000000:role/mkt-functions' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is malformed/)]);
+    expect(deploySettingsProblems({ ...deployEnv, TENCENT_SECRET_KEY: '' })).toEqual([expect.stringMatching(/^TENCENT_SECRET_KEY is not set/)]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_ORT_LAYER_ARN: deployEnv.MKT_ORT_LAYER_ARN.replace('cn-shanghai', 'cn-hangzhou') })).toEqual([expect.stringMatching(/publish the layer in the functions' region/)]);
+    expect(readFileSync(path.join(root, 's.yaml'), 'utf8')).not.toMatch(/0{12}/);
   });
 
   it('holds no secret', () => {
