@@ -70,10 +70,10 @@ const isoTime: Parser<number | undefined> = (raw, name) => {
 
 const DEMO_SECRET = 'demo-secret';
 
-/** `appId:secret,appId:secret` */
-const appKeys: Parser<Record<string, string>> = (raw, name) => {
+/** `appId:secret,appId:secret`: each app's server secrets; an app listed twice has two valid secrets (rotation), the first current. */
+const appKeys: Parser<Record<string, string[]>> = (raw, name) => {
   const value = raw === undefined || raw === '' ? `demo:${DEMO_SECRET}` : raw;
-  const keys: Record<string, string> = {};
+  const keys: Record<string, string[]> = Object.create(null);
   for (const pair of value.split(',')) {
     const at = pair.indexOf(':');
     const appId = pair.slice(0, at).trim();
@@ -81,8 +81,9 @@ const appKeys: Parser<Record<string, string>> = (raw, name) => {
     if (at <= 0 || !appId || secret.length < 8) {
       throw new Error(`${name} must be appId:secret pairs separated by commas, secrets of 8+ characters`);
     }
-    keys[appId] = secret;
+    (keys[appId] ??= []).push(secret);
   }
+  if (Object.values(keys).some((secrets) => secrets.length > 2)) throw new Error(`${name} lists an app more than twice: keep the current secret and at most one being rotated out`);
   return keys;
 };
 
@@ -173,9 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * provider's settings, ...) and still fails at start, naming the variable.
  */
 
-/** The apps' keys; on FC the demo key is refused. */
-export function appKeysOf(c: Config): Record<string, string> {
-  if (c.fcFunctionName && c.appKeys.demo === DEMO_SECRET) {
+/** The apps' server secrets; on FC the demo key is refused. */
+export function appKeysOf(c: Config): Record<string, string[]> {
+  if (c.fcFunctionName && c.appKeys.demo?.includes(DEMO_SECRET)) {
     throw new ConfigError(['MKT_APP_KEYS must be set on Function Compute: the demo key is for local runs only']);
   }
   return c.appKeys;

@@ -1,7 +1,7 @@
 /** Bounds how long a caller waits on a dependency; the work itself is not cancelled. */
 export class DeadlineExceeded extends Error {
   constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
+    super(ms > 0 ? `no answer within ${Math.round(ms * 10) / 10} ms` : 'no time left in the budget to ask');
     this.name = 'DeadlineExceeded';
   }
 }

@@ -18,6 +18,7 @@ export type ClientEvent = Omit<RawEvent, 'app_id' | 'event_time' | 'received_at'
 export const MAX_EVENTS = 500;
 const MAX_ITEM_IDS = 100;
 const MAX_PROPERTIES_BYTES = 4096;
+const MAX_PROPERTIES_DEPTH = 32;
 const MAX_ID = 128;
 const PLATFORMS = new Set(['wechat', 'alipay', 'douyin', 'h5']);
 const TYPES = new Set<string>(STANDARD_EVENT_TYPES);
@@ -82,13 +83,31 @@ function checkEvent(raw: unknown): ClientEvent {
   const order_id = optionalString(raw, 'order_id', MAX_ID);
   if (order_id) event.order_id = order_id;
   if (raw.properties !== undefined) {
-    if (!isObject(raw.properties) || Buffer.byteLength(JSON.stringify(raw.properties)) > MAX_PROPERTIES_BYTES) {
-      throw new Invalid('invalid_properties', `properties must be an object of at most ${MAX_PROPERTIES_BYTES} bytes as JSON`);
+    if (!isObject(raw.properties) || !jsonWithin(raw.properties, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH)) {
+      throw new Invalid('invalid_properties', `properties must be an object of at most ${MAX_PROPERTIES_BYTES} bytes as JSON, nested at most ${MAX_PROPERTIES_DEPTH} deep`);
     }
     event.properties = raw.properties;
   }
   if (raw.context !== undefined) event.context = checkContext(raw.context);
   return event;
+}
+
+/**
+ * Whether `value` is within `maxBytes` as JSON and `maxDepth` deep. It is walked without
+ * recursion and given up on as soon as it is not (each value is at least one byte of JSON), so
+ * only a bounded value reaches JSON.stringify, whose recursion a deep one would overflow.
+ */
+function jsonWithin(value: unknown, maxBytes: number, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  let seen = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (++seen + stack.length > maxBytes) return false;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > maxDepth) return false;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return Buffer.byteLength(JSON.stringify(value)) <= maxBytes;
 }
 
 function checkContext(raw: unknown): ClientEvent['context'] {

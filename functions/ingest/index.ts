@@ -2,6 +2,7 @@
  * FC entry of `ingest`: a koa web function in a custom runtime, so one instance serves
  * many requests at once (instanceConcurrency), which built-in runtimes do not allow.
  */
+import { authenticatorFor } from '../../lib/auth';
 import { now } from '../../lib/clock';
 import { appKeysOf, config } from '../../lib/config';
 import { eventLogFrom } from '../../lib/eventLog';
@@ -12,11 +13,12 @@ import { metricsRecorderFor } from '../../lib/metrics';
 import { createIngestApp } from './app';
 
 const c = config();
+const features = featureStoreFrom(c);
 export const requestListener = createIngestApp({
   log: eventLogFrom(c),
-  features: featureStoreFrom(c),
+  features,
+  auth: authenticatorFor(appKeysOf(c), features, now),
   metrics: metricsRecorderFor(c, 'ingest'),
-  appKeys: appKeysOf(c),
   rateLimitPerMinute: c.rateLimitPerMinute,
   clock: now,
   logger: log.child({ fn: 'ingest' }),

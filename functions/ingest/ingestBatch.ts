@@ -1,15 +1,16 @@
 /**
- * The ingest use case: authenticate a signed batch, validate each event, make the new ones
+ * The ingest use case: authenticate the caller (a server signature, or a mini-program's token
+ * whose events must be about its own user or install), validate each event, make the new ones
  * durable (de-duplicated) in the event log, which also refuses replayed nonces and apps over
  * their quota in the same step, then update real-time features. An event is
  * counted as accepted only once the event log holds it; a feature-store failure after that
  * is logged, not returned, since the raw log already has the event.
  */
-import { verifyRequest } from '../../lib/appAuth';
+import { speaksFor, type Authenticator, type Caller } from '../../lib/auth';
 import { behaviourOf } from '../../lib/behaviour';
 import { within } from '../../lib/deadline';
 import { AppError, badRequest } from '../../lib/errors';
-import { DEDUPE_SECONDS, type EventLog, type Refusal } from '../../lib/eventLog';
+import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '../../lib/eventLog';
 import { MAX_EVENTS, validateEvents, type Rejection } from '../../lib/eventContract';
 import type { FeatureStore } from '../../lib/featureStore';
 import type { Logger } from '../../lib/log';
@@ -24,7 +25,7 @@ export interface IngestDeps {
   log: EventLog;
   features: FeatureStore;
   metrics: MetricsRecorder;
-  appKeys: Record<string, string>;
+  auth: Authenticator;
   rateLimitPerMinute: number;
   clock: () => number;
   logger: Logger;
@@ -32,6 +33,8 @@ export interface IngestDeps {
 
 export interface IngestRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** The query string as received (a signature covers it). */
+  query?: URLSearchParams;
   body: Buffer;
   clientIp: string;
 }
@@ -65,34 +68,49 @@ function parseBatch(body: Buffer): unknown[] {
   return events;
 }
 
-function refusalError(refusal: Refusal, appId: string, limit: number, receivedAt: number): AppError {
+/** What a request must pass, in the same atomic step as its append: a server signature's nonce is single-use, and the app stays within its quota. */
+export function admissionOf(caller: Caller, cost: number, limit: number, receivedAt: number): Admission {
+  return {
+    nonce: caller.kind === 'server' ? `${caller.appId}:${caller.nonce}` : undefined,
+    nonceSeconds: NONCE_TTL_S,
+    quota: `${caller.appId}:${Math.floor(receivedAt / 60_000)}`,
+    cost,
+    limit,
+    quotaSeconds: 120,
+  };
+}
+
+export function refusalError(refusal: Refusal, appId: string, limit: number, receivedAt: number): AppError {
   return refusal === 'replayed_nonce'
     ? new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew')
     : new AppError(429, 'rate_limited', `app ${appId} is over ${limit} events a minute`, { retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60) });
 }
 
+/** Events a token may not send: those about another user or install than its own. */
+function outsideTokenScope(caller: Caller, checked: ReturnType<typeof validateEvents>) {
+  if (caller.kind === 'server') return checked;
+  const valid = checked.valid.filter(({ event }) => speaksFor(caller, { userId: event.user_id, anonymousId: event.anonymous_id }));
+  const refused: Rejection[] = checked.valid
+    .filter((v) => !valid.includes(v))
+    .map(({ index, event }) => ({ index, event_id: event.event_id, code: 'forbidden_user', message: "the token may send only events about its own user or install" }));
+  return { valid, rejected: [...checked.rejected, ...refused].sort((a, b) => a.index - b.index) };
+}
+
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();
-  const auth = verifyRequest(deps.appKeys, req.headers, 'POST', EVENTS_PATH, req.body, receivedAt);
+  const caller = deps.auth.authenticate({ method: 'POST', path: EVENTS_PATH, query: req.query ?? new URLSearchParams(), headers: req.headers, body: req.body });
   const events = parseBatch(req.body);
 
-  const { valid, rejected } = validateEvents(events);
-  const skew = receivedAt - auth.clientTime;
+  const { valid, rejected } = outsideTokenScope(caller, validateEvents(events));
+  const skew = caller.clientTime === undefined ? 0 : receivedAt - caller.clientTime;
   // The body is stored as the app signed it; compact expands it into raw-log lines later.
   const record = encodeBatchRecord(
-    { app_id: auth.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew, valid: valid.map((v) => v.index) },
+    { app_id: caller.appId, received_at: receivedAt, client_ip: req.clientIp, skew_ms: skew, valid: valid.map((v) => v.index) },
     req.body,
   );
-  const keys = valid.map(({ event }) => `${auth.appId}:${event.event_id}`);
-  const stored = await deps.log.append(keys, record, DEDUPE_SECONDS, {
-    nonce: `${auth.appId}:${auth.nonce}`,
-    nonceSeconds: NONCE_TTL_S,
-    quota: `${auth.appId}:${Math.floor(receivedAt / 60_000)}`,
-    cost: Math.max(events.length, 1),
-    limit: deps.rateLimitPerMinute,
-    quotaSeconds: 120,
-  });
-  if (stored.refused) throw refusalError(stored.refused, auth.appId, deps.rateLimitPerMinute, receivedAt);
+  const keys = valid.map(({ event }) => `${caller.appId}:${event.event_id}`);
+  const stored = await deps.log.append(keys, record, DEDUPE_SECONDS, admissionOf(caller, Math.max(events.length, 1), deps.rateLimitPerMinute, receivedAt));
+  if (stored.refused) throw refusalError(stored.refused, caller.appId, deps.rateLimitPerMinute, receivedAt);
   const { duplicate } = stored;
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
@@ -102,7 +120,7 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
       deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
     });
   }
-  const dims = { app: auth.appId };
+  const dims = { app: caller.appId };
   deps.metrics.count('EventsAccepted', fresh.length, dims);
   deps.metrics.count('EventsDuplicate', valid.length - fresh.length, dims);
   deps.metrics.count('EventsRejected', rejected.length, dims);

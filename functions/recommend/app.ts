@@ -1,4 +1,4 @@
-import { verifyRequest } from '../../lib/appAuth';
+import { speaksFor, type Authenticator } from '../../lib/auth';
 import { AppError, badRequest } from '../../lib/errors';
 import { readBody } from '../../lib/fc/customRuntime';
 import { createWebApp } from '../../lib/fc/webApp';
@@ -9,17 +9,20 @@ export const RECOMMEND_PATH = '/v1/recommend';
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface RecommendAppDeps extends RecommendDeps {
-  appKeys: Record<string, string>;
+  auth: Authenticator;
 }
 
 /**
- * Reads are signed like ingest's writes (method, path, body; a GET signs an empty body).
- * Nonces are not stored: a replayed read changes nothing, and a Redis outage must not
- * stop recommendations.
+ * A mini-program reads with its token, and only for the token's user or install; the backend
+ * signs (method, path, query, body) and may read for anyone. Nonces are not stored: a replayed
+ * signed read returns what it returned, and a Redis outage must not stop recommendations.
  */
 export function createRecommendApp(deps: RecommendAppDeps) {
   // An instance that cannot reach the registry still serves (trending) and retries on later requests.
-  const initialize = () => deps.state.load().catch((err) => deps.logger.error('model not loaded at start; serving fallbacks until it is', { err }));
+  const initialize = async () => {
+    await deps.auth.refreshRevocations();
+    await deps.state.load().catch((err) => deps.logger.error('model not loaded at start; serving fallbacks until it is', { err }));
+  };
   const preStop = () => {
     deps.state.close();
     return deps.metrics.flush();
@@ -31,8 +34,10 @@ export function createRecommendApp(deps: RecommendAppDeps) {
       if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use GET or POST ${RECOMMEND_PATH}`);
       const stages = new Stages();
       const body = ctx.method === 'POST' ? await readBody(ctx.req, MAX_BODY_BYTES) : Buffer.alloc(0);
-      verifyRequest(deps.appKeys, ctx.req.headers, ctx.method, RECOMMEND_PATH, body, deps.clock());
-      const request = ctx.method === 'GET' ? fromQuery(ctx.query) : fromBody(parseJson(body, ctx.is('application/json')));
+      const query = new URLSearchParams(ctx.querystring);
+      const caller = deps.auth.authenticate({ method: ctx.method, path: RECOMMEND_PATH, query, headers: ctx.req.headers, body });
+      const request = ctx.method === 'GET' ? fromQuery(query) : fromBody(parseJson(body, ctx.is('application/json')));
+      if (!speaksFor(caller, request.user)) throw new AppError(403, 'forbidden_user', "a token reads recommendations only for its own user or install");
       stages.mark('parse');
       ctx.body = await recommend(deps, request, stages);
       ctx.set('Server-Timing', stages.header());

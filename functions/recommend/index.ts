@@ -3,6 +3,7 @@
  * mappings and the catalogue load once per instance, in FC's initializer (`POST /initialize`)
  * before traffic; they are swapped in place when the registry promotes a new version.
  */
+import { authenticatorFor } from '../../lib/auth';
 import { now } from '../../lib/clock';
 import { appKeysOf, config } from '../../lib/config';
 import { listenOnCaPort } from '../../lib/fc/customRuntime';
@@ -25,7 +26,7 @@ export const requestListener = createRecommendApp({
   metrics: metricsRecorderFor(c, 'recommend'),
   logger,
   clock: now,
-  appKeys: appKeysOf(c),
+  auth: authenticatorFor(appKeysOf(c), features, now),
   budgetMs: c.recommendBudgetMs,
   featureBudgetMs: c.featureBudgetMs,
 }).callback();

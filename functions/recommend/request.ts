@@ -6,6 +6,8 @@ const MAX_LIST = 500;
 const MAX_ID = 128;
 
 export interface RecommendRequest {
+  /** Whom the list is for, as the request names them. */
+  user: { userId?: string; anonymousId?: string };
   /** The feature-store user: `user_id`, or `anon:<anonymous_id>` as ingest stores it. */
   userKey: string;
   n: number;
@@ -31,11 +33,11 @@ const idList = (value: unknown, field: string): string[] | undefined => {
 };
 
 /** GET query values arrive as strings: `n=10`, `exclude=a,b`. */
-export function fromQuery(query: Record<string, string | string[] | undefined>): RecommendRequest {
+export function fromQuery(query: URLSearchParams): RecommendRequest {
   const single = (name: string) => {
-    const v = query[name];
-    if (Array.isArray(v)) throw badRequest(`invalid_${name}`, `${name} appears more than once`);
-    return v;
+    const v = query.getAll(name);
+    if (v.length > 1) throw badRequest(`invalid_${name}`, `${name} appears more than once`);
+    return v[0];
   };
   const list = (name: string) => single(name)?.split(',').filter(Boolean);
   const n = single('n');
@@ -58,9 +60,10 @@ export function fromBody(body: unknown): RecommendRequest {
 function parse(f: Fields): RecommendRequest {
   const hasUser = f.user_id !== undefined;
   if (hasUser === (f.anonymous_id !== undefined)) throw badRequest('missing_user', 'give exactly one of user_id and anonymous_id');
-  const userKey = hasUser ? id(f.user_id, 'user_id') : `anon:${id(f.anonymous_id, 'anonymous_id')}`;
+  const user = hasUser ? { userId: id(f.user_id, 'user_id') } : { anonymousId: id(f.anonymous_id, 'anonymous_id') };
+  const userKey = user.userId ?? `anon:${user.anonymousId}`;
   const n = f.n ?? 10;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_N) throw badRequest('invalid_n', `n must be an integer from 1 to ${MAX_N}`);
   const scene = f.scene === undefined ? 'home' : id(f.scene, 'scene');
-  return { userKey, n, scene, exclude: idList(f.exclude, 'exclude') ?? [], candidates: idList(f.candidates, 'candidates'), recent: idList(f.recent, 'recent') ?? [] };
+  return { user, userKey, n, scene, exclude: idList(f.exclude, 'exclude') ?? [], candidates: idList(f.candidates, 'candidates'), recent: idList(f.recent, 'recent') ?? [] };
 }

@@ -66,8 +66,10 @@ export class LocalJournal implements EventLog {
       if (until > now) break; // insertion order is expiry order: every nonce lives nonceSeconds
       this.nonces.delete(nonce);
     }
-    if (this.nonces.has(g.nonce)) return 'replayed_nonce';
-    this.nonces.set(g.nonce, now + g.nonceSeconds * 1000);
+    if (g.nonce !== undefined) {
+      if (this.nonces.has(g.nonce)) return 'replayed_nonce';
+      this.nonces.set(g.nonce, now + g.nonceSeconds * 1000);
+    }
     let quota = this.quotas.get(g.quota);
     if (!quota || quota.until <= now) {
       for (const [key, q] of this.quotas) if (q.until <= now) this.quotas.delete(key);

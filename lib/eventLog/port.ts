@@ -15,11 +15,12 @@ export interface LogEntry {
 
 /**
  * What a batch must pass before anything of it is stored: a replay guard (each signed
- * request's nonce is admitted once) and a per-app quota (a counter that lives
+ * request's nonce is admitted once, when it has one) and a per-app quota (a counter that lives
  * `quotaSeconds` from its first use). Checked in the same atomic step as the append.
  */
 export interface Admission {
-  nonce: string;
+  /** Absent for callers without a signature nonce (token calls). */
+  nonce?: string;
   nonceSeconds: number;
   quota: string;
   cost: number;

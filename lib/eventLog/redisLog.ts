@@ -19,7 +19,7 @@ import { decodeFlags, type Admission, type AppendResult, type EventLog, type Log
  *
  * KEYS: stream, previous set, current set, retired set, then per gated batch its nonce and
  * quota keys. ARGV: dedupe TTL, batch count, then per batch: id count, record, gated (1/0),
- * when gated: nonce TTL, cost, limit, quota TTL; then its ids. Returns per batch 'R' (replayed
+ * when gated: nonce TTL (0: no nonce to check), cost, limit, quota TTL; then its ids. Returns per batch 'R' (replayed
  * nonce), 'Q' (over quota) or its duplicate flags.
  */
 const APPEND = `
@@ -32,7 +32,7 @@ for b = 1, tonumber(ARGV[2]) do
   local n, record = tonumber(ARGV[a]), ARGV[a + 1]
   local refused = nil
   if ARGV[a + 2] == '1' then
-    if not redis.call('SET', KEYS[k], '1', 'NX', 'EX', ARGV[a + 3]) then
+    if ARGV[a + 3] ~= '0' and not redis.call('SET', KEYS[k], '1', 'NX', 'EX', ARGV[a + 3]) then
       refused = 'R'
     else
       local cost = tonumber(ARGV[a + 4])
@@ -122,8 +122,9 @@ export class RedisEventLog implements EventLog {
     for (const { keys: eventKeys, record, admission: g } of calls) {
       args.push(eventKeys.length, record, g ? 1 : 0);
       if (g) {
-        keys.push(this.key('nonce', g.nonce), this.key('quota', g.quota));
-        args.push(g.nonceSeconds, g.cost, g.limit, g.quotaSeconds);
+        // Without a nonce the script gets a placeholder key and a TTL of 0, and skips the check.
+        keys.push(this.key('nonce', g.nonce ?? '-'), this.key('quota', g.quota));
+        args.push(g.nonce === undefined ? 0 : g.nonceSeconds, g.cost, g.limit, g.quotaSeconds);
       }
       args.push(...eventKeys);
     }

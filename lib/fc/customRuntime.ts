@@ -93,11 +93,39 @@ export function eventFunctionListener(handler: EventHandler, initialize?: Initia
   };
 }
 
+export interface ServerLimits {
+  /** From a request's first byte to its last header. */
+  headersTimeoutMs: number;
+  /** From a request's first byte to its last body byte. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection; longer than FC's front end keeps one, so it is never cut mid-reuse. */
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** The CAPort's limits: bodies are small (1 MiB at most) and FC's timeouts are 10 s, so a slow client is cut off early. */
+export const CA_PORT_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 2048 };
+
+/** An HTTP server that closes slow or idle clients and caps its connections, so none can hold it. */
+export function createServer(limits: ServerLimits, listener?: RequestListener): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often the limits above are checked (Node's default, 30 s, would let a slow client overstay).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    listener,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
 /** Listens on the CAPort on all interfaces (127.0.0.1 alone makes FC report FunctionNotStarted). */
 export function listenOnCaPort(listener: RequestListener): http.Server {
   const port = Number(process.env.FC_CUSTOM_LISTEN_PORT) || 9000;
-  const server = http.createServer(listener);
-  server.keepAliveTimeout = 65_000;
+  const server = createServer(CA_PORT_LIMITS, listener);
   server.listen(port, '0.0.0.0', () => log.info('listening', { port }));
   return server;
 }

@@ -28,9 +28,23 @@ export interface WebAppOptions {
   health: () => Record<string, unknown>;
 }
 
+const CLIENT_CLOSED = 499;
+const CLIENT_GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+/** The client went away, or broke the HTTP stream (`HPE_*`: Node's parser): nothing of ours failed. */
+const clientWentAway = (err: unknown) => {
+  const code = String((err as { code?: unknown })?.code);
+  return CLIENT_GONE_CODES.has(code) || code.startsWith('HPE_');
+};
+
 export function createWebApp({ name, initialize, preStop, health }: WebAppOptions): Koa<WebState> {
   const app = new Koa<WebState>({ proxy: false });
   const logger = log.child({ fn: name });
+  // Koa's own handler prints multi-line stack traces to stderr; errors it sees (most often a client
+  // that went away while we answered) are logged here as one JSON line at their level.
+  app.silent = true;
+  app.on('error', (err: Error & { code?: string }) =>
+    clientWentAway(err) ? logger.debug('client closed the connection', { code: err.code }) : logger.warn('response failed', { err }),
+  );
 
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -43,6 +57,12 @@ export function createWebApp({ name, initialize, preStop, health }: WebAppOption
     try {
       await next();
     } catch (err) {
+      if (clientWentAway(err)) {
+        // Nobody is left to answer (nginx's 499); the client retries if it must.
+        ctx.status = CLIENT_CLOSED;
+        logger.info('client closed the request', { requestId, path: ctx.path, ms: Math.round(performance.now() - started) });
+        return;
+      }
       const e = err instanceof AppError ? err : undefined;
       ctx.status = e?.status ?? 500;
       if (e?.options.retryAfterS) ctx.set('Retry-After', String(e.options.retryAfterS));

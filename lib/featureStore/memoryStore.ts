@@ -28,6 +28,7 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly users = new Map<string, UserState>();
   private readonly popularityScores = new Map<string, number>();
   private readonly trend = new Map<number, Map<string, number>>();
+  private readonly revoked = new Map<string, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -91,6 +92,14 @@ export class MemoryFeatureStore implements FeatureStore {
       .map(([itemId, score]) => ({ itemId, score }))
       .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1))
       .slice(0, limit);
+  }
+
+  async tokenRevocations(): Promise<Record<string, number>> {
+    return Object.fromEntries(this.revoked);
+  }
+
+  async revokeTokens(appId: string, issuedBeforeMs: number): Promise<void> {
+    this.revoked.set(appId, issuedBeforeMs);
   }
 
   async ping(): Promise<void> {}

@@ -1,4 +1,5 @@
 /** The feature store port: real-time user and item features (Redis / Tair in production). */
+import type { RevocationStore } from '../auth/revocations';
 
 /** One accepted behaviour event, as the feature store needs it. */
 export interface Behaviour {
@@ -44,7 +45,8 @@ export interface ScoredItem {
   score: number;
 }
 
-export interface FeatureStore {
+/** The feature store also holds per-app token revocations: the shared, fast state ingest and recommend both read. */
+export interface FeatureStore extends RevocationStore {
   /** e.g. `redis:127.0.0.1:6379` or `memory` */
   readonly describe: string;
   /** Applies a batch of behaviour to user and item features. */

@@ -66,6 +66,9 @@ export class RedisFeatureStore implements FeatureStore {
 
   private userKey = (userId: string, part: string) => `${this.p}u:{${userId}}:${part}`;
   private trendKey = (hour: number) => `${this.p}{items}:trend:${hour}`;
+  private get revokedKey() {
+    return `${this.p}{apps}:tokens-revoked-before`;
+  }
   private get popularityKey() {
     return `${this.p}{items}:popularity`;
   }
@@ -189,6 +192,17 @@ export class RedisFeatureStore implements FeatureStore {
       for (let i = 0; i < reply.length; i += 2) items.push({ itemId: reply[i], score: Number(reply[i + 1]) });
       return items.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1)).slice(0, limit);
     });
+  }
+
+  tokenRevocations(): Promise<Record<string, number>> {
+    return this.run('token revocations', async () => {
+      const all = await this.redis.hgetall(this.revokedKey);
+      return Object.fromEntries(Object.entries(all).map(([app, ms]) => [app, Number(ms)]));
+    });
+  }
+
+  revokeTokens(appId: string, issuedBeforeMs: number): Promise<void> {
+    return this.run('token revocation', async () => void (await this.redis.hset(this.revokedKey, appId, String(issuedBeforeMs))));
   }
 
   ping(): Promise<void> {

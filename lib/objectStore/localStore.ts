@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { processShared } from '../shared';
-import { assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
+import { assertValidBucket, assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
 
 export interface LocalObjectEvent {
   eventName: 'ObjectCreated:PutObject' | 'ObjectRemoved:DeleteObject';
@@ -29,6 +29,7 @@ export class LocalObjectStore implements ObjectStore {
     private readonly root: string,
     private readonly bucket: string,
   ) {
+    assertValidBucket(bucket);
     this.dir = path.resolve(root, bucket);
     this.describe = `local:${path.join(root, bucket)}`;
   }

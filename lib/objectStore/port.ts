@@ -1,4 +1,5 @@
 /** The object store port: where raw events, datasets and models live (OSS in production). */
+import { badRequest } from '../errors';
 
 export interface StoredObject {
   key: string;
@@ -34,9 +35,16 @@ export async function* listAll(store: ObjectStore, prefix: string): AsyncGenerat
   } while (startAfter);
 }
 
-/** Object keys are relative paths without `..`, empty segments or a leading slash. */
+/** Object keys, as OSS takes them (1-1023 bytes, no leading slash or backslash), and never `.` or `..` segments, which would name another file in the local store. */
 export function assertValidKey(key: string): void {
-  if (!key || key.length > 1023 || key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.') || key.includes('\0')) {
-    throw new Error(`invalid object key "${key}"`);
+  if (!key || Buffer.byteLength(key) > 1023 || /^[/\\]/.test(key) || key.split('/').some((s) => s === '..' || s === '.') || key.includes('\0')) {
+    throw badRequest('invalid_key', `invalid object key "${key.slice(0, 200)}": 1-1023 bytes, no leading slash, no . or .. segments`);
+  }
+}
+
+/** Bucket names, as OSS takes them: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit. */
+export function assertValidBucket(bucket: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw badRequest('invalid_bucket', `invalid bucket name "${bucket.slice(0, 80)}": 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
   }
 }

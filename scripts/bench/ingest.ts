@@ -5,7 +5,7 @@
  * The last line is JSON: events_per_s, p99_ms, baseline_events_per_s, ratio.
  */
 import { randomUUID } from 'node:crypto';
-import { signRequest } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
 import { runPhase, type PhaseResult } from './load';
 import { runBench } from './processes';
 

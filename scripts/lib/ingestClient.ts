@@ -1,6 +1,9 @@
-/** A mini-program's view of ingest: signs a batch and posts it (simulator, benchmark, tests). */
+/**
+ * Ingest's clients (simulator, benchmarks, tests): a mini-program posts batches with the token
+ * its backend got for it; the backend signs with the server secret, and asks for tokens.
+ */
 import http from 'node:http';
-import { signRequest } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
 
 export interface BatchReply {
   status: number;
@@ -17,12 +20,17 @@ export interface ClientOptions {
   agent?: http.Agent;
   /** The client's clock, to sign with (defaults to Date.now). */
   clock?: () => number;
+  /** A mini-program's token: sent instead of a server signature. */
+  token?: string;
 }
 
-export function postBatch(o: ClientOptions, body: Buffer | string, extraHeaders: Record<string, string> = {}): Promise<BatchReply> {
-  const url = new URL(`${o.baseUrl}/v1/events`);
+export function postBatch(o: ClientOptions, body: Buffer | string, extraHeaders: Record<string, string> = {}, path = '/v1/events'): Promise<BatchReply> {
+  const url = new URL(`${o.baseUrl}${path}`);
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const signed = signRequest(o.appId ?? 'demo', o.secret ?? 'demo-secret', 'POST', '/v1/events', payload, (o.clock ?? Date.now)());
+  const now = (o.clock ?? Date.now)();
+  const signed = o.token
+    ? { authorization: `Bearer ${o.token}`, 'x-mkt-timestamp': String(now) }
+    : signRequest(o.appId ?? 'demo', o.secret ?? 'demo-secret', 'POST', path, payload, now);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -53,4 +61,12 @@ export function postBatch(o: ClientOptions, body: Buffer | string, extraHeaders:
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** The merchant's backend asking for a mini-program token (server-signed). */
+export async function requestToken(o: ClientOptions, subject: { user_id?: string; anonymous_id?: string; ttl_s?: number }): Promise<string> {
+  const reply = await postBatch({ ...o, token: undefined }, JSON.stringify(subject), {}, '/v1/tokens');
+  const token = (reply.body as { token?: string }).token;
+  if (reply.status !== 200 || !token) throw new Error(`token request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return token;
 }

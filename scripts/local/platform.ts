@@ -9,7 +9,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { now } from '../../lib/clock';
 import { config } from '../../lib/config';
-import { readBody } from '../../lib/fc/customRuntime';
+import { AppError, badRequest } from '../../lib/errors';
+import { createServer, readBody, type ServerLimits } from '../../lib/fc/customRuntime';
 import type { FcOssEvent, FcTimerEvent } from '../../lib/fc/types';
 import { featureStoreFrom } from '../../lib/featureStore';
 import { log } from '../../lib/log';
@@ -28,6 +29,8 @@ interface Timer {
 }
 
 const MAX_UPLOAD = 512 * 1024 * 1024;
+/** As the CAPort's, with time for a large dataset upload. */
+const LOCAL_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000, maxConnections: 4096 };
 const logger = log.child({ component: 'local-runtime' });
 
 export class LocalPlatform {
@@ -53,8 +56,7 @@ export class LocalPlatform {
     const project = await renderProject(options.root);
     const functions = new Map<string, LocalFunction>();
     for (const spec of project.functions) functions.set(spec.props.functionName, await LocalFunction.start(options.root, spec));
-    const server = http.createServer();
-    server.keepAliveTimeout = 65_000;
+    const server = createServer(LOCAL_LIMITS);
     const platform = new LocalPlatform(project.name, functions, server);
     server.on('request', (req, res) => platform.route(req, res).catch((err) => platform.fail(res, err)));
     await new Promise<void>((resolve, reject) => {
@@ -76,6 +78,7 @@ export class LocalPlatform {
   }
 
   private fail(res: ServerResponse, err: unknown) {
+    if (err instanceof AppError && err.status < 500) return this.json(res, err.status, { code: err.code, message: err.message });
     logger.error('local runtime error', { err });
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: 'local_runtime_error', message: (err as Error).message }));
@@ -93,7 +96,7 @@ export class LocalPlatform {
     const invoke = /^\/-\/invoke\/([^/]+)$/.exec(pathname);
     if (invoke && req.method === 'POST') return this.invokeRoute(invoke[1], req, res);
     const oss = /^\/-\/oss\/([^/]+)\/(.+)$/.exec(pathname);
-    if (oss) return this.ossRoute(oss[1], decodeURIComponent(oss[2]), req, res);
+    if (oss) return this.ossRoute(oss[1], decodedKey(oss[2]), req, res);
     const fnMatch = /^\/([^/]+)(\/.*)?$/.exec(pathname);
     const fn = fnMatch && this.functions.get(fnMatch[1]);
     const trigger = fn?.spec.props.triggers?.find((t) => t.triggerType === 'http');
@@ -245,4 +248,13 @@ function ossEvent(e: LocalObjectEvent, fn: LocalFunction): FcOssEvent {
       },
     ],
   };
+}
+
+/** An object key from the URL path; malformed percent-encoding is the client's error. */
+function decodedKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw badRequest('invalid_key', 'the object key is not valid percent-encoding');
+  }
 }

@@ -123,6 +123,14 @@ describe.each(Object.keys(adapters))('feature store contract: %s', (name) => {
     expect((await h.store.trending(1, NOW)).map((t) => t.itemId)).toEqual(['a']);
   });
 
+  it('keeps per-app token revocations, the latest per app', async () => {
+    expect(await h.store.tokenRevocations()).toEqual({});
+    await h.store.revokeTokens('shop', 1000);
+    await h.store.revokeTokens('other', 5);
+    await h.store.revokeTokens('shop', 2000);
+    expect(await h.store.tokenRevocations()).toEqual({ shop: 2000, other: 5 });
+  });
+
   it('answers ping', async () => {
     await expect(h.store.ping()).resolves.toBeUndefined();
   });

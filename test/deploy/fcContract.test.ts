@@ -10,7 +10,7 @@
 import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { signRequest } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
 import { decodeRawObject } from '../../lib/rawLog';
 import { renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
 import { deploySettingsProblems } from '../../scripts/deploySettings';
@@ -109,7 +109,7 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     const recommend = await start('recommend');
     expect((await recommend.request('POST', '/initialize', { controlPath: '/initialize' })).status).toBe(200);
     expect(await recommend.invoke(Buffer.from(''))).toMatchObject({ ok: true, result: { ok: true, model_version: null } });
-    const reply = await recommend.request('GET', '/v1/recommend?user_id=u1&n=5', { headers: { ...signRequest(APP.id, APP.secret, 'GET', '/v1/recommend', '') } });
+    const reply = await recommend.request('GET', '/v1/recommend?user_id=u1&n=5', { headers: { ...signRequest(APP.id, APP.secret, 'GET', '/v1/recommend?user_id=u1&n=5', '') } });
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ fallback: 'no_model', model_version: null });
     expect((await recommend.request('GET', '/pre-stop', { controlPath: '/pre-stop' })).status).toBe(200);

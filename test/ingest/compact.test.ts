@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { flushEventLog, UNREADABLE_PREFIX } from '../../functions/compact/flush';
 import { ingestBatch } from '../../functions/ingest/ingestBatch';
-import { signRequest } from '../../lib/appAuth';
+import { authenticatorFor, signRequest } from '../../lib/auth';
 import * as eventContract from '../../lib/eventContract';
 import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
 import { LocalMetricsSink } from '../../lib/metrics/localSink';
@@ -85,7 +85,9 @@ describe('compact', () => {
 describe('compact across a deploy that changes the event contract', () => {
   const ingest = (events: unknown[]) => {
     const body = JSON.stringify({ events });
-    const deps = { log: journal, features: new MemoryFeatureStore(), metrics: new MetricsRecorder(new LocalMetricsSink()), appKeys: { demo: 'demo-secret' }, rateLimitPerMinute: 1e6, clock: Date.now, logger: quiet };
+    const features = new MemoryFeatureStore();
+    const auth = authenticatorFor({ demo: ['demo-secret'] }, features, Date.now);
+    const deps = { log: journal, features, metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, clock: Date.now, logger: quiet };
     return ingestBatch(deps, { headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) }, body: Buffer.from(body), clientIp: '1.2.3.4' });
   };
   const click = (event_id: string, fields: Record<string, unknown> = {}) => ({ event_id, type: 'click', user_id: 'u1', ts: Date.now(), item_id: 'sku', ...fields });

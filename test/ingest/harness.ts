@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { authenticatorFor, type AppSecrets } from '../../lib/auth';
 import type { EventLog } from '../../lib/eventLog';
 import { LocalJournal } from '../../lib/eventLog/localJournal';
 import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
@@ -21,7 +22,7 @@ export interface IngestHarness {
   close(): Promise<void>;
 }
 
-export async function startIngest(overrides: { log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {}): Promise<IngestHarness> {
+export async function startIngest(overrides: { secrets?: AppSecrets; log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {}): Promise<IngestHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-ingest-'));
   const log = overrides.log ?? new LocalJournal(dir);
   const features = overrides.features ?? new MemoryFeatureStore();
@@ -30,7 +31,7 @@ export async function startIngest(overrides: { log?: EventLog; features?: Featur
     log,
     features,
     metrics: new MetricsRecorder(metrics),
-    appKeys: { demo: 'demo-secret', shop2: 'another-secret' },
+    auth: authenticatorFor(overrides.secrets ?? { demo: ['demo-secret'], shop2: ['another-secret'] }, features, Date.now),
     rateLimitPerMinute: overrides.rateLimitPerMinute ?? 1_000_000,
     clock: Date.now,
     logger: createLogger({}, () => undefined),

@@ -1,6 +1,7 @@
 /** Ingest through real HTTP requests: every answer of the contract, signed like a mini-program. */
 import http from 'node:http';
-import { signRequest, signature } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
+import { signature } from '../../lib/auth/signature';
 import { RedisEventLog } from '../../lib/eventLog/redisLog';
 import { rawEventsOf } from '../../lib/rawLog';
 import { postBatch } from '../../scripts/lib/ingestClient';
@@ -150,7 +151,8 @@ describe('POST /v1/events: refused requests', () => {
     const body = Buffer.from(JSON.stringify({ events: [event()] }));
     const signed = signRequest('demo', 'demo-secret', 'POST', '/v1/events', body);
     const post = (headers: Record<string, string>) => rawRequest('/v1/events', 'POST', { 'content-type': 'application/json', ...headers }, body);
-    expect((await post({})).body).toMatchObject({ code: 'missing_signature' });
+    expect((await post({})).body).toMatchObject({ code: 'missing_credentials' });
+    expect((await post({ 'x-mkt-signature': signed['x-mkt-signature'] })).body).toMatchObject({ code: 'missing_signature' });
     expect((await post({ ...signed, 'x-mkt-app-id': 'ghost' })).body).toMatchObject({ code: 'unknown_app' });
     expect((await post({ ...signed, 'x-mkt-signature': 'f'.repeat(64) })).body).toMatchObject({ code: 'bad_signature' });
     const tampered = Buffer.from(JSON.stringify({ events: [event({ price: 1 })] }));
@@ -177,6 +179,16 @@ describe('POST /v1/events: refused requests', () => {
     const replay = await rawRequest('/v1/events', 'POST', headers, body);
     expect(replay.status).toBe(401);
     expect(replay.body).toMatchObject({ code: 'replayed_nonce' });
+  });
+
+  it('rejects alone an event nested thousands deep, storing the good events beside it', async () => {
+    const deep = `{"event_id":"deep","type":"click","user_id":"u1","ts":${Date.now()},"properties":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    const [before, after] = [event(), event()];
+    const body = `{"events":[${JSON.stringify(before)},${deep},${JSON.stringify(after)}]}`;
+    const reply = await send(Buffer.from(body));
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ accepted: 2, rejected: [{ index: 1, event_id: 'deep', code: 'invalid_properties' }] });
+    expect((await stored()).map((e) => e.event_id)).toEqual([before.event_id, after.event_id]);
   });
 
   it('413 for a body over 1 MiB or more than 500 events', async () => {
@@ -233,6 +245,6 @@ describe('raw log lines', () => {
     await send(JSON.parse(body));
     const [line] = await stored();
     expect(line).toEqual({ app_id: 'demo', ...e, event_time: expect.any(Number), received_at: expect.any(Number), client_ip: '127.0.0.1' });
-    expect(signature('k', 'POST', '/v1/events', '1', 'n', body)).toMatch(/^[0-9a-f]{64}$/);
+    expect(signature('k', 'POST', '/v1/events', new URLSearchParams(), '1', 'n', body)).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,12 +1,14 @@
 /** The local runtime end to end: the built platform process, driven only through HTTP. */
-import { signRequest } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { syntheticRatings } from '../train/synthetic';
 import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 
+const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/fc3/events', name));
 
 interface Status {
@@ -47,11 +49,31 @@ describe('local runtime', () => {
     });
   });
 
+  it('keeps the object-store route inside its root: bad bucket names, keys and encodings answer 400 and write nothing', async () => {
+    const put = (urlPath: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(p.url);
+        const req = http.request({ host: url.hostname, port: url.port, method: 'PUT', path: urlPath }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('escaped');
+      });
+    const before = filesUnder(p.dir);
+    for (const bad of ['/-/oss/../escaped.txt', '/-/oss/%2e%2e/escaped.txt', '/-/oss/mkt-data/a/../../../escaped.txt', '/-/oss/mkt-data/%E0%A4%A', '/-/oss/Mkt_Data/x', '/-/oss/mkt-data/%2e%2e/%2e%2e/x']) {
+      expect({ bad, status: await put(bad) }).toEqual({ bad, status: 400 });
+    }
+    expect(filesUnder(p.dir)).toEqual(before);
+    expect(existsSync(path.join(p.dir, 'escaped.txt'))).toBe(false);
+    expect(await put('/-/oss/mkt-data/notes/ok.txt')).toBe(200);
+  });
+
   it('routes /<function>/<path> to the function, which sees /<path>', async () => {
     const res = await fetch(`${p.url}/ingest/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, features: 'memory', log: expect.stringMatching(/^journal:/) });
-    const rec = await fetch(`${p.url}/recommend/v1/recommend?user_id=u1&n=3`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '', Date.parse(PINNED)) } });
+    const rec = await fetch(`${p.url}/recommend/v1/recommend?user_id=u1&n=3`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=u1&n=3', '', Date.parse(PINNED)) } });
     expect(await rec.json()).toMatchObject({ items: [], fallback: 'no_model' });
     const recent = await recentOf('recommend');
     expect(recent[0]).toMatchObject({ trigger: 'http', outcome: 'ok', status: 200 });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { signRequest } from '../../lib/appAuth';
+import { signRequest } from '../../lib/auth';
 import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
 import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
 import { ModelRegistry } from '../../models/registry';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signRequest } from '../../lib/appAuth';
+import { authenticatorFor, signRequest, type AppSecrets, type Authenticator } from '../../lib/auth';
 import type { FeatureStore } from '../../lib/featureStore';
 import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
 import { seededRandom } from '../../lib/random';
@@ -61,6 +61,7 @@ export interface RecommendHarness {
   store: LocalObjectStore;
   state: ServingState;
   metrics: LocalMetricsSink;
+  auth: Authenticator;
   get(query: string, headers?: object): Promise<Reply>;
   post(body: unknown): Promise<Reply>;
   close(): Promise<void>;
@@ -91,12 +92,13 @@ function request(url: string, method: string, headers: object, body?: string): P
   });
 }
 
-export async function startRecommend(o: { features?: FeatureStore; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
+export async function startRecommend(o: { secrets?: AppSecrets; features?: FeatureStore; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recommend-'));
   const store = o.store ?? new LocalObjectStore(dir, 'bucket');
   const features = o.features ?? new MemoryFeatureStore();
   const logger = createLogger({}, () => undefined);
   const metrics = new LocalMetricsSink();
+  const auth = authenticatorFor(o.secrets ?? { demo: ['demo-secret'] }, features, Date.now);
   const state = new ServingState({ store, checkEveryMs: 50, logger });
   if (o.load !== false) await state.load();
   const app = createRecommendApp({
@@ -106,7 +108,7 @@ export async function startRecommend(o: { features?: FeatureStore; store?: Local
     metrics: new MetricsRecorder(metrics),
     logger,
     clock: Date.now,
-    appKeys: { demo: 'demo-secret' },
+    auth,
     budgetMs: o.budgetMs ?? 200,
     featureBudgetMs: o.featureBudgetMs ?? 100,
   });
@@ -118,7 +120,8 @@ export async function startRecommend(o: { features?: FeatureStore; store?: Local
     store,
     state,
     metrics,
-    get: (query, headers) => request(`${baseUrl}/v1/recommend?${query}`, 'GET', headers ?? signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '')),
+    auth,
+    get: (query, headers) => request(`${baseUrl}/v1/recommend?${query}`, 'GET', headers ?? signRequest('demo', 'demo-secret', 'GET', `/v1/recommend?${query}`, '')),
     post: (body) => {
       const text = JSON.stringify(body);
       return request(`${baseUrl}/v1/recommend`, 'POST', { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', text) }, text);

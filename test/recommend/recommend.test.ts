@@ -143,13 +143,13 @@ describe('recommend', () => {
     expect((await h.post([1])).body.code).toBe('invalid_body');
   });
 
-  it('requires the app signature over this method and path; a GET signs an empty body', async () => {
+  it('requires a signature over this method, path and query; a GET signs an empty body', async () => {
     expect((await h.get('user_id=u1', {})).status).toBe(401);
-    const { signRequest } = await import('../../lib/appAuth');
-    const signedForPost = signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', '');
+    const { signRequest } = await import('../../lib/auth');
+    const signedForPost = signRequest('demo', 'demo-secret', 'POST', '/v1/recommend?user_id=u1', '');
     expect((await h.get('user_id=u1', signedForPost)).body.code).toBe('bad_signature');
-    const signedForIngest = signRequest('demo', 'demo-secret', 'GET', '/v1/events', '');
+    const signedForIngest = signRequest('demo', 'demo-secret', 'GET', '/v1/events?user_id=u1', '');
     expect((await h.get('user_id=u1', signedForIngest)).status).toBe(401);
-    expect((await h.get('user_id=u1', signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', ''))).status).toBe(200);
+    expect((await h.get('user_id=u1', signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=u1', ''))).status).toBe(200);
   });
 });
