@@ -1,7 +1,8 @@
 /**
  * `npm run simulate`: realistic mini-program traffic against a running platform. Users
  * (some anonymous, some repeat buyers) browse a catalogue in sessions that walk the funnel
- * exposure → click → cart → purchase; each session's events go out in signed batches, with
+ * exposure → click → cart → purchase; each session's events go out in batches with that user's token
+ * (the simulator plays the backend too, getting each token once, as at login), with
  * retries on 429/503 like a real SDK. First it uploads the catalogue (categories,
  * availability, listing dates) that recommend's rules read. Shows a progress bar and prints a summary.
  *
@@ -10,7 +11,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../lib/random';
-import { postBatch, type BatchReply } from './lib/ingestClient';
+import { postBatch, requestToken, type BatchReply } from './lib/ingestClient';
 
 const { values: opt } = parseArgs({
   options: {
@@ -21,6 +22,7 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: '7' },
     app: { type: 'string', default: 'demo' },
     bucket: { type: 'string', default: 'mkt-data' },
+    // The app's server secret: the simulator plays the merchant's backend too, getting each user's token at login.
     secret: { type: 'string', default: process.env.MKT_APP_SECRET ?? 'demo-secret' },
   },
 });
@@ -47,7 +49,7 @@ type Event = Record<string, unknown>;
 let eventNo = 0;
 
 /** One visit: a feed of exposures, clicks on appealing items, carts, sometimes a purchase. */
-function session(): { events: Event[]; funnel: Record<string, number>; revenue: number } {
+function session(): { who: TokenSubject; events: Event[]; funnel: Record<string, number>; revenue: number } {
   const u = pick(users);
   let ts = Date.now() - Math.floor(rand() * 60_000);
   const who = u.anonymous ? { anonymous_id: `anon-${u.id}` } : { user_id: u.id };
@@ -82,13 +84,22 @@ function session(): { events: Event[]; funnel: Record<string, number>; revenue: 
       }
     }
   }
-  return { events, funnel, revenue };
+  return { who, events, funnel, revenue };
 }
 
-async function sendWithRetry(url: string, agent: http.Agent, body: string): Promise<BatchReply> {
+type TokenSubject = { user_id: string } | { anonymous_id: string };
+const tokens = new Map<string, Promise<string>>();
+/** The mini-program's token for this user or install, from the backend (once per user, as at login). */
+function tokenOf(url: string, agent: http.Agent, who: TokenSubject): Promise<string> {
+  const key = JSON.stringify(who);
+  if (!tokens.has(key)) tokens.set(key, requestToken({ baseUrl: url, appId: opt.app, secret: opt.secret, agent }, who));
+  return tokens.get(key)!;
+}
+
+async function sendWithRetry(url: string, agent: http.Agent, who: TokenSubject, body: string): Promise<BatchReply> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const reply = await postBatch({ baseUrl: url, appId: opt.app, secret: opt.secret, agent }, body);
+      const reply = await postBatch({ baseUrl: url, agent, token: await tokenOf(url, agent, who) }, body);
       if ((reply.status !== 429 && reply.status !== 503) || attempt >= 5) return reply;
       await new Promise((r) => setTimeout(r, Number(reply.headers['retry-after'] ?? 1) * 1000));
     } catch (err) {
@@ -140,7 +151,7 @@ async function main() {
       totals.revenue += s.revenue;
       for (let i = 0; i < s.events.length; i += 20) {
         const batch = s.events.slice(i, i + 20);
-        const reply = await sendWithRetry(url, agent, JSON.stringify({ events: batch })).catch(() => undefined);
+        const reply = await sendWithRetry(url, agent, s.who, JSON.stringify({ events: batch })).catch(() => undefined);
         totals.events += batch.length;
         if (!reply) {
           totals.failedBatches++;

@@ -1,11 +1,12 @@
 /**
- * `npm run bench:ingest`: drives ingest with signed batches of 20 events at rising
+ * `npm run bench:ingest`: drives ingest with batches of 20 events, each from one user's
+ * mini-program with that user's token, at rising
  * concurrency and, in the same run and under the same load, the bare koa + XADD baseline.
  * Starts the local platform on Redis itself unless MKT_URL points at a running one.
  * The last line is JSON: events_per_s, p99_ms, baseline_events_per_s, ratio.
  */
 import { randomUUID } from 'node:crypto';
-import { signRequest } from '../../lib/auth';
+import { requestTokens } from '../lib/ingestClient';
 import { runPhase, type PhaseResult } from './load';
 import { runBench } from './processes';
 
@@ -27,7 +28,7 @@ function batchTemplate(): string[] {
     return {
       event_id: `bench-@N@-${i}`,
       type,
-      user_id: 'u@N@',
+      user_id: 'u@U@',
       ts: '@T@',
       item_id: `sku-@K@-${i}`, // 150 variants × 20 positions: a catalogue of 3,000 items
       ...(type === 'exposure' ? { item_ids: [`sku-${i}`, `sku-${i + 1}`, `sku-${i + 2}`] } : {}),
@@ -36,20 +37,24 @@ function batchTemplate(): string[] {
       context: { platform: 'wechat', scene: '1001', page: 'pages/item/index', app_version: '3.2.0' },
     };
   });
-  return JSON.stringify({ events }).replace(/"@T@"/g, '@T@').split(/(@N@|@T@|@K@)/);
+  return JSON.stringify({ events }).replace(/"@T@"/g, '@T@').split(/(@N@|@T@|@K@|@U@)/);
 }
 
 const template = batchTemplate();
 const runId = randomUUID().slice(0, 6);
+/** The phones sending: each user's batches carry that user's token. */
+const USERS = 1000;
 let batchNo = 0;
-function nextBody(): string {
+function nextBatch(): { user: string; body: string } {
   const k = String(batchNo % 150);
+  const user = `u${batchNo % USERS}`;
   const n = `${runId}-${batchNo++}`;
   const now = String(Date.now());
-  return template.map((part) => (part === '@N@' ? n : part === '@T@' ? now : part === '@K@' ? k : part)).join('');
+  return { user, body: template.map((part) => (part === '@N@' ? n : part === '@T@' ? now : part === '@K@' ? k : part === '@U@' ? user.slice(1) : part)).join('') };
 }
 
-async function measure(label: string, baseUrl: string, serverPid?: number): Promise<PhaseResult[]> {
+/** `tokens`: each user's token (the platform checks them; the bare baseline has no auth). */
+async function measure(label: string, baseUrl: string, tokens: Map<string, string> | undefined, serverPid?: number): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
   for (const [step, c] of CONCURRENCY.entries()) {
     const path = `${new URL(baseUrl).pathname.replace(/\/$/, '')}/v1/events`;
@@ -59,8 +64,9 @@ async function measure(label: string, baseUrl: string, serverPid?: number): Prom
       c,
       SECONDS,
       async (connection) => {
-        const body = nextBody();
-        const headers = { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) };
+        const { user, body } = nextBatch();
+        const auth: Record<string, string> = tokens ? { authorization: `Bearer ${tokens.get(user)}`, 'x-mkt-timestamp': String(Date.now()) } : {};
+        const headers = { 'content-type': 'application/json', ...auth };
         const reply = await connection.request('POST', path, headers, body);
         return { ok: reply.status === 200 && reply.body.includes(accepted) };
       },
@@ -80,8 +86,10 @@ runBench(async (bench) => {
   const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareIngest.ts'], /bare ingest at (http:\/\/[\d.:]+)/);
 
   process.stdout.write(`batches of ${BATCH} events, ${SECONDS} s per step, concurrency ${CONCURRENCY.join(' → ')}; Redis ${bench.redisUrl}\n`);
-  const ingest = await measure('ingest', `${platform.url.replace(/\/$/, '')}/ingest`, platform.pid);
-  const baseline = await measure('baseline', bare.url, bare.pid);
+  const ingestUrl = `${platform.url.replace(/\/$/, '')}/ingest`;
+  const tokens = await requestTokens({ baseUrl: ingestUrl }, Array.from({ length: USERS }, (_, i) => `u${i}`));
+  const ingest = await measure('ingest', ingestUrl, tokens, platform.pid);
+  const baseline = await measure('baseline', bare.url, undefined, bare.pid);
 
   // The best step that keeps p99 within budget (or the fastest, if none does); the baseline at the same concurrency.
   const within = ingest.filter((r) => r.p99_ms < P99_BUDGET_MS);

@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { signRequest } from '../../lib/auth';
+import { requestTokens } from '../lib/ingestClient';
 import { runPhase, type PhaseResult } from './load';
 import { encodeRequest } from './rawHttp';
 import { runBench, type BenchEnvironment } from './processes';
@@ -21,17 +22,19 @@ const COLD_STARTS = 3;
  * Requests are signed and encoded before a phase starts (a real client does that on its own
  * device), so the shared CPU goes to serving, not to the load generator. Enough for 6,000 req/s.
  */
-function preparedRequests(baseUrl: string, signed: boolean): Buffer[] {
+function preparedRequests(baseUrl: string, tokens?: Map<string, string>): Buffer[] {
   const { hostname, port, pathname } = new URL(baseUrl);
   const path = `${pathname.replace(/\/$/, '')}/v1/recommend`;
   return Array.from({ length: 6000 * (SECONDS + 2) }, (_, i) => {
-    const headers = signed ? signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') : {};
-    return encodeRequest(hostname, Number(port), 'GET', `${path}?user_id=bench-u${i % SERVED_USERS}&n=10`, headers, '');
+    const user = `bench-u${i % SERVED_USERS}`;
+    const headers: Record<string, string> = tokens ? { authorization: `Bearer ${tokens.get(user)}` } : {};
+    return encodeRequest(hostname, Number(port), 'GET', `${path}?user_id=${user}&n=10`, headers, '');
   });
 }
 
-async function measure(label: string, baseUrl: string, signed: boolean, serverPid?: number): Promise<PhaseResult> {
-  const requests = preparedRequests(baseUrl, signed);
+/** `tokens`: each user's mini-program token (the platform checks them; the bare baseline has no auth). */
+async function measure(label: string, baseUrl: string, tokens: Map<string, string> | undefined, serverPid?: number): Promise<PhaseResult> {
+  const requests = preparedRequests(baseUrl, tokens);
   let sent = 0;
   const r = await runPhase(
     baseUrl,
@@ -71,7 +74,7 @@ async function coldStart(bench: BenchEnvironment): Promise<number> {
       if (performance.now() - started > 30_000) throw new Error('recommend instance did not start within 30 s');
       await new Promise((r) => setTimeout(r, 5));
     }
-    const reply = await fetch(`${url}/v1/recommend?user_id=bench-u1&n=10`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend', '') } });
+    const reply = await fetch(`${url}/v1/recommend?user_id=bench-u1&n=10`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=bench-u1&n=10', '') } });
     const body = (await reply.json()) as { model_version: string | null };
     if (reply.status !== 200 || !body.model_version) throw new Error(`first request answered ${reply.status} ${JSON.stringify(body)}`);
     return performance.now() - started;
@@ -88,8 +91,10 @@ runBench(async (bench) => {
   const platform = await bench.platform(['--max-semi-space-size=32']);
   const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], /bare recommend at (http:\/\/[\d.:]+)/);
   process.stdout.write(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${bench.redisUrl}\n`);
-  const served = await measure('recommend', `${platform.url.replace(/\/$/, '')}/recommend`, true, platform.pid);
-  const baseline = await measure('baseline', bare.url, false, bare.pid);
+  const base = platform.url.replace(/\/$/, '');
+  const tokens = await requestTokens({ baseUrl: `${base}/ingest` }, Array.from({ length: SERVED_USERS }, (_, i) => `bench-u${i}`));
+  const served = await measure('recommend', `${base}/recommend`, tokens, platform.pid);
+  const baseline = await measure('baseline', bare.url, undefined, bare.pid);
   bench.stopAll();
 
   const colds: number[] = [];

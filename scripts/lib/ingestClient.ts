@@ -70,3 +70,18 @@ export async function requestToken(o: ClientOptions, subject: { user_id?: string
   if (reply.status !== 200 || !token) throw new Error(`token request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   return token;
 }
+
+/** Tokens for many users at once, as a backend hands them to its mini-programs at login. */
+export async function requestTokens(o: ClientOptions, userIds: string[], concurrency = 16): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < userIds.length) {
+        const userId = userIds[next++];
+        tokens.set(userId, await requestToken(o, { user_id: userId }));
+      }
+    }),
+  );
+  return tokens;
+}
