@@ -34,7 +34,7 @@ export interface IngestDeps {
 export interface IngestRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The query string as received (a signature covers it). */
-  query?: URLSearchParams;
+  query: URLSearchParams;
   body: Buffer;
   clientIp: string;
 }
@@ -89,16 +89,18 @@ export function refusalError(refusal: Refusal, appId: string, limit: number, rec
 /** Events a token may not send: those about another user or install than its own. */
 function outsideTokenScope(caller: Caller, checked: ReturnType<typeof validateEvents>) {
   if (caller.kind === 'server') return checked;
-  const valid = checked.valid.filter(({ event }) => speaksFor(caller, { userId: event.user_id, anonymousId: event.anonymous_id }));
-  const refused: Rejection[] = checked.valid
-    .filter((v) => !valid.includes(v))
-    .map(({ index, event }) => ({ index, event_id: event.event_id, code: 'forbidden_user', message: "the token may send only events about its own user or install" }));
-  return { valid, rejected: [...checked.rejected, ...refused].sort((a, b) => a.index - b.index) };
+  const valid: typeof checked.valid = [];
+  const rejected = [...checked.rejected];
+  for (const v of checked.valid) {
+    if (speaksFor(caller, { userId: v.event.user_id, anonymousId: v.event.anonymous_id })) valid.push(v);
+    else rejected.push({ index: v.index, event_id: v.event.event_id, code: 'forbidden_user', message: 'the token may send only events about its own user or install' });
+  }
+  return { valid, rejected: rejected.sort((a, b) => a.index - b.index) };
 }
 
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();
-  const caller = deps.auth.authenticate({ method: 'POST', path: EVENTS_PATH, query: req.query ?? new URLSearchParams(), headers: req.headers, body: req.body });
+  const caller = deps.auth.authenticate({ method: 'POST', path: EVENTS_PATH, query: req.query, headers: req.headers, body: req.body });
   const events = parseBatch(req.body);
 
   const { valid, rejected } = outsideTokenScope(caller, validateEvents(events));

@@ -16,7 +16,7 @@ const forbidden = () => new AppError(403, 'server_only', 'only the backend (a se
 /** Authenticates a server caller and spends its nonce; a token caller is refused. */
 async function serverCall(deps: IngestDeps, path: string, req: IngestRequest) {
   const receivedAt = deps.clock();
-  const caller = deps.auth.authenticate({ method: 'POST', path, query: req.query ?? new URLSearchParams(), headers: req.headers, body: req.body });
+  const caller = deps.auth.authenticate({ method: 'POST', path, query: req.query, headers: req.headers, body: req.body });
   if (caller.kind !== 'server') throw forbidden();
   const admitted = await deps.log.append([], Buffer.alloc(0), DEDUPE_SECONDS, admissionOf(caller, 1, deps.rateLimitPerMinute, receivedAt));
   if (admitted.refused) throw refusalError(admitted.refused, caller.appId, deps.rateLimitPerMinute, receivedAt);
