@@ -34,6 +34,8 @@ export interface IncomingCall {
 
 const unauthorized = (code: string, message: string) => new AppError(401, code, message);
 const ONE_DAY_MS = 86_400_000;
+/** Tokens already verified by this instance (a phone sends the same one for hours): a bounded memo, cleared when full. */
+const VERIFIED_MEMO = 50_000;
 
 const header = (headers: IncomingCall['headers'], name: string) => {
   const v = headers[name];
@@ -41,6 +43,8 @@ const header = (headers: IncomingCall['headers'], name: string) => {
 };
 
 export class Authenticator {
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(
     private readonly secrets: AppSecrets,
     private readonly revocations: TokenRevocations,
@@ -74,11 +78,23 @@ export class Authenticator {
     return { kind: 'server', appId, nonce, clientTime };
   }
 
+  /** The claims of a token one of its app's secrets made; verified once per instance. */
+  private verifiedClaims(token: string): TokenClaims | undefined {
+    const known = this.verified.get(token);
+    if (known) return known;
+    const read = readToken(token);
+    const secrets = read && this.secretsOf(read.appId);
+    if (!read || !secrets || !tokenMadeByAny(secrets, read)) return undefined;
+    if (this.verified.size >= VERIFIED_MEMO) this.verified.clear();
+    const claims = { appId: read.appId, userId: read.userId, anonymousId: read.anonymousId, issuedAt: read.issuedAt, expiresAt: read.expiresAt };
+    this.verified.set(token, claims);
+    return claims;
+  }
+
   private tokenCaller(authorization: string, call: IncomingCall): Caller {
     const m = /^Bearer ([\x21-\x7e]+)$/.exec(authorization);
-    const token = m ? readToken(m[1]) : undefined;
-    const secrets = token && this.secretsOf(token.appId);
-    if (!token || !secrets || !tokenMadeByAny(secrets, token)) throw unauthorized('invalid_token', 'the bearer token is not one this platform issued');
+    const token = m ? this.verifiedClaims(m[1]) : undefined;
+    if (!token) throw unauthorized('invalid_token', 'the bearer token is not one this platform issued');
     const now = this.clock();
     if (token.expiresAt <= now) throw unauthorized('expired_token', 'the token has expired: ask the backend for a new one');
     if (token.issuedAt < this.revocations.revokedBefore(token.appId)) throw unauthorized('revoked_token', "the app's tokens were revoked: ask the backend for a new one");
