@@ -117,6 +117,7 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
 
   it('train: the container command answers timer and OSS events; what a retry cannot fix is an outcome, not a failure', async () => {
     const train = await start('train');
+    expect((await train.request('POST', '/initialize', { controlPath: '/initialize' })).status).toBe(200);
     const daily = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'daily', payload: '{"job":"daily"}' }));
     const scheduled = await train.invoke(daily);
     expect(scheduled).toMatchObject({ ok: true, result: [{ model: 'ease', skipped: expect.any(String) }, { model: 'propensity', skipped: expect.any(String) }] });
