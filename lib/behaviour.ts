@@ -1,5 +1,5 @@
 /** The behaviour vocabulary shared by ingest, features and training. */
-import type { Behaviour } from './featureStore/port';
+import type { Behaviour } from '#lib/featureStore/port';
 
 export const STANDARD_EVENT_TYPES = [
   'page_view',

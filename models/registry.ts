@@ -5,8 +5,8 @@
  *   models/<name>/current.json           the champion, and the champions before it (for rollback)
  * A challenger is promoted only when it beats the champion on the same evaluation.
  */
-import type { ObjectStore } from '../lib/objectStore';
-import { listAll } from '../lib/objectStore';
+import type { ObjectStore } from '#lib/objectStore';
+import { listAll } from '#lib/objectStore';
 
 export interface ModelMeta {
   name: string;

@@ -2,9 +2,9 @@
  * `npm run models -- list [name] | promote <name> <version> | rollback <name>`: the model
  * registry for operators, on the object store the configuration names (local by default).
  */
-import { config } from '../lib/config';
-import { objectStoreFrom } from '../lib/objectStore';
-import { ModelRegistry } from '../models/registry';
+import { config } from '#lib/config';
+import { objectStoreFrom } from '#lib/objectStore';
+import { ModelRegistry } from '#models/registry';
 
 async function main() {
   const [command, name = 'ease', version] = process.argv.slice(2);

@@ -8,7 +8,7 @@ import FC, { PutProvisionConfigInput, PutProvisionConfigRequest } from '@aliclou
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { config } from '../lib/config';
+import { config } from '#lib/config';
 import { renderProject } from './local/project';
 import { campaignTimers, peakPlan, type ProvisionConfig } from './lib/peakProvisioning';
 

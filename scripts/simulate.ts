@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '../lib/random';
+import { seededRandom } from '#lib/random';
 import { postBatch, requestToken, type BatchReply } from './lib/ingestClient';
 
 const { values: opt } = parseArgs({

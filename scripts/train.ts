@@ -5,11 +5,11 @@
  * default); registers each version and promotes it if it beats the champion. One JSON line each.
  */
 import { parseArgs } from 'node:util';
-import { now } from '../lib/clock';
-import { config } from '../lib/config';
-import { log } from '../lib/log';
-import { objectStoreFrom } from '../lib/objectStore';
-import { ModelRegistry } from '../models/registry';
+import { now } from '#lib/clock';
+import { config } from '#lib/config';
+import { log } from '#lib/log';
+import { objectStoreFrom } from '#lib/objectStore';
+import { ModelRegistry } from '#models/registry';
 import { trainFromRawLog, uploadedSet } from '../functions/train/runTraining';
 import { trainEase } from '../functions/train/trainEase';
 

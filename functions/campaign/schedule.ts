@@ -1,6 +1,6 @@
-import { badRequest } from '../../lib/errors';
-import type { Invocation } from '../../lib/fc/decode';
-import type { Logger } from '../../lib/log';
+import { badRequest } from '#lib/errors';
+import type { Invocation } from '#lib/fc/decode';
+import type { Logger } from '#lib/log';
 
 export interface ScheduleRun {
   schedule: string;

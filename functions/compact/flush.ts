@@ -5,10 +5,10 @@
  * event never lands twice. A record that cannot be read is set aside under `raw/unreadable/`
  * rather than thrown: retrying cannot fix it, and it would block every later flush.
  */
-import type { EventLog, LogEntry } from '../../lib/eventLog';
-import type { Logger } from '../../lib/log';
-import type { ObjectStore } from '../../lib/objectStore';
-import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition, type RawEvent } from '../../lib/rawLog';
+import type { EventLog, LogEntry } from '#lib/eventLog';
+import type { Logger } from '#lib/log';
+import type { ObjectStore } from '#lib/objectStore';
+import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition, type RawEvent } from '#lib/rawLog';
 
 export interface FlushDeps {
   log: EventLog;

@@ -1,6 +1,6 @@
-import { AppError } from '../../lib/errors';
-import { readBody } from '../../lib/fc/customRuntime';
-import { createWebApp } from '../../lib/fc/webApp';
+import { AppError } from '#lib/errors';
+import { readBody } from '#lib/fc/customRuntime';
+import { createWebApp } from '#lib/fc/webApp';
 import { EVENTS_PATH, ingestBatch, type IngestDeps, type IngestRequest } from './ingestBatch';
 import { issueToken, REVOKE_PATH, revokeTokens, TOKENS_PATH } from './tokens';
 

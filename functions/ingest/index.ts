@@ -2,14 +2,14 @@
  * FC entry of `ingest`: a koa web function in a custom runtime, so one instance serves
  * many requests at once (instanceConcurrency), which built-in runtimes do not allow.
  */
-import { authenticatorFor } from '../../lib/auth';
-import { now } from '../../lib/clock';
-import { appKeysOf, config } from '../../lib/config';
-import { eventLogFrom } from '../../lib/eventLog';
-import { listenOnCaPort } from '../../lib/fc/customRuntime';
-import { featureStoreFrom } from '../../lib/featureStore';
-import { log } from '../../lib/log';
-import { metricsRecorderFor } from '../../lib/metrics';
+import { authenticatorFor } from '#lib/auth';
+import { now } from '#lib/clock';
+import { appKeysOf, config } from '#lib/config';
+import { eventLogFrom } from '#lib/eventLog';
+import { listenOnCaPort } from '#lib/fc/customRuntime';
+import { featureStoreFrom } from '#lib/featureStore';
+import { log } from '#lib/log';
+import { metricsRecorderFor } from '#lib/metrics';
 import { createIngestApp } from './app';
 
 const c = config();

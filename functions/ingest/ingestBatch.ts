@@ -6,16 +6,16 @@
  * counted as accepted only once the event log holds it; a feature-store failure after that
  * is logged, not returned, since the raw log already has the event.
  */
-import { speaksFor, type Authenticator, type Caller } from '../../lib/auth';
-import { behaviourOf } from '../../lib/behaviour';
-import { within } from '../../lib/deadline';
-import { AppError, badRequest } from '../../lib/errors';
-import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '../../lib/eventLog';
-import { MAX_EVENTS, validateEvents, type Rejection } from '../../lib/eventContract';
-import type { FeatureStore } from '../../lib/featureStore';
-import type { Logger } from '../../lib/log';
-import type { MetricsRecorder } from '../../lib/metrics';
-import { encodeBatchRecord } from '../../lib/rawLog';
+import { speaksFor, type Authenticator, type Caller } from '#lib/auth';
+import { behaviourOf } from '#lib/behaviour';
+import { within } from '#lib/deadline';
+import { AppError, badRequest } from '#lib/errors';
+import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
+import { MAX_EVENTS, validateEvents, type Rejection } from '#lib/eventContract';
+import type { FeatureStore } from '#lib/featureStore';
+import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
+import { encodeBatchRecord } from '#lib/rawLog';
 
 export const EVENTS_PATH = '/v1/events';
 const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window

@@ -3,9 +3,9 @@
  * mini-program token bound to one user and/or anonymous install; `POST /v1/tokens/revoke`
  * refuses every token of the app issued before now. Each call's nonce is single-use, as ingest's.
  */
-import { DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S, type TokenSubject } from '../../lib/auth';
-import { AppError, badRequest } from '../../lib/errors';
-import { DEDUPE_SECONDS } from '../../lib/eventLog';
+import { DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S, type TokenSubject } from '#lib/auth';
+import { AppError, badRequest } from '#lib/errors';
+import { DEDUPE_SECONDS } from '#lib/eventLog';
 import { admissionOf, refusalError, type IngestDeps, type IngestRequest } from './ingestBatch';
 
 export const TOKENS_PATH = '/v1/tokens';

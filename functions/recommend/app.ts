@@ -1,7 +1,7 @@
-import { speaksFor, type Authenticator } from '../../lib/auth';
-import { AppError, badRequest } from '../../lib/errors';
-import { readBody } from '../../lib/fc/customRuntime';
-import { createWebApp } from '../../lib/fc/webApp';
+import { speaksFor, type Authenticator } from '#lib/auth';
+import { AppError, badRequest } from '#lib/errors';
+import { readBody } from '#lib/fc/customRuntime';
+import { createWebApp } from '#lib/fc/webApp';
 import { recommend, Stages, type RecommendDeps } from './recommend';
 import { fromBody, fromQuery } from './request';
 

@@ -3,14 +3,14 @@
  * mappings and the catalogue load once per instance, in FC's initializer (`POST /initialize`)
  * before traffic; they are swapped in place when the registry promotes a new version.
  */
-import { authenticatorFor } from '../../lib/auth';
-import { now } from '../../lib/clock';
-import { appKeysOf, config } from '../../lib/config';
-import { listenOnCaPort } from '../../lib/fc/customRuntime';
-import { featureStoreFrom } from '../../lib/featureStore';
-import { log } from '../../lib/log';
-import { metricsRecorderFor } from '../../lib/metrics';
-import { objectStoreFrom } from '../../lib/objectStore';
+import { authenticatorFor } from '#lib/auth';
+import { now } from '#lib/clock';
+import { appKeysOf, config } from '#lib/config';
+import { listenOnCaPort } from '#lib/fc/customRuntime';
+import { featureStoreFrom } from '#lib/featureStore';
+import { log } from '#lib/log';
+import { metricsRecorderFor } from '#lib/metrics';
+import { objectStoreFrom } from '#lib/objectStore';
 import { createRecommendApp } from './app';
 import { ServingState } from './servingState';
 import { TrendingItems } from './trending';

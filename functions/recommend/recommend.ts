@@ -5,11 +5,11 @@
  * Every dependency gets a slice of the request's budget; when one fails or is late, the
  * answer degrades and says why in `fallback`, and never fails for it.
  */
-import { within } from '../../lib/deadline';
-import type { FeatureStore, ScoredItem, UserHistory } from '../../lib/featureStore';
-import type { Logger } from '../../lib/log';
-import type { MetricsRecorder } from '../../lib/metrics';
-import type { TopItems } from '../../models/ease/serving';
+import { within } from '#lib/deadline';
+import type { FeatureStore, ScoredItem, UserHistory } from '#lib/featureStore';
+import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
+import type { TopItems } from '#models/ease/serving';
 import type { RecommendRequest } from './request';
 import type { Catalog } from './catalog';
 import { becauseOf, diversify, listRanking, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick, type Ranking } from './rules';

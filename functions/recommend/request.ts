@@ -1,5 +1,5 @@
 /** The recommend API's input, from a GET query or a POST body, validated with errors that name the field. */
-import { badRequest } from '../../lib/errors';
+import { badRequest } from '#lib/errors';
 
 export const MAX_N = 100;
 const MAX_LIST = 500;

@@ -6,14 +6,14 @@
  * model loads beside the old one, and the old session is released only after the last
  * request using it has finished.
  */
-import { RECENT_LIMIT } from '../../lib/featureStore/aggregate';
-import type { Logger } from '../../lib/log';
-import type { ObjectStore } from '../../lib/objectStore';
-import { NO_RECENCY, type Recency } from '../../models/ease/ease';
-import { startThread } from '../../lib/threads';
-import { OffThreadScorer } from '../../models/ease/offThread';
-import { MODEL_NAME, type Scorer } from '../../models/ease/serving';
-import { ModelRegistry, type ModelMeta } from '../../models/registry';
+import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
+import type { Logger } from '#lib/log';
+import type { ObjectStore } from '#lib/objectStore';
+import { NO_RECENCY, type Recency } from '#models/ease/ease';
+import { startThread } from '#lib/threads';
+import { OffThreadScorer } from '#models/ease/offThread';
+import { MODEL_NAME, type Scorer } from '#models/ease/serving';
+import { ModelRegistry, type ModelMeta } from '#models/registry';
 import { CATALOG_KEY, Catalog } from './catalog';
 
 export class ServedModel {

@@ -3,8 +3,8 @@
  * most every few seconds, and kept when the store is down, so the trending fallback still
  * answers then. Before the first good read it falls back to the model's own best sellers.
  */
-import { within } from '../../lib/deadline';
-import type { FeatureStore, ScoredItem } from '../../lib/featureStore';
+import { within } from '#lib/deadline';
+import type { FeatureStore, ScoredItem } from '#lib/featureStore';
 
 const FRESH_MS = 5_000;
 export const TRENDING_DEPTH = 200;

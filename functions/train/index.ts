@@ -2,13 +2,13 @@
  * FC entry of `train`. It runs in a custom container (GPU functions must), so FC reaches
  * it over the custom-runtime protocol: `POST /invoke` with the OSS or timer event.
  */
-import { now } from '../../lib/clock';
-import { config } from '../../lib/config';
-import { eventFunctionListener, listenOnCaPort } from '../../lib/fc/customRuntime';
-import { eventHandler } from '../../lib/fc/eventFunction';
-import { log } from '../../lib/log';
-import { objectStoreFrom } from '../../lib/objectStore';
-import { usableProvider } from '../../models/executionProvider';
+import { now } from '#lib/clock';
+import { config } from '#lib/config';
+import { eventFunctionListener, listenOnCaPort } from '#lib/fc/customRuntime';
+import { eventHandler } from '#lib/fc/eventFunction';
+import { log } from '#lib/log';
+import { objectStoreFrom } from '#lib/objectStore';
+import { usableProvider } from '#models/onnx/executionProvider';
 import { runTraining } from './runTraining';
 
 const c = config();

@@ -1,5 +1,5 @@
-import { badRequest } from '../../lib/errors';
-import type { Invocation } from '../../lib/fc/decode';
+import { badRequest } from '#lib/errors';
+import type { Invocation } from '#lib/fc/decode';
 
 /** Where uploaded datasets land; the OSS trigger in s.yaml watches the same prefix. */
 export const DATASET_PREFIX = 'datasets/';

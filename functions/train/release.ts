@@ -1,8 +1,8 @@
 /** What every model `train` produces goes through: an evaluation id, a version name, registration and promotion. */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../lib/log';
-import type { Provider } from '../../models/executionProvider';
-import { beatsChampion, type ModelMeta, type ModelRegistry } from '../../models/registry';
+import type { Logger } from '#lib/log';
+import type { Provider } from '#models/onnx/executionProvider';
+import { beatsChampion, type ModelMeta, type ModelRegistry } from '#models/registry';
 
 export interface TrainDeps {
   registry: ModelRegistry;

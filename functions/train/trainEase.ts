@@ -3,13 +3,13 @@
  * fit EASE on the rest, export it to ONNX, evaluate the exported model and the current
  * champion on the same held-out items, register the version and promote it if it wins.
  */
-import { unprocessable } from '../../lib/errors';
-import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { EaseTrainer, fitEase, type InteractionWeights, type Recency } from '../../models/ease/ease';
-import { EaseScorer, exportEase, MODEL_NAME } from '../../models/ease/serving';
-import { seededRandom } from '../../lib/random';
-import { leaveOneOut, tuneEase, type HoldOut } from '../../models/ease/tune';
-import type { ModelMeta } from '../../models/registry';
+import { unprocessable } from '#lib/errors';
+import { rankOfTarget, summarise } from '#models/shared/rankingMetrics';
+import { EaseTrainer, fitEase, type InteractionWeights, type Recency } from '#models/ease/ease';
+import { EaseScorer, exportEase, MODEL_NAME } from '#models/ease/serving';
+import { seededRandom } from '#lib/random';
+import { leaveOneOut, tuneEase, type HoldOut } from '#models/ease/tune';
+import type { ModelMeta } from '#models/registry';
 import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
 
 const CODE_VERSION = 'ease-onnx-1';

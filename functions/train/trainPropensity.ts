@@ -4,14 +4,14 @@
  * the exported model (and the champion, if it reads the same features) on the held-out users,
  * register the version and promote it if its AUC is higher.
  */
-import { unprocessable } from '../../lib/errors';
-import type { ConversionSet } from '../../lib/datasets/conversions';
-import { seededRandom, shuffled } from '../../lib/random';
-import { FEATURE_NAMES, propensityFeatures } from '../../models/propensity/features';
-import { exportPropensity, PROPENSITY_MODEL, PropensityScorer, type Standardisation } from '../../models/propensity/serving';
-import type { ModelMeta } from '../../models/registry';
-import { fitLogistic } from '../../models/uplift/logistic';
-import { rocAuc } from '../../models/uplift/metrics';
+import { unprocessable } from '#lib/errors';
+import type { ConversionSet } from '#models/datasets/conversions';
+import { seededRandom, shuffled } from '#lib/random';
+import { FEATURE_NAMES, propensityFeatures } from '#models/propensity/features';
+import { exportPropensity, PROPENSITY_MODEL, PropensityScorer, type Standardisation } from '#models/propensity/serving';
+import type { ModelMeta } from '#models/registry';
+import { fitLogistic } from '#models/shared/logistic';
+import { rocAuc } from '#models/shared/upliftMetrics';
 import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
 
 const CODE_VERSION = 'propensity-logistic-1';

@@ -7,7 +7,7 @@
  *   (lib/auth/tokens.ts); acts only for that user.
  * Each app may list two secrets at once while one is rotated out.
  */
-import { AppError } from '../errors';
+import { AppError } from '#lib/errors';
 import { TokenRevocations, type RevocationStore } from './revocations';
 import { matchesAny, MAX_CLOCK_SKEW_MS, signature } from './signature';
 import { issueToken, readToken, tokenMadeByAny, type TokenClaims, type TokenSubject } from './tokens';

@@ -1,6 +1,6 @@
-import { now } from '../clock';
-import { redisUrlOf, usesRedis, type Config } from '../config';
-import { processShared } from '../shared';
+import { now } from '#lib/clock';
+import { redisUrlOf, usesRedis, type Config } from '#lib/config';
+import { processShared } from '#lib/shared';
 import { LocalJournal } from './localJournal';
 import type { EventLog } from './port';
 import { RedisEventLog } from './redisLog';

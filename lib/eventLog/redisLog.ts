@@ -7,8 +7,8 @@
  * on a cluster too.
  */
 import Redis from 'ioredis';
-import { unavailable } from '../errors';
-import { groupCommit } from '../groupCommit';
+import { unavailable } from '#lib/errors';
+import { groupCommit } from '#lib/groupCommit';
 import { decodeFlags, type Admission, type AppendResult, type EventLog, type LogEntry } from './port';
 
 /**

@@ -5,8 +5,8 @@
  * and HTTP-trigger requests as they came, telling them apart by `x-fc-control-path`.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type RequestListener } from 'node:http';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '#lib/errors';
+import { log } from '#lib/log';
 import type { EventHandler, FcContext, Initializer } from './types';
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {

@@ -2,7 +2,7 @@
  * Decoders from the raw invocation payload (a Buffer, as FC passes it) to typed values.
  * Each throws a 400 AppError naming what is wrong, so a bad event is dropped, not retried.
  */
-import { badRequest } from '../errors';
+import { badRequest } from '#lib/errors';
 import type { FcHttpEvent, FcOssEvent, FcTimerEvent } from './types';
 
 export interface HttpRequest {

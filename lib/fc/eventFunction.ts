@@ -4,11 +4,11 @@
  * A bad event (4xx) is dropped with a logged reason, since retrying cannot fix it; any
  * other error is rethrown so FC's async retry policy runs again.
  */
-import { fcCredentials } from '../cloudCredentials';
-import { config } from '../config';
-import { AppError } from '../errors';
-import { log, type Logger } from '../log';
-import { metricsRecorderFor } from '../metrics';
+import { fcCredentials } from '#lib/cloudCredentials';
+import { config } from '#lib/config';
+import { AppError } from '#lib/errors';
+import { log, type Logger } from '#lib/log';
+import { metricsRecorderFor } from '#lib/metrics';
 import { decodeInvocation, type Invocation } from './decode';
 import type { EventHandler, FcContext } from './types';
 

@@ -6,10 +6,10 @@
  */
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
-import { fcCredentials } from '../cloudCredentials';
-import { config } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { fcCredentials } from '#lib/cloudCredentials';
+import { config } from '#lib/config';
+import { AppError } from '#lib/errors';
+import { log } from '#lib/log';
 import { contextFromHeaders } from './customRuntime';
 import type { FcContext, Initializer } from './types';
 

@@ -2,7 +2,7 @@
  * The feature arithmetic both feature-store adapters share, so they agree exactly:
  * a batch of behaviour is folded into per-user and per-item deltas before any write.
  */
-import { interestWeight } from '../behaviour';
+import { interestWeight } from '#lib/behaviour';
 import type { Behaviour, RecentItem } from './port';
 
 export const RECENT_LIMIT = 50;

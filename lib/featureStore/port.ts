@@ -1,5 +1,5 @@
 /** The feature store port: real-time user and item features (Redis / Tair in production). */
-import type { RevocationStore } from '../auth/revocations';
+import type { RevocationStore } from '#lib/auth/revocations';
 
 /** One accepted behaviour event, as the feature store needs it. */
 export interface Behaviour {

@@ -4,8 +4,8 @@
  * A batch is folded first (aggregate.ts), then written in a single pipeline round trip.
  */
 import Redis from 'ioredis';
-import { unavailable } from '../errors';
-import { groupCommit } from '../groupCommit';
+import { unavailable } from '#lib/errors';
+import { groupCommit } from '#lib/groupCommit';
 import {
   aggregate,
   COUNT_WINDOWS_DAYS,

@@ -1,8 +1,8 @@
 /** CloudMonitor custom metrics (CMS 2019-01-01 PutCustomMetric) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient } from '../alibabaRpc';
-import type { CredentialsProvider } from '../cloudCredentials';
-import { unavailable } from '../errors';
+import { alibabaRpcClient } from '#lib/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloudCredentials';
+import { unavailable } from '#lib/errors';
 import { assertValidDatum, type MetricDatum, type MetricsSink } from './port';
 
 export interface CloudMonitorOptions {

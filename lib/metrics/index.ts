@@ -1,7 +1,7 @@
-import { now } from '../clock';
-import { requiredCredentials } from '../cloudCredentials';
-import type { Config } from '../config';
-import { processShared } from '../shared';
+import { now } from '#lib/clock';
+import { requiredCredentials } from '#lib/cloudCredentials';
+import type { Config } from '#lib/config';
+import { processShared } from '#lib/shared';
 import { CloudMonitorSink } from './cloudMonitor';
 import { LocalMetricsSink } from './localSink';
 import type { MetricsSink } from './port';

@@ -1,6 +1,6 @@
-import { requiredCredentials } from '../cloudCredentials';
-import type { Config } from '../config';
-import { processShared } from '../shared';
+import { requiredCredentials } from '#lib/cloudCredentials';
+import type { Config } from '#lib/config';
+import { processShared } from '#lib/shared';
 import { LocalObjectStore } from './localStore';
 import { OssObjectStore } from './ossStore';
 import type { ObjectStore } from './port';

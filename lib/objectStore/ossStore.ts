@@ -1,7 +1,7 @@
 /** The production object store: an OSS bucket through the `ali-oss` SDK. */
 import OSS from 'ali-oss';
-import { rebuiltOnRotation, type CredentialsProvider } from '../cloudCredentials';
-import { unavailable } from '../errors';
+import { rebuiltOnRotation, type CredentialsProvider } from '#lib/cloudCredentials';
+import { unavailable } from '#lib/errors';
 import { assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
 
 export interface OssStoreOptions {

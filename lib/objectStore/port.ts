@@ -1,5 +1,5 @@
 /** The object store port: where raw events, datasets and models live (OSS in production). */
-import { badRequest } from '../errors';
+import { badRequest } from '#lib/errors';
 
 export interface StoredObject {
   key: string;

@@ -1,7 +1,7 @@
 /** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient } from '../alibabaRpc';
-import type { CredentialsProvider } from '../cloudCredentials';
+import { alibabaRpcClient } from '#lib/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloudCredentials';
 import { nationalNumber, SmsError, type SmsFailure, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
 
 export interface AliyunSmsOptions {

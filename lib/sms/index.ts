@@ -1,7 +1,7 @@
-import { now } from '../clock';
-import { requiredCredentials } from '../cloudCredentials';
-import { tencentSmsOf, type Config } from '../config';
-import { processShared } from '../shared';
+import { now } from '#lib/clock';
+import { requiredCredentials } from '#lib/cloudCredentials';
+import { tencentSmsOf, type Config } from '#lib/config';
+import { processShared } from '#lib/shared';
 import { AliyunSmsSender } from './aliyunSms';
 import { OutboxSmsSender } from './outboxSms';
 import type { SmsSender } from './port';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { maskPhones } from '../log';
+import { maskPhones } from '#lib/log';
 import { nationalNumber, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
 
 export class OutboxSmsSender implements SmsSender {

@@ -1,5 +1,5 @@
 /** The SMS port: one text message to one person (Alibaba Cloud or Tencent Cloud SMS in production). */
-import { maskPhones } from '../log';
+import { maskPhones } from '#lib/log';
 
 export interface SmsMessage {
   /** Mainland number, `13812345678` or `+8613812345678`. */

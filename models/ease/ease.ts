@@ -7,8 +7,8 @@
  * ONNX graph in onnxruntime: on the CPU here, on the GPU with the CUDA provider on FC.
  */
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../../lib/onnx/builder';
-import { createSession, type Provider } from '../executionProvider';
+import { buildModel } from '#models/onnx/builder';
+import { createSession, type Provider } from '#models/onnx/executionProvider';
 
 export interface EaseModel {
   items: number;

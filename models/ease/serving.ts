@@ -6,8 +6,8 @@
  * measured is what is served.
  */
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../../lib/onnx/builder';
-import { createSession, type Provider } from '../executionProvider';
+import { buildModel } from '#models/onnx/builder';
+import { createSession, type Provider } from '#models/onnx/executionProvider';
 import { NO_RECENCY, type EaseModel, type Recency } from './ease';
 
 /** The registry name the recommendation model is trained and served under. */

@@ -2,8 +2,8 @@
  * Leave-one-out splits and the tuning of EASE's λ and recency weighting. Tuning only ever
  * sees a validation split carved from the data it is given, never the test items.
  */
-import { seededRandom, shuffled } from '../../lib/random';
-import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
+import { seededRandom, shuffled } from '#lib/random';
+import { rankOfTarget, summarise } from '#models/shared/rankingMetrics';
 import { NO_RECENCY, type EaseModel, type EaseTrainer, type InteractionWeights, type Recency } from './ease';
 
 const LAMBDAS = [100, 200, 400, 800, 1600, 3200];

@@ -3,7 +3,7 @@
  * (`FeatureStore.user`): training builds that view with the same code from the raw log, so
  * what the model learnt from is what campaign scoring reads from Redis.
  */
-import type { UserFeatures } from '../../lib/featureStore';
+import type { UserFeatures } from '#lib/featureStore';
 
 const TYPES = ['page_view', 'click', 'favorite', 'add_to_cart', 'purchase', 'share', 'search'] as const;
 const WINDOWS = ['d1', 'd7', 'd30'] as const;

@@ -3,8 +3,8 @@
  * horizon). Standardisation is part of the graph, so callers pass `propensityFeatures` as is.
  */
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../../lib/onnx/builder';
-import type { Logistic } from '../uplift/logistic';
+import { buildModel } from '#models/onnx/builder';
+import type { Logistic } from '#models/shared/logistic';
 
 /** The registry name the propensity model is trained and served under. */
 export const PROPENSITY_MODEL = 'propensity';

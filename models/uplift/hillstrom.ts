@@ -3,7 +3,7 @@
  * customer features encoded for a propensity model. Read from ../shared/data (never copied).
  */
 import { readFileSync } from 'node:fs';
-import { seededRandom, shuffled } from '../../lib/random';
+import { seededRandom, shuffled } from '#lib/random';
 
 export interface UpliftRow {
   features: Float64Array;

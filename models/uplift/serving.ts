@@ -4,8 +4,8 @@
  * through this graph, as campaign scoring will.
  */
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../../lib/onnx/builder';
-import type { Logistic } from './logistic';
+import { buildModel } from '#models/onnx/builder';
+import type { Logistic } from '#models/shared/logistic';
 
 export function exportUplift(treated: Logistic, control: Logistic, metadata: Record<string, string> = {}): Buffer {
   const d = treated.weights.length;

@@ -5,7 +5,7 @@
  */
 import Koa from 'koa';
 import Redis from 'ioredis';
-import { readBody } from '../../lib/fc/customRuntime';
+import { readBody } from '#lib/fc/customRuntime';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
 const stream = `${process.env.MKT_REDIS_PREFIX ?? 'mkt-bench:'}bare:log`;

@@ -4,10 +4,10 @@
  * once (one InferenceSession.run), answering the top 10 as JSON.
  */
 import Koa from 'koa';
-import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { EaseScorer, MODEL_NAME } from '../../models/ease/serving';
-import { ModelRegistry } from '../../models/registry';
+import { RedisFeatureStore } from '#lib/featureStore/redisStore';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { EaseScorer, MODEL_NAME } from '#models/ease/serving';
+import { ModelRegistry } from '#models/registry';
 import { BUCKET } from './recommendData';
 
 async function main() {

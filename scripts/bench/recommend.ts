@@ -7,7 +7,7 @@
  * The last line is JSON: p50_ms, p99_ms, rps, baseline_p99_ms, overhead_ratio, cold_start_ms.
  */
 import net from 'node:net';
-import { signRequest } from '../../lib/auth';
+import { signRequest } from '#lib/auth';
 import { requestTokens } from '../lib/ingestClient';
 import { runPhase, type PhaseResult } from './load';
 import { encodeRequest } from './rawHttp';

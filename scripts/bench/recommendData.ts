@@ -4,12 +4,12 @@
  * categories, registered and promoted in a local object store, and 5,000 users' recent
  * behaviour in Redis, written through the real feature store.
  */
-import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { seededRandom } from '../../lib/random';
-import { fitEase } from '../../models/ease/ease';
-import { exportEase, MODEL_NAME } from '../../models/ease/serving';
-import { ModelRegistry } from '../../models/registry';
+import { RedisFeatureStore } from '#lib/featureStore/redisStore';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { seededRandom } from '#lib/random';
+import { fitEase } from '#models/ease/ease';
+import { exportEase, MODEL_NAME } from '#models/ease/serving';
+import { ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 
 export const ITEMS = 3706;

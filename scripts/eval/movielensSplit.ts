@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '../../lib/random';
+import { seededRandom } from '#lib/random';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string', default: '1' }, valid: { type: 'boolean', default: false } } });
 if (!values.data || !values.out) throw new Error('usage: --data u.data --out DIR [--valid]');

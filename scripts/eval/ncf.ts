@@ -8,13 +8,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readInteractions, readTestCases } from '../../lib/datasets/ncf';
-import { rankOfTarget, summarise } from '../../lib/ranking/metrics';
-import { EaseTrainer, fitEase } from '../../models/ease/ease';
-import { usableProvider, type Provider } from '../../models/executionProvider';
-import { log } from '../../lib/log';
-import { EaseScorer, exportEase } from '../../models/ease/serving';
-import { tuneEase } from '../../models/ease/tune';
+import { readInteractions, readTestCases } from '#models/datasets/ncf';
+import { rankOfTarget, summarise } from '#models/shared/rankingMetrics';
+import { EaseTrainer, fitEase } from '#models/ease/ease';
+import { usableProvider, type Provider } from '#models/onnx/executionProvider';
+import { log } from '#lib/log';
+import { EaseScorer, exportEase } from '#models/ease/serving';
+import { tuneEase } from '#models/ease/tune';
 
 const { values: opt } = parseArgs({
   options: {

@@ -6,10 +6,10 @@
  * uplift@30% on the test half; last line JSON.
  */
 import { parseArgs } from 'node:util';
-import { fitLogistic, predictLogistic } from '../../models/uplift/logistic';
-import { qiniCoefficient, rocAuc, upliftAtK } from '../../models/uplift/metrics';
-import { readHillstrom, stratifiedHalves } from '../../models/uplift/hillstrom';
-import { exportUplift, UpliftScorer } from '../../models/uplift/serving';
+import { fitLogistic, predictLogistic } from '#models/shared/logistic';
+import { qiniCoefficient, rocAuc, upliftAtK } from '#models/shared/upliftMetrics';
+import { readHillstrom, stratifiedHalves } from '#models/uplift/hillstrom';
+import { exportUplift, UpliftScorer } from '#models/uplift/serving';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, seed: { type: 'string', default: '42' } } });
 if (!values.data) {

@@ -3,7 +3,7 @@
  * its backend got for it; the backend signs with the server secret, and asks for tokens.
  */
 import http from 'node:http';
-import { signRequest } from '../../lib/auth';
+import { signRequest } from '#lib/auth';
 
 export interface BatchReply {
   status: number;

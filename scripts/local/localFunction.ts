@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { readBody } from '../../lib/fc/customRuntime';
-import { log } from '../../lib/log';
-import type { EventHandler, FcContext, FcHttpEvent, FcHttpResult, Initializer } from '../../lib/fc/types';
+import { readBody } from '#lib/fc/customRuntime';
+import { log } from '#lib/log';
+import type { EventHandler, FcContext, FcHttpEvent, FcHttpResult, Initializer } from '#lib/fc/types';
 import { codeDir, speaksHttp, type FunctionSpec } from './project';
 
 const logger = log.child({ component: 'local-runtime' });

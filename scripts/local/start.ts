@@ -2,8 +2,8 @@
  * `npm start`: the whole platform on this machine, on the embedded defaults.
  * `--no-timers` leaves timer triggers unfired (benchmarks).
  */
-import { ConfigError, loadConfig } from '../../lib/config';
-import { log } from '../../lib/log';
+import { ConfigError, loadConfig } from '#lib/config';
+import { log } from '#lib/log';
 import { LocalPlatform } from './platform';
 
 async function main() {

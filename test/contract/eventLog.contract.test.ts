@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalJournal } from '../../lib/eventLog/localJournal';
-import type { Admission, EventLog, LogEntry } from '../../lib/eventLog/port';
-import { RedisEventLog } from '../../lib/eventLog/redisLog';
+import { LocalJournal } from '#lib/eventLog/localJournal';
+import type { Admission, EventLog, LogEntry } from '#lib/eventLog/port';
+import { RedisEventLog } from '#lib/eventLog/redisLog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,8 +1,8 @@
 /** One contract, every feature-store adapter: in-process, and the real Redis at REDIS_URL. */
 import { randomUUID } from 'node:crypto';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
-import type { Behaviour, FeatureStore } from '../../lib/featureStore/port';
-import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import type { Behaviour, FeatureStore } from '#lib/featureStore/port';
+import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NOW = Date.parse('2026-11-21T10:00:00+08:00');

@@ -2,10 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CloudMonitorSink } from '../../lib/metrics/cloudMonitor';
-import { LocalMetricsSink } from '../../lib/metrics/localSink';
-import type { MetricDatum, MetricsSink } from '../../lib/metrics/port';
-import { MetricsRecorder } from '../../lib/metrics/recorder';
+import { CloudMonitorSink } from '#lib/metrics/cloudMonitor';
+import { LocalMetricsSink } from '#lib/metrics/localSink';
+import type { MetricDatum, MetricsSink } from '#lib/metrics/port';
+import { MetricsRecorder } from '#lib/metrics/recorder';
 import { putCustomMetricAction, startAlibabaRpcFake, TEST_AK } from '../wire/alibabaRpc';
 
 interface Harness {

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalObjectStore, localObjectEvents, type LocalObjectEvent } from '../../lib/objectStore/localStore';
-import { OssObjectStore } from '../../lib/objectStore/ossStore';
-import { listAll, type ObjectStore } from '../../lib/objectStore/port';
+import { LocalObjectStore, localObjectEvents, type LocalObjectEvent } from '#lib/objectStore/localStore';
+import { OssObjectStore } from '#lib/objectStore/ossStore';
+import { listAll, type ObjectStore } from '#lib/objectStore/port';
 import { TEST_AK } from '../wire/alibabaRpc';
 import { startOssFake, type OssFake } from '../wire/oss';
 

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { AliyunSmsSender } from '../../lib/sms/aliyunSms';
-import { OutboxSmsSender } from '../../lib/sms/outboxSms';
-import { SmsError, type SmsSender } from '../../lib/sms/port';
-import { TencentSmsSender } from '../../lib/sms/tencentSms';
+import { AliyunSmsSender } from '#lib/sms/aliyunSms';
+import { OutboxSmsSender } from '#lib/sms/outboxSms';
+import { SmsError, type SmsSender } from '#lib/sms/port';
+import { TencentSmsSender } from '#lib/sms/tencentSms';
 import { sendSmsAction, startAlibabaRpcFake, TEST_AK } from '../wire/alibabaRpc';
 import { startTencentSmsFake, TEST_TENCENT } from '../wire/tencentSms';
 

@@ -10,8 +10,8 @@
 import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { signRequest } from '../../lib/auth';
-import { decodeRawObject } from '../../lib/rawLog';
+import { signRequest } from '#lib/auth';
+import { decodeRawObject } from '#lib/rawLog';
 import { renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
 import { deploySettingsProblems } from '../../scripts/deploySettings';
 import { putCustomMetricAction, startAlibabaRpcFake, TEST_STS } from '../wire/alibabaRpc';

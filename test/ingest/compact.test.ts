@@ -4,17 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { flushEventLog, UNREADABLE_PREFIX } from '../../functions/compact/flush';
 import { ingestBatch } from '../../functions/ingest/ingestBatch';
-import { authenticatorFor, signRequest } from '../../lib/auth';
-import * as eventContract from '../../lib/eventContract';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
-import { LocalMetricsSink } from '../../lib/metrics/localSink';
-import { MetricsRecorder } from '../../lib/metrics/recorder';
-import { LocalJournal } from '../../lib/eventLog/localJournal';
-import type { EventLog, LogEntry } from '../../lib/eventLog/port';
-import { createLogger } from '../../lib/log';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { listAll } from '../../lib/objectStore/port';
-import { decodeRawObject, encodeBatchRecord, rawPartition } from '../../lib/rawLog';
+import { authenticatorFor, signRequest } from '#lib/auth';
+import * as eventContract from '#lib/eventContract';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { LocalMetricsSink } from '#lib/metrics/localSink';
+import { MetricsRecorder } from '#lib/metrics/recorder';
+import { LocalJournal } from '#lib/eventLog/localJournal';
+import type { EventLog, LogEntry } from '#lib/eventLog/port';
+import { createLogger } from '#lib/log';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { listAll } from '#lib/objectStore/port';
+import { decodeRawObject, encodeBatchRecord, rawPartition } from '#lib/rawLog';
 
 const quiet = createLogger({}, () => undefined);
 /** Appends a batch record, as ingest does, of click events received at `receivedAt`. */

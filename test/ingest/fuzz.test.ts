@@ -1,5 +1,5 @@
 /** Fuzzed bodies (signed, so they reach the parser and validator) never get a 5xx or crash ingest. */
-import { seededRandom } from '../../lib/random';
+import { seededRandom } from '#lib/random';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { event, startIngest, type IngestHarness } from './harness';
 

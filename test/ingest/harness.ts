@@ -4,14 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authenticatorFor, type AppSecrets } from '../../lib/auth';
-import type { EventLog } from '../../lib/eventLog';
-import { LocalJournal } from '../../lib/eventLog/localJournal';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
-import type { FeatureStore } from '../../lib/featureStore';
-import { createLogger } from '../../lib/log';
-import { LocalMetricsSink } from '../../lib/metrics/localSink';
-import { MetricsRecorder } from '../../lib/metrics/recorder';
+import { authenticatorFor, type AppSecrets } from '#lib/auth';
+import type { EventLog } from '#lib/eventLog';
+import { LocalJournal } from '#lib/eventLog/localJournal';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import type { FeatureStore } from '#lib/featureStore';
+import { createLogger } from '#lib/log';
+import { LocalMetricsSink } from '#lib/metrics/localSink';
+import { MetricsRecorder } from '#lib/metrics/recorder';
 import { createIngestApp } from '../../functions/ingest/app';
 
 export interface IngestHarness {

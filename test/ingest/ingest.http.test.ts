@@ -1,9 +1,9 @@
 /** Ingest through real HTTP requests: every answer of the contract, signed like a mini-program. */
 import http from 'node:http';
-import { signRequest } from '../../lib/auth';
-import { signature } from '../../lib/auth/signature';
-import { RedisEventLog } from '../../lib/eventLog/redisLog';
-import { rawEventsOf } from '../../lib/rawLog';
+import { signRequest } from '#lib/auth';
+import { signature } from '#lib/auth/signature';
+import { RedisEventLog } from '#lib/eventLog/redisLog';
+import { rawEventsOf } from '#lib/rawLog';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { event, startIngest, type IngestHarness } from './harness';
 

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import http from 'node:http';
-import { signRequest, type Authenticator } from '../../lib/auth';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
-import { rawEventsOf } from '../../lib/rawLog';
+import { signRequest, type Authenticator } from '#lib/auth';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { rawEventsOf } from '#lib/rawLog';
 import { startIngest, type IngestHarness } from '../ingest/harness';
 import { startRecommend, type RecommendHarness } from '../recommend/harness';
 

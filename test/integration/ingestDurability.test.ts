@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { listAll } from '../../lib/objectStore/port';
-import { decodeRawObject } from '../../lib/rawLog';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { listAll } from '#lib/objectStore/port';
+import { decodeRawObject } from '#lib/rawLog';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 

@@ -1,5 +1,5 @@
 /** The local runtime end to end: the built platform process, driven only through HTTP. */
-import { signRequest } from '../../lib/auth';
+import { signRequest } from '#lib/auth';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';

@@ -4,9 +4,9 @@
  * query and body; tokens expire and can be revoked per app; two secrets are valid while one is
  * rotated out. Ingest and recommend share one feature store, as on FC they share Tair.
  */
-import { signRequest } from '../../lib/auth';
-import { issueToken } from '../../lib/auth/tokens';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import { signRequest } from '#lib/auth';
+import { issueToken } from '#lib/auth/tokens';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { postBatch, requestToken } from '../../scripts/lib/ingestClient';
 import { event, startIngest, type IngestHarness } from '../ingest/harness';
 import { startRecommend, type RecommendHarness } from '../recommend/harness';

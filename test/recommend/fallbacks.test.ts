@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { signRequest } from '../../lib/auth';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
-import { RedisFeatureStore } from '../../lib/featureStore/redisStore';
-import { ModelRegistry } from '../../models/registry';
-import { MODEL_NAME } from '../../models/ease/serving';
+import { signRequest } from '#lib/auth';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { RedisFeatureStore } from '#lib/featureStore/redisStore';
+import { ModelRegistry } from '#models/registry';
+import { MODEL_NAME } from '#models/ease/serving';
 import { clusterOf, itemOf, registerModel, startRecommend, type RecommendHarness } from './harness';
 import { startIngest, event } from '../ingest/harness';
 

@@ -1,10 +1,10 @@
 /** Recommend's model thread answers as the in-thread scorer does, surfaces failures, and outlives a crashed thread. */
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startThread } from '../../lib/threads';
-import { fitEase } from '../../models/ease/ease';
-import { OffThreadScorer } from '../../models/ease/offThread';
-import { EaseScorer, exportEase } from '../../models/ease/serving';
+import { startThread } from '#lib/threads';
+import { fitEase } from '#models/ease/ease';
+import { OffThreadScorer } from '#models/ease/offThread';
+import { EaseScorer, exportEase } from '#models/ease/serving';
 
 const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [0, 5, 9], [2, 4, 6]];
 const recommendDir = path.join(__dirname, '../../functions/recommend');

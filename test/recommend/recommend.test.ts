@@ -1,6 +1,6 @@
 /** The recommend API end to end over HTTP: ranking, rules, reasons, validation and signatures. */
-import type { Behaviour } from '../../lib/featureStore';
-import { MemoryFeatureStore } from '../../lib/featureStore/memoryStore';
+import type { Behaviour } from '#lib/featureStore';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { categoryCap } from '../../functions/recommend/rules';
 import { clusterOf, itemOf, putCatalog, registerModel, startRecommend, type RecommendHarness } from './harness';
 
@@ -145,7 +145,7 @@ describe('recommend', () => {
 
   it('requires a signature over this method, path and query; a GET signs an empty body', async () => {
     expect((await h.get('user_id=u1', {})).status).toBe(401);
-    const { signRequest } = await import('../../lib/auth');
+    const { signRequest } = await import('#lib/auth');
     const signedForPost = signRequest('demo', 'demo-secret', 'POST', '/v1/recommend?user_id=u1', '');
     expect((await h.get('user_id=u1', signedForPost)).body.code).toBe('bad_signature');
     const signedForIngest = signRequest('demo', 'demo-secret', 'GET', '/v1/events?user_id=u1', '');

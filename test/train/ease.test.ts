@@ -1,5 +1,5 @@
 /** EASE through the ONNX training graph equals the closed form computed directly. */
-import { easeScores, fitEase } from '../../models/ease/ease';
+import { easeScores, fitEase } from '#models/ease/ease';
 
 /** Gauss-Jordan inverse, for a small reference. */
 function inverse(a: number[][]): number[][] {

@@ -1,5 +1,5 @@
 /** Ranking metrics checked against cases computed by hand. */
-import { hitAt, ndcgAt, rankOfTarget, summarise } from '../../lib/ranking/metrics';
+import { hitAt, ndcgAt, rankOfTarget, summarise } from '#models/shared/rankingMetrics';
 
 describe('leave-one-out ranking metrics', () => {
   it('ranks the target by how many candidates score at least as high', () => {

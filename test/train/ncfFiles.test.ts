@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readInteractions, readTestCases } from '../../lib/datasets/ncf';
+import { readInteractions, readTestCases } from '#models/datasets/ncf';
 
 describe('NCF files', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-ncf-'));

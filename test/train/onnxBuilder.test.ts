@@ -1,6 +1,6 @@
 /** Models written by the builder load and run in onnxruntime-node exactly as specified. */
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../../lib/onnx/builder';
+import { buildModel } from '#models/onnx/builder';
 
 describe('ONNX builder', () => {
   it('writes a model onnxruntime runs: initializers, attributes, symbolic shapes, metadata', async () => {

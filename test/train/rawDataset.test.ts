@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { datasetFromRawLog } from '../../lib/datasets/rawEvents';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { encodeRawObject, type RawEvent } from '../../lib/rawLog';
+import { datasetFromRawLog } from '#models/datasets/rawEvents';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { encodeRawObject, type RawEvent } from '#lib/rawLog';
 
 const ev = (event_id: string, user: string, type: string, item: string | undefined, t: number): RawEvent => ({
   app_id: 'demo',

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { trainEase, type TrainingSet } from '../../functions/train/trainEase';
-import { parseInteractions } from '../../lib/datasets/ncf';
-import { createLogger } from '../../lib/log';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { beatsChampion, ModelRegistry, type ModelMeta } from '../../models/registry';
+import { parseInteractions } from '#models/datasets/ncf';
+import { createLogger } from '#lib/log';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { beatsChampion, ModelRegistry, type ModelMeta } from '#models/registry';
 import { syntheticRatings } from './synthetic';
 
 const quiet = createLogger({}, () => undefined);

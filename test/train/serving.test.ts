@@ -1,7 +1,7 @@
 /** The exported ONNX model scores exactly as the trainer does. */
-import { seededRandom } from '../../lib/random';
-import { easeScores, fitEase } from '../../models/ease/ease';
-import { EaseScorer, exportEase, historyWeights } from '../../models/ease/serving';
+import { seededRandom } from '#lib/random';
+import { easeScores, fitEase } from '#models/ease/ease';
+import { EaseScorer, exportEase, historyWeights } from '#models/ease/serving';
 
 describe('EASE export', () => {
   it('gives the trainer’s scores and the true top k, with and without recency', async () => {

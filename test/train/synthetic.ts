@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lib/random';
+import { seededRandom } from '#lib/random';
 
 /** Small interaction data with structure a recommender can learn: users like items of their own cluster. */
 export function syntheticRatings(users = 60, items = 40, perUser = 8, seed = 11): string {

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTraining } from '../../functions/train/runTraining';
-import { loadConfig } from '../../lib/config';
-import { decodeInvocation } from '../../lib/fc/decode';
-import { eventHandler } from '../../lib/fc/eventFunction';
-import { createLogger, type Logger } from '../../lib/log';
-import { LocalObjectStore } from '../../lib/objectStore/localStore';
-import { sessionOptions, usableProvider } from '../../models/executionProvider';
+import { loadConfig } from '#lib/config';
+import { decodeInvocation } from '#lib/fc/decode';
+import { eventHandler } from '#lib/fc/eventFunction';
+import { createLogger, type Logger } from '#lib/log';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { sessionOptions, usableProvider } from '#models/onnx/executionProvider';
 import { syntheticRatings } from './synthetic';
 
 const clock = () => Date.parse('2026-11-21T03:30:00Z');

@@ -1,9 +1,9 @@
 /** Uplift building blocks checked on cases small enough to compute by hand. */
-import { csvFields, stratifiedHalves } from '../../models/uplift/hillstrom';
-import { fitLogistic, predictLogistic } from '../../models/uplift/logistic';
-import { qiniCoefficient, rocAuc, upliftAtK } from '../../models/uplift/metrics';
-import { exportUplift, UpliftScorer } from '../../models/uplift/serving';
-import { seededRandom } from '../../lib/random';
+import { csvFields, stratifiedHalves } from '#models/uplift/hillstrom';
+import { fitLogistic, predictLogistic } from '#models/shared/logistic';
+import { qiniCoefficient, rocAuc, upliftAtK } from '#models/shared/upliftMetrics';
+import { exportUplift, UpliftScorer } from '#models/uplift/serving';
+import { seededRandom } from '#lib/random';
 
 describe('uplift metrics', () => {
   it('ROC AUC counts ties as half', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { appKeysOf, ConfigError, configVariables, loadConfig, redisUrlOf, tencentSmsOf } from '../../lib/config';
+import { appKeysOf, ConfigError, configVariables, loadConfig, redisUrlOf, tencentSmsOf } from '#lib/config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -54,7 +54,7 @@ describe('configuration', () => {
   it('asks for cloud credentials when a cloud adapter is created', () => {
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { objectStoreFrom } = require('../../lib/objectStore') as typeof import('../../lib/objectStore');
+      const { objectStoreFrom } = require('#lib/objectStore') as typeof import('#lib/objectStore');
       expect(() => objectStoreFrom(loadConfig({ MKT_OBJECT_STORE: 'oss' }))).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
     });
   });

@@ -1,7 +1,7 @@
 /** The decoders read FC's own payloads (test/fixtures/fc3/events, copied from the fc3 component). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeHttpEvent, decodeInvocation, decodeOssEvent, decodeTimerEvent } from '../../lib/fc/decode';
+import { decodeHttpEvent, decodeInvocation, decodeOssEvent, decodeTimerEvent } from '#lib/fc/decode';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/fc3/events', name));
 

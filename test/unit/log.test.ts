@@ -1,5 +1,5 @@
-import { shanghaiDateHour } from '../../lib/clock';
-import { createLogger, maskPhones } from '../../lib/log';
+import { shanghaiDateHour } from '#lib/clock';
+import { createLogger, maskPhones } from '#lib/log';
 
 describe('logging', () => {
   it('masks mainland mobile numbers, with or without +86', () => {

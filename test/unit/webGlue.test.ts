@@ -5,10 +5,10 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { CA_PORT_LIMITS, createServer, listenOnCaPort } from '../../lib/fc/customRuntime';
-import { within } from '../../lib/deadline';
-import { createWebApp } from '../../lib/fc/webApp';
-import { readBody } from '../../lib/fc/customRuntime';
+import { CA_PORT_LIMITS, createServer, listenOnCaPort } from '#lib/fc/customRuntime';
+import { within } from '#lib/deadline';
+import { createWebApp } from '#lib/fc/webApp';
+import { readBody } from '#lib/fc/customRuntime';
 
 /** Opens a raw connection, writes `chunks`, and resolves with what the server sent before closing, and when. */
 function rawExchange(port: number, chunks: string[]): Promise<{ reply: string; closedAfterMs: number }> {

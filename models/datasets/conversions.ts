@@ -4,10 +4,10 @@
  * horizon; the users are those active in the 30 days before it. Their features are what a
  * feature store fed the events up to the cutoff (as ingest feeds Redis) answers at the cutoff.
  */
-import { behaviourOf } from '../behaviour';
-import type { Behaviour, UserFeatures } from '../featureStore';
-import { MemoryFeatureStore } from '../featureStore/memoryStore';
-import type { ObjectStore } from '../objectStore';
+import { behaviourOf } from '#lib/behaviour';
+import type { Behaviour, UserFeatures } from '#lib/featureStore';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import type { ObjectStore } from '#lib/objectStore';
 import { rawEvents, type DateWindow } from './rawEvents';
 
 export interface ConversionSet {

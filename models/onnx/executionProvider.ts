@@ -6,8 +6,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { cpus } from 'node:os';
-import type { Logger } from '../lib/log';
-import { buildModel } from '../lib/onnx/builder';
+import type { Logger } from '#lib/log';
+import { buildModel } from './builder';
 
 export type Provider = 'cpu' | 'cuda';
 

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
-import { unprocessable } from '../errors';
+import { unprocessable } from '#lib/errors';
 
 export interface Interactions {
   /** external id → dense index */

@@ -7,9 +7,9 @@
  * oldest first; its weight is its strongest event type's, halved for every
  * INTERACTION_HALF_LIFE_DAYS it is older than the log's last event. Anonymous visitors are users.
  */
-import { INTEREST_WEIGHT, interestWeight } from '../behaviour';
-import { listAll, type ObjectStore } from '../objectStore';
-import { decodeRawObject, RAW_EVENTS_PREFIX, type RawEvent } from '../rawLog';
+import { INTEREST_WEIGHT, interestWeight } from '#lib/behaviour';
+import { listAll, type ObjectStore } from '#lib/objectStore';
+import { decodeRawObject, RAW_EVENTS_PREFIX, type RawEvent } from '#lib/rawLog';
 
 export interface DateWindow {
   from?: string;
