@@ -1,5 +1,15 @@
-/** The behaviour vocabulary shared by ingest, features and training. */
-import type { Behaviour } from '#lib/featureStore/port';
+/** The behaviour vocabulary shared by ingest, features and training: event types, interest weights, whose behaviour it is. */
+
+/** One accepted behaviour event, as the feature store keeps it. */
+export interface Behaviour {
+  userId: string;
+  type: string;
+  /** Event time, epoch ms (clock-skew corrected). */
+  ts: number;
+  itemId?: string;
+  /** Money spent (purchases): price × quantity. */
+  amount?: number;
+}
 
 export const STANDARD_EVENT_TYPES = [
   'page_view',
@@ -36,10 +46,13 @@ interface EventFields {
   quantity?: number;
 }
 
-/** Behaviour for the feature store at time `ts`: anonymous visitors get features under `anon:<id>`. */
+/** Whose behaviour it is: the user, or an anonymous visitor under `anon:<anonymous_id>` (features, training and serving agree). */
+export const userKeyOf = (e: { user_id?: string; anonymous_id?: string }): string => e.user_id ?? `anon:${e.anonymous_id}`;
+
+/** Behaviour for the feature store at time `ts`. */
 export function behaviourOf(e: EventFields, ts: number): Behaviour {
   return {
-    userId: e.user_id ?? `anon:${e.anonymous_id}`,
+    userId: userKeyOf(e),
     type: e.type,
     ts,
     itemId: e.item_id,

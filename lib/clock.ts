@@ -14,7 +14,8 @@ export function now(): number {
   return Date.now() + offsetMs;
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000; // Asia/Shanghai: UTC+8 all year, no daylight saving
+/** Asia/Shanghai, the platform's business time zone: UTC+8 all year, no daylight saving. */
+export const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
 /** Date (YYYY-MM-DD) and hour (HH) of an instant in Asia/Shanghai, the platform's business time zone. */
 export function shanghaiDateHour(ms: number): { date: string; hour: string } {

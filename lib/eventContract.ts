@@ -3,13 +3,36 @@
  * and the rest of the batch goes on. Hand-written checks, as this runs for every event.
  */
 import { STANDARD_EVENT_TYPES } from './behaviour';
-import type { RawEvent } from './rawLog';
 
 export interface Rejection {
   index: number;
   event_id: string | null;
   code: string;
   message: string;
+}
+
+/** One accepted event as stored: the client's fields plus what the server knows. */
+export interface RawEvent {
+  app_id: string;
+  event_id: string;
+  type: string;
+  user_id?: string;
+  anonymous_id?: string;
+  /** Client time, epoch ms, as sent. */
+  ts: number;
+  /** Client time corrected by the clock skew between the client and the server. */
+  event_time: number;
+  /** Server receive time, epoch ms. */
+  received_at: number;
+  client_ip: string;
+  item_id?: string;
+  item_ids?: string[];
+  category?: string;
+  price?: number;
+  quantity?: number;
+  order_id?: string;
+  properties?: Record<string, unknown>;
+  context?: { platform?: string; scene?: string; page?: string; app_version?: string };
 }
 
 /** What the client sent, checked; the server adds its fields in ingestBatch. */

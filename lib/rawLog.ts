@@ -9,33 +9,9 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { shanghaiDateHour } from './clock';
-import { validateEvents, type ClientEvent } from './eventContract';
+import { validateEvents, type ClientEvent, type RawEvent } from './eventContract';
 
 export const RAW_EVENTS_PREFIX = 'raw/events/';
-
-/** One accepted event as stored: the client's fields plus what the server knows. */
-export interface RawEvent {
-  app_id: string;
-  event_id: string;
-  type: string;
-  user_id?: string;
-  anonymous_id?: string;
-  /** Client time, epoch ms, as sent. */
-  ts: number;
-  /** Client time corrected by the clock skew between the client and the server. */
-  event_time: number;
-  /** Server receive time, epoch ms. */
-  received_at: number;
-  client_ip: string;
-  item_id?: string;
-  item_ids?: string[];
-  category?: string;
-  price?: number;
-  quantity?: number;
-  order_id?: string;
-  properties?: Record<string, unknown>;
-  context?: { platform?: string; scene?: string; page?: string; app_version?: string };
-}
 
 export interface BatchMeta {
   app_id: string;

@@ -8,7 +8,8 @@
 import type { EventLog, LogEntry } from '#lib/eventLog';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
-import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition, type RawEvent } from '#lib/rawLog';
+import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition } from '#lib/rawLog';
+import type { RawEvent } from '#lib/eventContract';
 
 export interface FlushDeps {
   log: EventLog;

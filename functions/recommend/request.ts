@@ -1,4 +1,5 @@
 /** The recommend API's input, from a GET query or a POST body, validated with errors that name the field. */
+import { userKeyOf } from '#lib/behaviour';
 import { badRequest } from '#lib/errors';
 
 export const MAX_N = 100;
@@ -61,7 +62,7 @@ function parse(f: Fields): RecommendRequest {
   const hasUser = f.user_id !== undefined;
   if (hasUser === (f.anonymous_id !== undefined)) throw badRequest('missing_user', 'give exactly one of user_id and anonymous_id');
   const user = hasUser ? { userId: id(f.user_id, 'user_id') } : { anonymousId: id(f.anonymous_id, 'anonymous_id') };
-  const userKey = user.userId ?? `anon:${user.anonymousId}`;
+  const userKey = userKeyOf({ user_id: user.userId, anonymous_id: user.anonymousId });
   const n = f.n ?? 10;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_N) throw badRequest('invalid_n', `n must be an integer from 1 to ${MAX_N}`);
   const scene = f.scene === undefined ? 'home' : id(f.scene, 'scene');

@@ -2,8 +2,9 @@
  * The feature arithmetic both feature-store adapters share, so they agree exactly:
  * a batch of behaviour is folded into per-user and per-item deltas before any write.
  */
-import { interestWeight } from '#lib/behaviour';
-import type { Behaviour, RecentItem } from './port';
+import { interestWeight, type Behaviour } from '#lib/behaviour';
+import { SHANGHAI_OFFSET_MS } from '#lib/clock';
+import type { RecentItem } from './port';
 
 export const RECENT_LIMIT = 50;
 export const USER_TTL_S = 31 * 24 * 3600;
@@ -14,10 +15,9 @@ export const TREND_WINDOW_H = 6;
 /** Forward decay: scores are stored relative to this instant and grow over time. */
 const DECAY_EPOCH_MS = Date.UTC(2026, 0, 1);
 const HOUR_MS = 3600_000;
-const BUSINESS_TZ_OFFSET_MS = 8 * HOUR_MS; // day buckets follow Asia/Shanghai (no DST)
 
 /** Day number in Asia/Shanghai, the bucket of windowed counts. */
-export const dayBucket = (ms: number) => Math.floor((ms + BUSINESS_TZ_OFFSET_MS) / (24 * HOUR_MS));
+export const dayBucket = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / (24 * HOUR_MS));
 export const hourBucket = (ms: number) => Math.floor(ms / HOUR_MS);
 
 /** Stored popularity increment: weight × 2^((ts − epoch) / half-life). */

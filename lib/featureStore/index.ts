@@ -5,7 +5,7 @@ import { MemoryFeatureStore } from './memoryStore';
 import type { FeatureStore } from './port';
 import { RedisFeatureStore } from './redisStore';
 
-export type { FeatureStore, Behaviour, UserFeatures, ScoredItem, RecentItem, UserHistory } from './port';
+export type { FeatureStore, UserFeatures, ScoredItem, RecentItem, UserHistory } from './port';
 
 /** Redis when REDIS_URL is set (or MKT_FEATURE_STORE=redis), else the in-process store; one per process. */
 export function featureStoreFrom(c: Config): FeatureStore {

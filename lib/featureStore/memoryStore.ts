@@ -13,7 +13,8 @@ import {
   trendWeight,
   windowCounts,
 } from './aggregate';
-import type { Behaviour, FeatureStore, RecentItem, ScoredItem, UserFeatures, UserHistory } from './port';
+import type { Behaviour } from '#lib/behaviour';
+import type { FeatureStore, RecentItem, ScoredItem, UserFeatures, UserHistory } from './port';
 
 interface UserState {
   recent: RecentItem[];

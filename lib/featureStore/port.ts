@@ -1,16 +1,6 @@
 /** The feature store port: real-time user and item features (Redis / Tair in production). */
 import type { RevocationStore } from '#lib/auth/revocations';
-
-/** One accepted behaviour event, as the feature store needs it. */
-export interface Behaviour {
-  userId: string;
-  type: string;
-  /** Event time, epoch ms (clock-skew corrected). */
-  ts: number;
-  itemId?: string;
-  /** Money spent (purchases): price × quantity. */
-  amount?: number;
-}
+import type { Behaviour } from '#lib/behaviour';
 
 export interface RecentItem {
   itemId: string;

@@ -20,7 +20,8 @@ import {
   USER_TTL_S,
   windowCounts,
 } from './aggregate';
-import type { Behaviour, FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
+import type { Behaviour } from '#lib/behaviour';
+import type { FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
 import { READ_HISTORY, RECORD_ITEMS, RECORD_USER } from './redisScripts';
 
 const COUNT_TTL_S = (COUNT_WINDOWS_DAYS.d30 + 1) * 24 * 3600;

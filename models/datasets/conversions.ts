@@ -5,7 +5,8 @@
  * feature store fed the events up to the cutoff (as ingest feeds Redis) answers at the cutoff.
  */
 import { behaviourOf } from '#lib/behaviour';
-import type { Behaviour, UserFeatures } from '#lib/featureStore';
+import type { Behaviour } from '#lib/behaviour';
+import type { UserFeatures } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { ObjectStore } from '#lib/objectStore';
 import { rawEvents, type DateWindow } from './rawEvents';

@@ -7,9 +7,10 @@
  * oldest first; its weight is its strongest event type's, halved for every
  * INTERACTION_HALF_LIFE_DAYS it is older than the log's last event. Anonymous visitors are users.
  */
-import { INTEREST_WEIGHT, interestWeight } from '#lib/behaviour';
+import { INTEREST_WEIGHT, interestWeight, userKeyOf } from '#lib/behaviour';
 import { listAll, type ObjectStore } from '#lib/objectStore';
-import { decodeRawObject, RAW_EVENTS_PREFIX, type RawEvent } from '#lib/rawLog';
+import { decodeRawObject, RAW_EVENTS_PREFIX } from '#lib/rawLog';
+import type { RawEvent } from '#lib/eventContract';
 
 export interface DateWindow {
   from?: string;
@@ -57,7 +58,7 @@ export async function datasetFromRawLog(store: ObjectStore, window: DateWindow =
     if (!e.item_id || strength <= 0) continue;
     events++;
     last = Math.max(last, e.event_time);
-    const user = e.user_id ?? `anon:${e.anonymous_id}`;
+    const user = userKeyOf(e);
     const items = pairs.get(user) ?? pairs.set(user, new Map()).get(user)!;
     const pair = items.get(e.item_id);
     if (!pair) items.set(e.item_id, { at: e.event_time, strength });

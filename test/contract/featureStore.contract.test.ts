@@ -1,7 +1,8 @@
 /** One contract, every feature-store adapter: in-process, and the real Redis at REDIS_URL. */
 import { randomUUID } from 'node:crypto';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
-import type { Behaviour, FeatureStore } from '#lib/featureStore/port';
+import type { Behaviour } from '#lib/behaviour';
+import type { FeatureStore } from '#lib/featureStore/port';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

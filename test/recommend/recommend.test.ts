@@ -1,5 +1,5 @@
 /** The recommend API end to end over HTTP: ranking, rules, reasons, validation and signatures. */
-import type { Behaviour } from '#lib/featureStore';
+import type { Behaviour } from '#lib/behaviour';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { categoryCap } from '../../functions/recommend/rules';
 import { clusterOf, itemOf, putCatalog, registerModel, startRecommend, type RecommendHarness } from './harness';
