@@ -1,8 +1,9 @@
 import { speaksFor, type Authenticator } from '#lib/auth';
 import { AppError, badRequest } from '#lib/errors';
 import { readBody } from '#lib/fc/customRuntime';
+import { Stages } from '#lib/fc/serverTiming';
 import { createWebApp } from '#lib/fc/webApp';
-import { recommend, Stages, type RecommendDeps } from './recommend';
+import { recommend, type RecommendDeps } from './recommend';
 import { fromBody, fromQuery } from './request';
 
 export const RECOMMEND_PATH = '/v1/recommend';

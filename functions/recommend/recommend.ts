@@ -6,14 +6,14 @@
  * answer degrades and says why in `fallback`, and never fails for it.
  */
 import { within } from '#lib/deadline';
-import type { FeatureStore, ScoredItem, UserHistory } from '#lib/featureStore';
+import { Stages } from '#lib/fc/serverTiming';
+import type { FeatureStore, UserHistory } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
-import type { TopItems } from '#models/ease/serving';
 import type { RecommendRequest } from './request';
-import type { Catalog } from './catalog';
-import { becauseOf, diversify, listRanking, REASON_NEW, REASON_PICKED, REASON_TRENDING, withNewArrivals, type Pick, type Ranking } from './rules';
-import { modelHistory, type ServedModel, type ServingState } from './servingState';
+import { becauseOf, candidatesByTrend, listRanking, modelHistory, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, type Pick, type Ranking } from './ranking';
+import { diversify, withNewArrivals } from './rules';
+import type { ServedModel, ServingState } from './servingState';
 import type { TrendingItems } from './trending';
 
 export type Fallback = 'no_model' | 'feature_store_unavailable' | 'model_error';
@@ -36,28 +36,6 @@ export interface RecommendResponse {
   took_ms: number;
 }
 
-/** Stage durations for the Server-Timing header. */
-export class Stages {
-  private readonly started = performance.now();
-  private last = this.started;
-  private readonly marks: [string, number][] = [];
-
-  mark(stage: string): void {
-    const t = performance.now();
-    this.marks.push([stage, t - this.last]);
-    this.last = t;
-  }
-
-  get elapsedMs(): number {
-    return performance.now() - this.started;
-  }
-
-  header(): string {
-    return [...this.marks, ['total', this.elapsedMs] as [string, number]].map(([s, ms]) => `${s};dur=${ms.toFixed(2)}`).join(', ');
-  }
-}
-
-const TRENDING_TOP_UP = 100;
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export function recommend(deps: RecommendDeps, req: RecommendRequest, stages = new Stages()): Promise<RecommendResponse> {
@@ -138,54 +116,3 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
   return { recentIds: [...typeOf.keys()], typeOf };
 }
 
-/**
- * The model's top k in its order, then the trending items outside it, in trending order: the
- * rules reach that tail only when the variety cap or blocked items leave the top k short.
- * A model pick keeps the history item that contributed most, from which its reason is worded
- * once the list is final.
- */
-function modelRanking(model: ServedModel, top: TopItems, historyIds: string[], trending: ScoredItem[], blocked: Set<string>, catalog: Catalog): Ranking {
-  const k = top.items.length;
-  const facts = catalog.indexedBy(model.meta.itemIds);
-  const idAt = (i: number) => (i < k ? model.meta.itemIds[top.items[i]] : trending[i - k].itemId);
-  const inTop = (itemId: string) => {
-    const item = model.index.get(itemId);
-    return item !== undefined && top.items.includes(item);
-  };
-  return {
-    length: k + Math.min(trending.length, TRENDING_TOP_UP),
-    allowed: (i) => {
-      const itemId = idAt(i);
-      return (i < k ? facts.available[top.items[i]] === 1 : catalog.available(itemId) && !inTop(itemId)) && !blocked.has(itemId);
-    },
-    category: (i) => (i < k ? facts.category[top.items[i]] : catalog.category(idAt(i))),
-    pick: (i) => (i < k ? modelPick(model, top, historyIds, i) : { itemId: idAt(i), score: 0, reason: REASON_TRENDING }),
-  };
-}
-
-function modelPick(model: ServedModel, top: TopItems, historyIds: string[], i: number): Pick {
-  const score = top.scores[i];
-  return { itemId: model.meta.itemIds[top.items[i]], score, reason: REASON_PICKED, because: score > 0 ? historyIds[top.because[i]] : undefined };
-}
-
-/** The caller's candidates by model score: those in the top k with their reasons, the rest scored from every item's score. */
-function rankCandidates(model: ServedModel, ranked: { top: TopItems; scores?: Float32Array }, historyIds: string[], trending: ScoredItem[], candidates: string[]): Pick[] {
-  const byId = new Map<string, Pick>();
-  for (let i = 0; i < ranked.top.items.length; i++) {
-    const pick = modelPick(model, ranked.top, historyIds, i);
-    byId.set(pick.itemId, pick);
-  }
-  const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => {
-    const i = model.index.get(p.itemId);
-    return { ...p, score: i === undefined ? 0 : ranked.scores![i] };
-  });
-  return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
-}
-
-/** The caller's candidates in trending order, when there is no model signal. */
-function candidatesByTrend(candidates: string[], trending: ScoredItem[]): Pick[] {
-  const score = new Map(trending.map((t) => [t.itemId, t.score]));
-  return candidates
-    .map((itemId) => ({ itemId, score: score.get(itemId) ?? 0, reason: score.has(itemId) ? REASON_TRENDING : REASON_PICKED }))
-    .sort((a, b) => b.score - a.score);
-}

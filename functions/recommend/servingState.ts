@@ -6,7 +6,6 @@
  * model loads beside the old one, and the old session is released only after the last
  * request using it has finished.
  */
-import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
 import { NO_RECENCY, type Recency } from '#models/ease/ease';
@@ -135,17 +134,3 @@ export class ServingState {
   }
 }
 
-/** The model's input for a user: known items, each once at its newest position, oldest first. */
-export function modelHistory(model: ServedModel, recentNewestFirst: string[]): { indices: number[]; itemIds: string[] } {
-  const seen = new Set<number>();
-  const indices: number[] = [];
-  const itemIds: string[] = [];
-  for (const id of recentNewestFirst.slice(0, RECENT_LIMIT)) {
-    const i = model.index.get(id);
-    if (i === undefined || seen.has(i)) continue;
-    seen.add(i);
-    indices.push(i);
-    itemIds.push(id);
-  }
-  return { indices: indices.reverse(), itemIds: itemIds.reverse() };
-}

@@ -1,6 +1,7 @@
 /** The pure parts of recommend: variety, new-arrival slots, reasons, the catalogue file. */
 import { Catalog } from '../../functions/recommend/catalog';
-import { becauseOf, categoryCap, diversify, listRanking, withNewArrivals, type Pick } from '../../functions/recommend/rules';
+import { becauseOf, listRanking, type Pick } from '../../functions/recommend/ranking';
+import { categoryCap, diversify, withNewArrivals } from '../../functions/recommend/rules';
 
 const picks = (ids: string[]): Pick[] => ids.map((itemId, i) => ({ itemId, score: 100 - i, reason: 'r' }));
 const categoryOf = ({ itemId }: Pick) => (itemId.startsWith('x') ? undefined : itemId[0]);
