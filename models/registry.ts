@@ -27,6 +27,14 @@ export interface ModelMeta {
   codeVersion: string;
 }
 
+/** The version name of a model trained at `now` and measured on `evaluationId`: sorts by time, says what it was measured on. */
+const versionOf = (now: Date, evaluationId: string) => `v${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${evaluationId.slice(0, 4)}`;
+
+/** A version's metadata: named by its training time and evaluation unless a version is given. */
+export function modelMeta(fields: Omit<ModelMeta, 'version' | 'createdAt'> & { version?: string }, now: Date): ModelMeta {
+  return { ...fields, version: fields.version ?? versionOf(now, fields.evaluation.id), createdAt: now.toISOString() };
+}
+
 export interface Pointer {
   version: string;
   promotedAt: string;

@@ -23,7 +23,20 @@ export interface TrainResult {
 /** Names an evaluation by what it was measured on: equal ids mean comparable metrics. */
 export const evaluationIdOf = (measuredOn: unknown) => createHash('sha256').update(JSON.stringify(measuredOn)).digest('hex').slice(0, 16);
 
-export const versionOf = (now: Date, evaluationId: string) => `v${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${evaluationId.slice(0, 4)}`;
+/**
+ * The champion of `name`, scored by `score` on the challenger's evaluation (so the two compare);
+ * no metrics when there is no champion or `score` cannot read it.
+ */
+export async function challengeChampion(
+  deps: TrainDeps,
+  name: string,
+  score: (meta: ModelMeta, model: Buffer) => Promise<Record<string, number>> | undefined,
+): Promise<{ championVersion?: string; championMetrics?: Record<string, number> }> {
+  const champion = await deps.registry.current(name);
+  if (!champion) return {};
+  const [meta, bytes] = await Promise.all([deps.registry.meta(name, champion.version), deps.registry.model(name, champion.version)]);
+  return { championVersion: champion.version, championMetrics: meta && bytes ? await score(meta, bytes) : undefined };
+}
 
 /** Registers the version and promotes it if it beats the champion on `primary`. */
 export async function release(deps: TrainDeps, meta: ModelMeta, onnx: Buffer, primary: string): Promise<TrainResult> {

@@ -9,8 +9,8 @@ import { EaseTrainer, fitEase, type InteractionWeights, type Recency } from '#mo
 import { EaseScorer, exportEase, MODEL_NAME } from '#models/ease/serving';
 import { seededRandom } from '#lib/random';
 import { leaveOneOut, tuneEase, type HoldOut } from '#models/ease/tune';
-import type { ModelMeta } from '#models/registry';
-import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
+import { modelMeta } from '#models/registry';
+import { challengeChampion, evaluationIdOf, release, type TrainDeps, type TrainResult } from './release';
 
 const CODE_VERSION = 'ease-onnx-1';
 const PRIMARY_METRIC = 'ndcg@10';
@@ -56,30 +56,23 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
   const metrics = await evaluate(await EaseScorer.load(onnx, deps.provider), tuned.recency, split, (i) => i);
 
   const evaluationId = evaluationIdOf({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) });
-  const champion = await deps.registry.current(MODEL_NAME);
-  let championMetrics: Record<string, number> | undefined;
-  if (champion) {
-    const [meta, bytes] = await Promise.all([deps.registry.meta(MODEL_NAME, champion.version), deps.registry.model(MODEL_NAME, champion.version)]);
-    if (meta && bytes) {
-      const index = new Map(meta.itemIds.map((id, i) => [id, i]));
-      championMetrics = await evaluate(await EaseScorer.load(bytes, deps.provider), meta.params.recency as Recency, split, (i) => index.get(set.itemIds[i]) ?? -1);
-    }
-  }
-
-  const now = new Date(deps.clock());
-  const meta: ModelMeta = {
-    name: MODEL_NAME,
-    version: versionOf(now, evaluationId),
-    createdAt: now.toISOString(),
-    evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against', users: metrics.users },
-    metrics,
-    championVersion: champion?.version,
-    championMetrics,
-    dataWindow: { ...set.window, source: set.source },
-    params: { lambda: tuned.lambda, recency: tuned.recency, weighted: tuned.weighted, validationNdcg: tuned.validationNdcg },
-    itemIds: set.itemIds,
-    popular: mostInteracted(set, POPULAR_KEPT),
-    codeVersion: CODE_VERSION,
-  };
+  const champion = await challengeChampion(deps, MODEL_NAME, async (meta, bytes) => {
+    const index = new Map(meta.itemIds.map((id, i) => [id, i]));
+    return evaluate(await EaseScorer.load(bytes, deps.provider), meta.params.recency as Recency, split, (i) => index.get(set.itemIds[i]) ?? -1);
+  });
+  const meta = modelMeta(
+    {
+      name: MODEL_NAME,
+      evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against', users: metrics.users },
+      metrics,
+      ...champion,
+      dataWindow: { ...set.window, source: set.source },
+      params: { lambda: tuned.lambda, recency: tuned.recency, weighted: tuned.weighted, validationNdcg: tuned.validationNdcg },
+      itemIds: set.itemIds,
+      popular: mostInteracted(set, POPULAR_KEPT),
+      codeVersion: CODE_VERSION,
+    },
+    new Date(deps.clock()),
+  );
   return release(deps, meta, onnx, PRIMARY_METRIC);
 }

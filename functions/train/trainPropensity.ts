@@ -9,10 +9,10 @@ import type { ConversionSet } from '#models/datasets/conversions';
 import { seededRandom, shuffled } from '#lib/random';
 import { FEATURE_NAMES, propensityFeatures } from '#models/propensity/features';
 import { exportPropensity, PROPENSITY_MODEL, PropensityScorer, type Standardisation } from '#models/propensity/serving';
-import type { ModelMeta } from '#models/registry';
+import { modelMeta } from '#models/registry';
 import { fitLogistic } from '#models/shared/logistic';
 import { rocAuc } from '#models/shared/upliftMetrics';
-import { evaluationIdOf, release, versionOf, type TrainDeps, type TrainResult } from './release';
+import { challengeChampion, evaluationIdOf, release, type TrainDeps, type TrainResult } from './release';
 
 const CODE_VERSION = 'propensity-logistic-1';
 const PRIMARY_METRIC = 'auc';
@@ -75,31 +75,25 @@ export async function trainPropensity(deps: TrainDeps, set: ConversionSet): Prom
   const testLabels = Uint8Array.from(testRows, (i) => set.labels[i]);
   const metrics = await evaluate(onnx, testRows.map((i) => rows[i]), testLabels);
 
-  const champion = await deps.registry.current(PROPENSITY_MODEL);
-  let championMetrics: Record<string, number> | undefined;
-  if (champion) {
-    const [meta, bytes] = await Promise.all([deps.registry.meta(PROPENSITY_MODEL, champion.version), deps.registry.model(PROPENSITY_MODEL, champion.version)]);
-    // A champion reading other features cannot be scored here; the new spec is what serving computes.
-    if (meta && bytes && JSON.stringify(meta.params.features) === JSON.stringify(FEATURE_NAMES)) {
-      championMetrics = await evaluate(bytes, testRows.map((i) => rows[i]), testLabels);
-    }
-  }
+  // A champion reading other features cannot be scored here; the new spec is what serving computes.
+  const champion = await challengeChampion(deps, PROPENSITY_MODEL, (meta, bytes) =>
+    JSON.stringify(meta.params.features) === JSON.stringify(FEATURE_NAMES) ? evaluate(bytes, testRows.map((i) => rows[i]), testLabels) : undefined,
+  );
 
   const cutoff = new Date(set.cutoff).toISOString();
   const evaluationId = evaluationIdOf({ cutoff, horizon: set.horizonDays, users: testRows.map((i) => set.userIds[i]) });
-  const now = new Date(deps.clock());
-  const meta: ModelMeta = {
-    name: PROPENSITY_MODEL,
-    version: versionOf(now, evaluationId),
-    createdAt: now.toISOString(),
-    evaluation: { id: evaluationId, protocol: `held-out stratified ${HELD_OUT_SHARE * 100}% of users; purchase within ${set.horizonDays} days of the cutoff`, users: metrics.users },
-    metrics,
-    championVersion: champion?.version,
-    championMetrics,
-    dataWindow: { to: cutoff, source: 'raw-log' },
-    params: { l2: L2, horizonDays: set.horizonDays, cutoff, features: FEATURE_NAMES, users: rows.length, buyers },
-    itemIds: [],
-    codeVersion: CODE_VERSION,
-  };
+  const meta = modelMeta(
+    {
+      name: PROPENSITY_MODEL,
+      evaluation: { id: evaluationId, protocol: `held-out stratified ${HELD_OUT_SHARE * 100}% of users; purchase within ${set.horizonDays} days of the cutoff`, users: metrics.users },
+      metrics,
+      ...champion,
+      dataWindow: { to: cutoff, source: 'raw-log' },
+      params: { l2: L2, horizonDays: set.horizonDays, cutoff, features: FEATURE_NAMES, users: rows.length, buyers },
+      itemIds: [],
+      codeVersion: CODE_VERSION,
+    },
+    new Date(deps.clock()),
+  );
   return release(deps, meta, onnx, PRIMARY_METRIC);
 }

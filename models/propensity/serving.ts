@@ -2,7 +2,7 @@
  * The served propensity model: one ONNX graph from raw features to p(purchase within the
  * horizon). Standardisation is part of the graph, so callers pass `propensityFeatures` as is.
  */
-import * as ort from 'onnxruntime-node';
+import { RowScorer } from '#models/onnx/rowScorer';
 import { buildModel } from '#models/onnx/builder';
 import type { Logistic } from '#models/shared/logistic';
 
@@ -38,19 +38,14 @@ export function exportPropensity(model: Logistic, scale: Standardisation, metada
 }
 
 export class PropensityScorer {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(private readonly rows: RowScorer) {}
 
   static async load(model: Buffer): Promise<PropensityScorer> {
-    return new PropensityScorer(await ort.InferenceSession.create(model));
+    return new PropensityScorer(await RowScorer.load(model));
   }
 
   /** p(purchase within the horizon) per row of features. */
   async score(features: Float64Array[]): Promise<Float32Array> {
-    if (features.length === 0) return new Float32Array(0);
-    const d = features[0].length;
-    const x = new Float32Array(features.length * d);
-    features.forEach((f, i) => x.set(f, i * d));
-    const out = await this.session.run({ features: new ort.Tensor('float32', x, [features.length, d]) });
-    return out.propensity.data as Float32Array;
+    return (await this.rows.run(features)).propensity ?? new Float32Array(0);
   }
 }

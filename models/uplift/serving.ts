@@ -3,7 +3,7 @@
  * p(convert | message), p(convert | none) and their difference, the uplift. Evaluation runs
  * through this graph, as campaign scoring will.
  */
-import * as ort from 'onnxruntime-node';
+import { RowScorer } from '#models/onnx/rowScorer';
 import { buildModel } from '#models/onnx/builder';
 import type { Logistic } from '#models/shared/logistic';
 
@@ -37,23 +37,15 @@ export function exportUplift(treated: Logistic, control: Logistic, metadata: Rec
 }
 
 export class UpliftScorer {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(private readonly rows: RowScorer) {}
 
   static async load(model: Buffer): Promise<UpliftScorer> {
-    return new UpliftScorer(await ort.InferenceSession.create(model));
+    return new UpliftScorer(await RowScorer.load(model));
   }
 
   /** Propensities with and without the message, and the uplift, per customer. */
   async score(features: Float64Array[]): Promise<{ treated: Float32Array; control: Float32Array; uplift: Float32Array }> {
-    const d = features[0].length;
-    const x = new Float32Array(features.length * d);
-    features.forEach((f, i) => x.set(f, i * d));
-    const out = await this.session.run({ features: new ort.Tensor('float32', x, [features.length, d]) });
-    const p = out.propensity.data as Float32Array;
-    return {
-      treated: p.filter((_, i) => i % 2 === 0),
-      control: p.filter((_, i) => i % 2 === 1),
-      uplift: out.uplift.data as Float32Array,
-    };
+    const { propensity = new Float32Array(0), uplift = new Float32Array(0) } = await this.rows.run(features);
+    return { treated: propensity.filter((_, i) => i % 2 === 0), control: propensity.filter((_, i) => i % 2 === 1), uplift };
   }
 }

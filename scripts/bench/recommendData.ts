@@ -9,7 +9,7 @@ import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
 import { fitEase } from '#models/ease/ease';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
-import { ModelRegistry } from '#models/registry';
+import { modelMeta, ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 
 export const ITEMS = 3706;
@@ -40,11 +40,10 @@ export async function prepareModel(ossRoot: string): Promise<{ version: string; 
   const onnx = exportEase(model);
   const version = 'bench-1';
   const registry = new ModelRegistry(store);
-  await registry.register(
+  const meta = modelMeta(
     {
       name: MODEL_NAME,
       version,
-      createdAt: new Date().toISOString(),
       evaluation: { id: 'bench', protocol: 'none', users: 0 },
       metrics: {},
       dataWindow: { source: 'synthetic' },
@@ -53,8 +52,9 @@ export async function prepareModel(ossRoot: string): Promise<{ version: string; 
       popular: Array.from({ length: 200 }, (_, i) => itemId(i)),
       codeVersion: 'bench',
     },
-    onnx,
+    new Date(),
   );
+  await registry.register(meta, onnx);
   await registry.promote(MODEL_NAME, version);
   const catalogue = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ item_id: itemId(i), category: `cat-${categoryOf(i)}`, available: i % 50 !== 7 }));
   await store.put(CATALOG_KEY, Buffer.from(catalogue.join('\n')));

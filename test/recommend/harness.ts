@@ -14,7 +14,7 @@ import { MetricsRecorder } from '#lib/metrics/recorder';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { fitEase } from '#models/ease/ease';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
-import { ModelRegistry, type ModelMeta } from '#models/registry';
+import { modelMeta, ModelRegistry } from '#models/registry';
 import { createRecommendApp } from '../../functions/recommend/app';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 import { ServingState } from '../../functions/recommend/servingState';
@@ -35,18 +35,20 @@ export async function registerModel(store: LocalObjectStore, version: string, op
     return [...new Set(Array.from({ length: 4 }, () => cluster * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))];
   });
   const model = await fitEase(byUser, ITEM_IDS.length, 5);
-  const meta: ModelMeta = {
-    name: MODEL_NAME,
-    version,
-    createdAt: new Date().toISOString(),
-    evaluation: { id: 'test', protocol: 'test', users: 0 },
-    metrics: {},
-    dataWindow: { source: 'test' },
-    params: { lambda: 5, recency: { boost: 1, tau: 5 } },
-    itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])],
-    popular: [itemOf(2, 9), itemOf(2, 8)],
-    codeVersion: 'test',
-  };
+  const meta = modelMeta(
+    {
+      name: MODEL_NAME,
+      version,
+      evaluation: { id: 'test', protocol: 'test', users: 0 },
+      metrics: {},
+      dataWindow: { source: 'test' },
+      params: { lambda: 5, recency: { boost: 1, tau: 5 } },
+      itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])],
+      popular: [itemOf(2, 9), itemOf(2, 8)],
+      codeVersion: 'test',
+    },
+    new Date(),
+  );
   const registry = new ModelRegistry(store);
   await registry.register(meta, exportEase(model));
   if (options.promote !== false) await registry.promote(MODEL_NAME, version);
