@@ -8,8 +8,8 @@ import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
 import { fitEase } from '#models/ease/ease';
-import { exportEase, MODEL_NAME } from '#models/ease/serving';
-import { modelMeta, ModelRegistry } from '#models/registry';
+import { exportEase, MODEL_NAME, unevaluatedMeta } from '#models/ease/serving';
+import { ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 
 export const ITEMS = 3706;
@@ -40,21 +40,8 @@ export async function prepareModel(ossRoot: string): Promise<{ version: string; 
   const onnx = exportEase(model);
   const version = 'bench-1';
   const registry = new ModelRegistry(store);
-  const meta = modelMeta(
-    {
-      name: MODEL_NAME,
-      version,
-      evaluation: { id: 'bench', protocol: 'none', users: 0 },
-      metrics: {},
-      dataWindow: { source: 'synthetic' },
-      params: { lambda: 200, recency: { boost: 1, tau: 5 } },
-      itemIds: Array.from({ length: ITEMS }, (_, i) => itemId(i)),
-      popular: Array.from({ length: 200 }, (_, i) => itemId(i)),
-      codeVersion: 'bench',
-    },
-    new Date(),
-  );
-  await registry.register(meta, onnx);
+  const itemIds = Array.from({ length: ITEMS }, (_, i) => itemId(i));
+  await registry.register(unevaluatedMeta({ version, itemIds, popular: itemIds.slice(0, 200), lambda: 200, source: 'bench' }), onnx);
   await registry.promote(MODEL_NAME, version);
   const catalogue = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ item_id: itemId(i), category: `cat-${categoryOf(i)}`, available: i % 50 !== 7 }));
   await store.put(CATALOG_KEY, Buffer.from(catalogue.join('\n')));

@@ -13,8 +13,8 @@ import { LocalMetricsSink } from '#lib/metrics/localSink';
 import { MetricsRecorder } from '#lib/metrics/recorder';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { fitEase } from '#models/ease/ease';
-import { exportEase, MODEL_NAME } from '#models/ease/serving';
-import { modelMeta, ModelRegistry } from '#models/registry';
+import { exportEase, MODEL_NAME, unevaluatedMeta } from '#models/ease/serving';
+import { ModelRegistry } from '#models/registry';
 import { createRecommendApp } from '../../functions/recommend/app';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 import { ServingState } from '../../functions/recommend/servingState';
@@ -35,20 +35,7 @@ export async function registerModel(store: LocalObjectStore, version: string, op
     return [...new Set(Array.from({ length: 4 }, () => cluster * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))];
   });
   const model = await fitEase(byUser, ITEM_IDS.length, 5);
-  const meta = modelMeta(
-    {
-      name: MODEL_NAME,
-      version,
-      evaluation: { id: 'test', protocol: 'test', users: 0 },
-      metrics: {},
-      dataWindow: { source: 'test' },
-      params: { lambda: 5, recency: { boost: 1, tau: 5 } },
-      itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])],
-      popular: [itemOf(2, 9), itemOf(2, 8)],
-      codeVersion: 'test',
-    },
-    new Date(),
-  );
+  const meta = unevaluatedMeta({ version, itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])], popular: [itemOf(2, 9), itemOf(2, 8)], lambda: 5, source: 'test' });
   const registry = new ModelRegistry(store);
   await registry.register(meta, exportEase(model));
   if (options.promote !== false) await registry.promote(MODEL_NAME, version);
