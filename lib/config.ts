@@ -108,6 +108,8 @@ const spec = {
   journalDir: ['MKT_JOURNAL_DIR', text('.local/journal')],
   rateLimitPerMinute: ['MKT_RATE_LIMIT_PER_MIN', integer(6_000_000, 1, 1_000_000_000)],
 
+  ingestFeatureBudgetMs: ['MKT_INGEST_FEATURE_BUDGET_MS', integer(300, 1, 10_000)],
+
   recommendBudgetMs: ['MKT_RECOMMEND_BUDGET_MS', integer(50, 5, 10_000)],
   featureBudgetMs: ['MKT_FEATURE_BUDGET_MS', integer(15, 1, 10_000)],
   modelCheckS: ['MKT_MODEL_CHECK_S', integer(10, 1, 3600)],

@@ -2,6 +2,7 @@
  * One structured logger: JSON lines carrying the function and FC request id. Every
  * string that looks like a mainland mobile number is masked before it is written.
  */
+import { config } from './config';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -30,14 +31,23 @@ function serialiseError(value: unknown): unknown {
   return { name, message, ...(code === undefined ? {} : { code }) };
 }
 
+/** LOG_LEVEL, read through the configuration when the first line is written; `info` while the configuration is invalid (its loader reports that). */
+let configured: Level | undefined;
+function configuredLevel(): Level {
+  if (configured === undefined) {
+    try {
+      configured = config().logLevel;
+    } catch {
+      return 'info';
+    }
+  }
+  return configured;
+}
+
 /** Creates a logger; `sink` defaults to stdout, `level` to LOG_LEVEL. */
-export function createLogger(
-  bound: Record<string, unknown> = {},
-  sink: LogSink = (line) => process.stdout.write(line + '\n'),
-  level: Level = (process.env.LOG_LEVEL as Level) in rank ? (process.env.LOG_LEVEL as Level) : 'info',
-): Logger {
+export function createLogger(bound: Record<string, unknown> = {}, sink: LogSink = (line) => process.stdout.write(line + '\n'), level?: Level): Logger {
   const write = (lvl: Level, msg: string, fields: Record<string, unknown> = {}) => {
-    if (rank[lvl] < rank[level]) return;
+    if (rank[lvl] < rank[level ?? configuredLevel()]) return;
     const record = { time: new Date().toISOString(), level: lvl, msg, ...bound, ...fields };
     sink(maskPhones(JSON.stringify(record, (_k, v) => serialiseError(v))));
   };

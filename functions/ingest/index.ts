@@ -20,6 +20,7 @@ export const requestListener = createIngestApp({
   auth: authenticatorFor(appKeysOf(c), features, now),
   metrics: metricsRecorderFor(c, 'ingest'),
   rateLimitPerMinute: c.rateLimitPerMinute,
+  featureBudgetMs: c.ingestFeatureBudgetMs,
   clock: now,
   logger: log.child({ fn: 'ingest' }),
 }).callback();

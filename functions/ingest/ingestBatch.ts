@@ -19,7 +19,6 @@ import { encodeBatchRecord } from '#lib/rawLog';
 
 export const EVENTS_PATH = '/v1/events';
 const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
-const FEATURE_BUDGET_MS = 300;
 
 export interface IngestDeps {
   log: EventLog;
@@ -27,6 +26,8 @@ export interface IngestDeps {
   metrics: MetricsRecorder;
   auth: Authenticator;
   rateLimitPerMinute: number;
+  /** How long a batch waits for its real-time features before answering (the events are durable already). */
+  featureBudgetMs: number;
   clock: () => number;
   logger: Logger;
 }
@@ -117,7 +118,7 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {
-    await within(deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), FEATURE_BUDGET_MS).catch((err) => {
+    await within(deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), deps.featureBudgetMs).catch((err) => {
       deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });
       deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
     });

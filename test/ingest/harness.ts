@@ -33,6 +33,7 @@ export async function startIngest(overrides: { secrets?: AppSecrets; log?: Event
     metrics: new MetricsRecorder(metrics),
     auth: authenticatorFor(overrides.secrets ?? { demo: ['demo-secret'], shop2: ['another-secret'] }, features, Date.now),
     rateLimitPerMinute: overrides.rateLimitPerMinute ?? 1_000_000,
+    featureBudgetMs: 300,
     clock: Date.now,
     logger: createLogger({}, () => undefined),
   });
