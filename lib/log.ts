@@ -7,6 +7,7 @@ import { config } from './config';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+const STACK_FRAMES = 8;
 const mobile = /(?<!\d)(\+?86[- ]?)?(1[3-9]\d)\d{4}(\d{4})(?!\d)/g;
 
 /** `13812345678` → `138****5678`; keeps the country code if present. */
@@ -27,8 +28,11 @@ export type LogSink = (line: string) => void;
 function serialiseError(value: unknown): unknown {
   if (!(value instanceof Error)) return value;
   const { name, message } = value;
-  const code = (value as { code?: unknown }).code;
-  return { name, message, ...(code === undefined ? {} : { code }) };
+  const { code, status } = value as { code?: unknown; status?: unknown };
+  // A client's mistake (a 4xx) needs no trace; anything else keeps where it happened (in TypeScript, with source maps).
+  const expected = typeof status === 'number' && status < 500;
+  const stack = expected ? undefined : value.stack?.split('\n').slice(1, 1 + STACK_FRAMES).map((l) => l.trim());
+  return { name, message, ...(code === undefined ? {} : { code }), ...(stack ? { stack } : {}) };
 }
 
 /** LOG_LEVEL, read through the configuration when the first line is written; `info` while the configuration is invalid (its loader reports that). */

@@ -5,6 +5,7 @@
  *   models/<name>/current.json           the champion, and the champions before it (for rollback)
  * A challenger is promoted only when it beats the champion on the same evaluation.
  */
+import { AppError } from '#lib/errors';
 import type { ObjectStore } from '#lib/objectStore';
 import { listAll } from '#lib/objectStore';
 
@@ -79,7 +80,7 @@ export class ModelRegistry {
 
   /** Makes `version` the champion, remembering the one it replaces. */
   async promote(name: string, version: string, now = new Date()): Promise<Pointer> {
-    if (!(await this.meta(name, version))) throw new Error(`no registered version ${name}/${version}`);
+    if (!(await this.meta(name, version))) throw new AppError(404, 'no_such_version', `no registered version ${name}/${version}`);
     const current = await this.current(name);
     if (current?.version === version) return current;
     const pointer: Pointer = { version, promotedAt: now.toISOString(), previous: current ? [current.version, ...current.previous].slice(0, 20) : [] };
@@ -90,7 +91,7 @@ export class ModelRegistry {
   /** Puts the previous champion back. */
   async rollback(name: string, now = new Date()): Promise<Pointer> {
     const current = await this.current(name);
-    if (!current || current.previous.length === 0) throw new Error(`${name} has no earlier champion to roll back to`);
+    if (!current || current.previous.length === 0) throw new AppError(409, 'no_earlier_champion', `${name} has no earlier champion to roll back to`);
     const [version, ...previous] = current.previous;
     const pointer: Pointer = { version, promotedAt: now.toISOString(), previous };
     await this.store.put(`models/${name}/current.json`, json(pointer), { contentType: 'application/json' });

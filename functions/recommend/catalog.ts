@@ -40,7 +40,10 @@ export class Catalog {
       if (!line.trim()) continue;
       try {
         const raw = JSON.parse(line) as Record<string, unknown>;
-        if (typeof raw.item_id !== 'string' || !raw.item_id) throw new Error('item_id');
+        if (typeof raw.item_id !== 'string' || !raw.item_id) {
+          skipped++;
+          continue;
+        }
         const listedAt = typeof raw.listed_at === 'string' ? Date.parse(raw.listed_at) : NaN;
         items.set(raw.item_id, {
           category: typeof raw.category === 'string' ? raw.category : undefined,

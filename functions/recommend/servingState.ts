@@ -6,6 +6,7 @@
  * model loads beside the old one, and the old session is released only after the last
  * request using it has finished.
  */
+import { unavailable } from '#lib/errors';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
 import { NO_RECENCY, type Recency } from '#models/ease/ease';
@@ -111,7 +112,7 @@ export class ServingState {
     const pointer = await this.registry.current(MODEL_NAME);
     if (!pointer || pointer.version === this.model?.version) return;
     const [meta, bytes] = await Promise.all([this.registry.meta(MODEL_NAME, pointer.version), this.registry.model(MODEL_NAME, pointer.version)]);
-    if (!meta || !bytes) throw new Error(`registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
+    if (!meta || !bytes) throw unavailable('model_incomplete', `registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
     const scorer = await OffThreadScorer.load(bytes, (options) => startThread(__dirname, 'scorer', options));
     await scorer.top([0], NO_RECENCY, 10); // the first run allocates; keep that off a user's request
     if (this.closed) return void scorer.release();

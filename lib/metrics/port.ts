@@ -1,4 +1,5 @@
 /** The metrics port: custom metrics for operators (CloudMonitor in production). */
+import { badRequest } from '#lib/errors';
 
 export interface MetricDatum {
   /** `[A-Za-z][A-Za-z0-9_]*` (CloudMonitor's rule) */
@@ -19,11 +20,11 @@ const BAD_DIMENSION = /[=&,]/;
 
 /** Throws on names and dimensions CloudMonitor would refuse, so mistakes show up locally too. */
 export function assertValidDatum(d: MetricDatum): void {
-  if (!NAME.test(d.name)) throw new Error(`metric name "${d.name}" must match ${NAME}`);
+  if (!NAME.test(d.name)) throw badRequest('invalid_metric', `metric name "${d.name}" must match ${NAME}`);
   for (const [k, v] of Object.entries(d.dimensions)) {
     if (BAD_DIMENSION.test(k) || BAD_DIMENSION.test(v) || Buffer.byteLength(v) > 64) {
-      throw new Error(`metric ${d.name} dimension ${k}=${v} must be ≤64 bytes without = & ,`);
+      throw badRequest('invalid_metric', `metric ${d.name} dimension ${k}=${v} must be ≤64 bytes without = & ,`);
     }
   }
-  if (!Number.isFinite(d.value)) throw new Error(`metric ${d.name} value must be finite`);
+  if (!Number.isFinite(d.value)) throw badRequest('invalid_metric', `metric ${d.name} value must be finite`);
 }

@@ -69,14 +69,14 @@ export async function readTestCases(testFile: string, negativesFile: string): Pr
   for await (const line of lines(negativesFile)) {
     const [head, ...rest] = line.split('\t');
     const m = /^\(([^,]+),([^)]+)\)$/.exec(head);
-    if (!m) throw new Error(`${negativesFile}: expected (user,item) first, got "${head}"`);
+    if (!m) throw unprocessable('bad_dataset', `${negativesFile}: expected (user,item) first, got "${head}"`);
     negatives.set(`${m[1]}\t${m[2]}`, rest);
   }
   const cases: TestCase[] = [];
   for await (const line of lines(testFile)) {
     const [user, item] = line.split('\t');
     const negs = negatives.get(`${user}\t${item}`);
-    if (!negs) throw new Error(`${negativesFile} has no negatives for (${user},${item})`);
+    if (!negs) throw unprocessable('bad_dataset', `${negativesFile} has no negatives for (${user},${item})`);
     cases.push({ user, item, candidates: [...new Set([item, ...negs])] });
   }
   return cases;

@@ -128,6 +128,12 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     upload.events[0].oss.object.key = 'datasets/broken.rating';
     const uploaded = await train.invoke(Buffer.from(JSON.stringify(upload)));
     expect(uploaded).toMatchObject({ ok: true, result: [{ model: 'ease', dataset: 'datasets/broken.rating', skipped: expect.stringContaining('expected user<TAB>item') }] });
+    // OSS down: the invocation fails (FC retries it) and its log line says where, in TypeScript (source maps are on).
+    oss.failWith(500);
+    expect(await train.invoke(daily)).toMatchObject({ ok: false, result: { errorCode: 'object_store_unavailable' } });
+    oss.failWith(undefined);
+    const failure = train.output().split('\n').find((l) => l.includes('"invocation failed"'));
+    expect(JSON.parse(failure!).err.stack.join('\n')).toMatch(/lib\/objectStore\/ossStore\.ts:\d+/);
     expect((await train.request('GET', '/pre-stop', { controlPath: '/pre-stop' })).status).toBe(200);
     // MKT_ORT_PROVIDER=cuda: the provider actually in use is logged at start (the CPU here, with a warning).
     expect(train.output()).toMatch(/"msg":"(CUDA execution provider unavailable; models run on the CPU|onnxruntime execution provider)"/);

@@ -131,6 +131,13 @@ describe('s.yaml', () => {
     expect(readFileSync(path.join(root, 's.yaml'), 'utf8')).not.toMatch(/0{12}/);
   });
 
+  it('runs every function with source maps, and the build ships them', () => {
+    for (const f of project.functions) {
+      expect({ fn: f.props.functionName, options: f.props.environmentVariables?.NODE_OPTIONS }).toEqual({ fn: f.props.functionName, options: '--enable-source-maps' });
+      expect(existsSync(path.join(codeDir(root, f), 'index.js.map'))).toBe(true);
+    }
+  });
+
   it('holds no secret', () => {
     const text = readFileSync(path.join(root, 's.yaml'), 'utf8');
     expect(text).not.toMatch(/LTAI[0-9A-Za-z]{8,}|AKID[0-9A-Za-z]{8,}|(secret|password)\s*:\s*['"]?\w/i);

@@ -14,7 +14,7 @@ describe('logging', () => {
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0]);
     expect(record).toMatchObject({ level: 'info', msg: 'sent', fn: 'campaign', requestId: 'r1', phone: '150****5678' });
-    expect(record.err).toEqual({ name: 'Error', message: 'boom 150****5678' });
+    expect(record.err).toMatchObject({ name: 'Error', message: 'boom 150****5678', stack: expect.arrayContaining([expect.stringContaining('log.test.ts')]) });
     expect(lines[0]).not.toMatch(/15012345678/);
   });
 });
