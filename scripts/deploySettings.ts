@@ -49,7 +49,7 @@ export function deploySettingsProblems(env: NodeJS.ProcessEnv): string[] {
 if (require.main === module) {
   const problems = deploySettingsProblems(process.env);
   if (problems.length > 0) {
-    process.stderr.write(`Not deploying: ${problems.length} deploy setting(s) missing or wrong (see the README's deploy section):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`Not deploying: ${problems.length} deploy setting(s) missing or wrong (see docs/operations.md):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(1);
   }
   process.stdout.write('deploy settings: all set\n');

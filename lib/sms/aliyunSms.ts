@@ -18,7 +18,7 @@ interface SendSmsReply {
   RequestId: string;
 }
 
-/** Our retry policy for Alibaba's error codes (see the README's SMS section). */
+/** Our retry policy for Alibaba's error codes (see docs/runtime.md, ports and adapters). */
 export function classifyAliyunError(code: string | undefined): SmsFailure {
   if (!code) return 'uncertain';
   if (code === 'isp.SYSTEM_ERROR' || code.startsWith('Throttling') || code === 'ServiceUnavailable') return 'retry';
