@@ -6,8 +6,7 @@
  * A challenger is promoted only when it beats the champion on the same evaluation.
  */
 import { AppError } from '#lib/errors';
-import type { ObjectStore } from '#lib/objectStore';
-import { listAll } from '#lib/objectStore';
+import { listAll, type ObjectStore } from '#lib/objectStore/port';
 
 export interface ModelMeta {
   name: string;

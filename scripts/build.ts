@@ -37,8 +37,10 @@ async function bundle(entry: string, outfile: string) {
     format: 'cjs',
     sourcemap: true,
     minifySyntax: true,
-    // Stack traces keep function and class names; with the source map (NODE_OPTIONS=--enable-source-maps in s.yaml) they point at the TypeScript.
-    keepNames: true,
+    // Identifiers are not minified, so stack frames keep their names; with the source map
+    // (NODE_OPTIONS=--enable-source-maps in s.yaml) they point at the TypeScript. esbuild's
+    // keepNames would also fix renamed duplicates, but wraps every named closure in a
+    // defineProperty call: about 10% of recommend's and ingest's throughput.
     legalComments: 'none',
     external: EXTERNAL,
     logLevel: 'error',

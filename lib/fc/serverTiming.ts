@@ -1,6 +1,4 @@
-/** The `Server-Timing` header of a web function: how long each stage of a request took. */
-
-/** Stage durations, marked as a request goes, for the Server-Timing header. */
+/** The `Server-Timing` header of a web function: each stage's duration, marked as a request goes. */
 export class Stages {
   private readonly started = performance.now();
   private last = this.started;

@@ -8,20 +8,10 @@
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '#models/onnx/builder';
 import { createSession, type Provider } from '#models/onnx/executionProvider';
-import { modelMeta, type ModelMeta } from '#models/registry';
 import { NO_RECENCY, type EaseModel, type Recency } from './ease';
 
 /** The registry name the recommendation model is trained and served under. */
 export const MODEL_NAME = 'ease';
-
-/** The metadata of an EASE version registered without an evaluation (synthetic data: benchmarks, tests). */
-export function unevaluatedMeta(o: { version: string; itemIds: string[]; popular: string[]; lambda: number; source: string }): ModelMeta {
-  const params = { lambda: o.lambda, recency: { boost: 1, tau: 5 } };
-  return modelMeta(
-    { name: MODEL_NAME, version: o.version, evaluation: { id: o.source, protocol: 'none', users: 0 }, metrics: {}, dataWindow: { source: o.source }, params, itemIds: o.itemIds, popular: o.popular, codeVersion: o.source },
-    new Date(),
-  );
-}
 
 export function exportEase(model: EaseModel, metadata: Record<string, string> = {}): Buffer {
   return buildModel({

@@ -8,7 +8,8 @@ import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
 import { fitEase } from '#models/ease/ease';
-import { exportEase, MODEL_NAME, unevaluatedMeta } from '#models/ease/serving';
+import { unevaluatedMeta } from '#models/ease/meta';
+import { exportEase, MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '../../functions/recommend/catalog';
 

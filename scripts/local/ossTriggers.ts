@@ -7,6 +7,7 @@ import type { AsyncInvoke } from './asyncInvoke';
 import type { LocalFunction } from './localFunction';
 import type { TriggerSpec } from './project';
 
+/** The bucket an OSS trigger's `sourceArn` names. */
 export const bucketOf = (t: TriggerSpec) => (t.sourceArn ?? '').split(':').pop() ?? '';
 
 /** FC's OSS trigger rule: bucket, event type (with `*`), and key prefix and suffix. */
@@ -20,6 +21,7 @@ export function ossTriggerMatches(t: TriggerSpec, e: LocalObjectEvent): boolean 
   return bucketOf(t) === e.bucket && eventMatches && e.key.startsWith(prefix) && e.key.endsWith(suffix);
 }
 
+/** The event FC sends a function for one object written. */
 function ossEvent(e: LocalObjectEvent, fn: LocalFunction): FcOssEvent {
   const region = fn.spec.props.region ?? 'cn-hangzhou';
   return {

@@ -4,7 +4,7 @@
  * and handler it names present in the build (test/globalSetup.ts runs it).
  */
 import Ajv from 'ajv';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deploySettingsProblems } from '../../scripts/deploySettings';
 import { codeDir, renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
@@ -68,6 +68,10 @@ describe('s.yaml', () => {
       if (f.props.runtime.startsWith('custom')) expect(typeof mod.requestListener).toBe('function');
       else expect(typeof mod[f.props.handler!.split('.').pop()!]).toBe('function');
     }
+  });
+
+  it("keeps recommend's model thread to the model: no SDKs in its bundle (it starts, and is replaced, on the hot path)", () => {
+    expect(statSync(path.join(codeDir(root, fn('recommend')), 'scorer.thread.js')).size).toBeLessThan(64 * 1024);
   });
 
   it('gives ingest an HTTP trigger and several requests per instance (custom runtime)', () => {
