@@ -70,6 +70,16 @@ const isoTime: Parser<number | undefined> = (raw, name) => {
 
 const DEMO_SECRET = 'demo-secret';
 
+/** A base64 secret of at least 32 bytes; the value is never echoed. */
+const secretKey: Parser<Buffer | undefined> = (raw, name) => {
+  if (raw === undefined || raw === '') return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length < 32 || key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) throw new Error(`${name} must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)`);
+  return key;
+};
+/** Seals phones in local runs only: anyone can read it here. */
+const LOCAL_PHONE_KEY = Buffer.alloc(32, 'mkt-local-phone-key');
+
 /** `appId:secret,appId:secret`: each app's server secrets; an app listed twice has two valid secrets (rotation), the first current. */
 const appKeys: Parser<Record<string, string[]>> = (raw, name) => {
   const value = raw === undefined || raw === '' ? `demo:${DEMO_SECRET}` : raw;
@@ -109,6 +119,7 @@ const spec = {
   rateLimitPerMinute: ['MKT_RATE_LIMIT_PER_MIN', integer(6_000_000, 1, 1_000_000_000)],
 
   ingestFeatureBudgetMs: ['MKT_INGEST_FEATURE_BUDGET_MS', integer(300, 1, 10_000)],
+  phoneKey: ['MKT_PHONE_KEY', secretKey],
 
   recommendBudgetMs: ['MKT_RECOMMEND_BUDGET_MS', integer(50, 5, 10_000)],
   featureBudgetMs: ['MKT_FEATURE_BUDGET_MS', integer(15, 1, 10_000)],
@@ -182,6 +193,13 @@ export function appKeysOf(c: Config): Record<string, string[]> {
     throw new ConfigError(['MKT_APP_KEYS must be set on Function Compute: the demo key is for local runs only']);
   }
   return c.appKeys;
+}
+
+/** The key phones are sealed with; on FC it must be set (and kept: records sealed with a lost key cannot be read). */
+export function phoneKeyOf(c: Config): Buffer {
+  if (c.phoneKey) return c.phoneKey;
+  if (c.fcFunctionName) throw new ConfigError(['MKT_PHONE_KEY must be set on Function Compute: 32 random bytes, base64 (openssl rand -base64 32)']);
+  return LOCAL_PHONE_KEY;
 }
 
 export function redisUrlOf(c: Config): string {

@@ -24,6 +24,7 @@ const RULES: Rule[] = [
   { name: 'MKT_VSWITCH_IDS', what: 'vSwitches of that VPC, comma-separated (one per zone for resilience)', pattern: /^vsw-[a-z0-9]+(,vsw-[a-z0-9]+)*$/ },
   { name: 'MKT_SECURITY_GROUP_ID', what: 'a security group of that VPC that lets the functions reach Tair on its port', pattern: /^sg-[a-z0-9]+$/ },
   { name: 'REDIS_URL', what: "the Tair/Redis instance's VPC address, redis://:<password>@<host>:6379", pattern: /^rediss?:\/\/.+/ },
+  { name: 'MKT_PHONE_KEY', what: 'the key phone numbers are sealed with: 32 random bytes, base64 (openssl rand -base64 32); keep it, sealed numbers need it', pattern: /^[A-Za-z0-9+/]{43,}={0,2}$/ },
   { name: 'MKT_APP_KEYS', what: 'the mini-programs as appId:secret pairs, comma-separated (not the demo key)', pattern: /^(?!.*demo-secret)[^:,\s]+:[^,\s]{8,}(,[^:,\s]+:[^,\s]{8,})*$/ },
   { name: 'TENCENT_SECRET_ID', what: 'Tencent Cloud SecretId (MKT_SMS_PROVIDER=tencent)', when: tencent },
   { name: 'TENCENT_SECRET_KEY', what: 'Tencent Cloud SecretKey (MKT_SMS_PROVIDER=tencent)', when: tencent },

@@ -2,6 +2,7 @@ import { AppError } from '#lib/errors';
 import { readBody } from '#lib/fc/customRuntime';
 import { createWebApp } from '#lib/fc/webApp';
 import { EVENTS_PATH, ingestBatch, type IngestDeps, type IngestRequest } from './ingestBatch';
+import { PROFILES_PATH, upsertProfiles } from './profiles';
 import { issueToken, REVOKE_PATH, revokeTokens, TOKENS_PATH } from './tokens';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -11,6 +12,7 @@ const routes: Record<string, { use: (deps: IngestDeps, req: IngestRequest) => Pr
   [EVENTS_PATH]: { use: ingestBatch, maxBytes: MAX_BODY_BYTES },
   [TOKENS_PATH]: { use: issueToken, maxBytes: MAX_TOKEN_BODY_BYTES },
   [REVOKE_PATH]: { use: revokeTokens, maxBytes: MAX_TOKEN_BODY_BYTES },
+  [PROFILES_PATH]: { use: upsertProfiles, maxBytes: MAX_BODY_BYTES },
 };
 
 export function createIngestApp(deps: IngestDeps) {

@@ -10,6 +10,7 @@ import { listenOnCaPort } from '#lib/fc/customRuntime';
 import { featureStoreFrom } from '#lib/featureStore';
 import { log } from '#lib/log';
 import { metricsRecorderFor } from '#lib/metrics';
+import { profileBookFrom } from '#lib/profiles';
 import { createIngestApp } from './app';
 
 const c = config();
@@ -18,6 +19,7 @@ export const requestListener = createIngestApp({
   log: eventLogFrom(c),
   features,
   auth: authenticatorFor(appKeysOf(c), features, now),
+  profiles: profileBookFrom(c),
   metrics: metricsRecorderFor(c, 'ingest'),
   rateLimitPerMinute: c.rateLimitPerMinute,
   featureBudgetMs: c.ingestFeatureBudgetMs,

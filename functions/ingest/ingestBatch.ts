@@ -15,6 +15,7 @@ import { MAX_EVENTS, validateEvents, type Rejection } from '#lib/eventContract';
 import type { FeatureStore } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
+import type { ProfileBook } from '#lib/profiles';
 import { encodeBatchRecord } from '#lib/rawLog';
 
 export const EVENTS_PATH = '/v1/events';
@@ -25,6 +26,7 @@ export interface IngestDeps {
   features: FeatureStore;
   metrics: MetricsRecorder;
   auth: Authenticator;
+  profiles: ProfileBook;
   rateLimitPerMinute: number;
   /** How long a batch waits for its real-time features before answering (the events are durable already). */
   featureBudgetMs: number;

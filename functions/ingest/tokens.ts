@@ -4,24 +4,12 @@
  * refuses every token of the app issued before now. Each call's nonce is single-use, as ingest's.
  */
 import { DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S, type TokenSubject } from '#lib/auth';
-import { AppError, badRequest } from '#lib/errors';
-import { DEDUPE_SECONDS } from '#lib/eventLog';
-import { admissionOf, refusalError, type IngestDeps, type IngestRequest } from './ingestBatch';
+import { badRequest } from '#lib/errors';
+import type { IngestDeps, IngestRequest } from './ingestBatch';
+import { admit, backendCaller } from './serverCall';
 
 export const TOKENS_PATH = '/v1/tokens';
 export const REVOKE_PATH = '/v1/tokens/revoke';
-
-const forbidden = () => new AppError(403, 'server_only', 'only the backend (a server-signed request) may issue or revoke tokens');
-
-/** Authenticates a server caller and spends its nonce; a token caller is refused. */
-async function serverCall(deps: IngestDeps, path: string, req: IngestRequest) {
-  const receivedAt = deps.clock();
-  const caller = deps.auth.authenticate({ method: 'POST', path, query: req.query, headers: req.headers, body: req.body });
-  if (caller.kind !== 'server') throw forbidden();
-  const admitted = await deps.log.append([], Buffer.alloc(0), DEDUPE_SECONDS, admissionOf(caller, 1, deps.rateLimitPerMinute, receivedAt));
-  if (admitted.refused) throw refusalError(admitted.refused, caller.appId, deps.rateLimitPerMinute, receivedAt);
-  return caller;
-}
 
 function subjectOf(body: Buffer): { subject: TokenSubject; ttlS: number } {
   let doc: Record<string, unknown>;
@@ -45,14 +33,16 @@ function subjectOf(body: Buffer): { subject: TokenSubject; ttlS: number } {
 }
 
 export async function issueToken(deps: IngestDeps, req: IngestRequest) {
-  const caller = await serverCall(deps, TOKENS_PATH, req);
+  const caller = backendCaller(deps, TOKENS_PATH, req);
+  await admit(deps, caller);
   const { subject, ttlS } = subjectOf(req.body);
   const { token, expiresAt } = deps.auth.issue(caller.appId, subject, ttlS);
   return { token, expires_at: expiresAt, user_id: subject.userId ?? null, anonymous_id: subject.anonymousId ?? null };
 }
 
 export async function revokeTokens(deps: IngestDeps, req: IngestRequest) {
-  const caller = await serverCall(deps, REVOKE_PATH, req);
+  const caller = backendCaller(deps, REVOKE_PATH, req);
+  await admit(deps, caller);
   deps.logger.warn('tokens revoked', { app: caller.appId });
   return { app_id: caller.appId, revoked_before: await deps.auth.revokeTokens(caller.appId) };
 }

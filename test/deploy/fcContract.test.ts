@@ -40,6 +40,7 @@ const deployEnv = () => ({
   REDIS_URL: 'redis://127.0.0.1:6379',
   MKT_REDIS_PREFIX: PREFIX,
   MKT_APP_KEYS: `${APP.id}:${APP.secret}`,
+  MKT_PHONE_KEY: Buffer.alloc(32, 9).toString('base64'),
   MKT_FUNCTION_ROLE: 'acs:ram::1234567890123456:role/mkt-functions',
   MKT_ORT_LAYER_ARN: 'acs:fc:cn-hangzhou:1234567890123456:layers/onnxruntime-node-linux-x64/versions/3',
   MKT_TRAIN_IMAGE: 'registry.cn-hangzhou.aliyuncs.com/mkt/mkt-train:v1',
@@ -139,11 +140,22 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     expect(train.output()).toMatch(/"msg":"(CUDA execution provider unavailable; models run on the CPU|onnxruntime execution provider)"/);
   });
 
-  it('campaign: an event function runs a timer payload from s.yaml', async () => {
+  it('campaign: an event function runs a timer payload from s.yaml, and imports an uploaded profile file into Redis', async () => {
     const campaign = await start('campaign');
     const morning = fn('campaign').props.triggers!.find((t) => t.triggerName === 'morning')!;
     const tick = Buffer.from(JSON.stringify({ triggerTime: '2026-11-30T02:00:00Z', triggerName: 'morning', payload: morning.triggerConfig.payload }));
     expect(await campaign.invoke(tick, startKeys)).toMatchObject({ ok: true, result: { schedule: 'morning', runId: 'morning@2026-11-30T02:00:00Z' } });
+
+    oss.objects.set('imports/profiles/shop.csv', { body: Buffer.from('user_id,phone,consent_granted\nc1,13812345678,true\nc2,123,true\n'), etag: 'E', lastModified: new Date().toUTCString() });
+    const upload = JSON.parse(events('oss.json').toString());
+    upload.events[0].oss.bucket.name = BUCKET;
+    upload.events[0].oss.object.key = 'imports/profiles/shop.csv';
+    expect(await campaign.invoke(Buffer.from(JSON.stringify(upload)), startKeys)).toMatchObject({ ok: true, result: [{ rows: 2, accepted: 1, rejected: 1, report: 'imports/profiles/shop.csv.errors.jsonl' }] });
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const stored = await redis.get(`${PREFIX}profile:{c1}`);
+    await redis.quit();
+    expect(JSON.parse(stored!)).toMatchObject({ userId: 'c1', consentSms: { granted: true } });
+    expect(stored).not.toMatch(/13812345678|12345678/);
   });
 });
 

@@ -28,6 +28,7 @@ const deployEnv = {
   MKT_SECURITY_GROUP_ID: 'sg-uf6a',
   REDIS_URL: 'redis://:pw@r-uf6a.redis.rds.aliyuncs.com:6379',
   MKT_APP_KEYS: 'shop:0123456789abcdef',
+  MKT_PHONE_KEY: Buffer.alloc(32, 9).toString('base64'),
   MKT_SMS_PROVIDER: 'tencent',
   TENCENT_SECRET_ID: 'AKIDtest',
   TENCENT_SECRET_KEY: 'tencent-test-key',
@@ -97,10 +98,9 @@ describe('s.yaml', () => {
   });
 
   it('schedules campaigns in Beijing time', () => {
-    for (const t of fn('campaign').props.triggers ?? []) {
-      expect(t.triggerType).toBe('timer');
-      expect(String(t.triggerConfig.cronExpression)).toMatch(/^CRON_TZ=Asia\/Shanghai /);
-    }
+    const timers = (fn('campaign').props.triggers ?? []).filter((t) => t.triggerType === 'timer');
+    expect(timers.length).toBeGreaterThan(0);
+    for (const t of timers) expect(String(t.triggerConfig.cronExpression)).toMatch(/^CRON_TZ=Asia\/Shanghai /);
   });
 
   it('puts every function that uses Redis in the VPC from the settings, and the others outside it', () => {

@@ -7,6 +7,8 @@ import { ingestBatch } from '../../functions/ingest/ingestBatch';
 import { authenticatorFor, signRequest } from '#lib/auth';
 import * as eventContract from '#lib/eventContract';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { PhoneVault, ProfileBook } from '#lib/profiles';
+import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { LocalMetricsSink } from '#lib/metrics/localSink';
 import { MetricsRecorder } from '#lib/metrics/recorder';
 import { LocalJournal } from '#lib/eventLog/localJournal';
@@ -87,7 +89,7 @@ describe('compact across a deploy that changes the event contract', () => {
     const body = JSON.stringify({ events });
     const features = new MemoryFeatureStore();
     const auth = authenticatorFor({ demo: ['demo-secret'] }, features, Date.now);
-    const deps = { log: journal, features, metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, featureBudgetMs: 300, clock: Date.now, logger: quiet };
+    const deps = { log: journal, features, profiles: new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 1))), metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, featureBudgetMs: 300, clock: Date.now, logger: quiet };
     return ingestBatch(deps, { headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) }, body: Buffer.from(body), query: new URLSearchParams(), clientIp: '1.2.3.4' });
   };
   const click = (event_id: string, fields: Record<string, unknown> = {}) => ({ event_id, type: 'click', user_id: 'u1', ts: Date.now(), item_id: 'sku', ...fields });

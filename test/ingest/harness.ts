@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { authenticatorFor, type AppSecrets } from '#lib/auth';
 import type { EventLog } from '#lib/eventLog';
+import { PhoneVault, ProfileBook } from '#lib/profiles';
+import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { LocalJournal } from '#lib/eventLog/localJournal';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { FeatureStore } from '#lib/featureStore';
@@ -18,19 +20,22 @@ export interface IngestHarness {
   baseUrl: string;
   log: EventLog;
   features: FeatureStore;
+  profiles: ProfileBook;
   metrics: LocalMetricsSink;
   close(): Promise<void>;
 }
 
-export async function startIngest(overrides: { secrets?: AppSecrets; log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {}): Promise<IngestHarness> {
+export async function startIngest(overrides: { secrets?: AppSecrets; profiles?: ProfileBook; log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {}): Promise<IngestHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-ingest-'));
   const log = overrides.log ?? new LocalJournal(dir);
   const features = overrides.features ?? new MemoryFeatureStore();
   const metrics = new LocalMetricsSink();
+  const profiles = overrides.profiles ?? new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 7)));
   const app = createIngestApp({
     log,
     features,
     metrics: new MetricsRecorder(metrics),
+    profiles,
     auth: authenticatorFor(overrides.secrets ?? { demo: ['demo-secret'], shop2: ['another-secret'] }, features, Date.now),
     rateLimitPerMinute: overrides.rateLimitPerMinute ?? 1_000_000,
     featureBudgetMs: 300,
@@ -44,6 +49,7 @@ export async function startIngest(overrides: { secrets?: AppSecrets; log?: Event
     baseUrl: `http://127.0.0.1:${port}`,
     log,
     features,
+    profiles,
     metrics,
     close: async () => {
       server.closeAllConnections();

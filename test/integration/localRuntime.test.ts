@@ -39,7 +39,7 @@ describe('local runtime', () => {
       compact: ['timer:every-minute'],
       recommend: ['http:http'],
       train: ['oss:dataset-upload', 'timer:daily'],
-      campaign: ['timer:morning', 'timer:evening'],
+      campaign: ['oss:profile-import', 'timer:morning', 'timer:evening'],
     });
     expect(s.ports).toEqual({
       objectStore: expect.stringMatching(/^local:.*mkt-data$/),
