@@ -2,7 +2,7 @@
 import { now } from '#lib/clock';
 import type { FcTimerEvent } from '#lib/fc/types';
 import type { AsyncInvoke } from './asyncInvoke';
-import { parseCron, type Schedule } from './cron';
+import { parseCron, type Schedule } from '#lib/cron';
 import type { LocalFunction } from './localFunction';
 import type { TriggerSpec } from './project';
 

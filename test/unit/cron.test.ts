@@ -1,4 +1,4 @@
-import { parseCron } from '../../scripts/local/cron';
+import { parseCron } from '#lib/cron';
 
 const at = (iso: string) => Date.parse(iso);
 
