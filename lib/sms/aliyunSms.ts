@@ -1,8 +1,20 @@
-/** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms) through `@alicloud/pop-core`. */
+/** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms, SendBatchSms) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
 import { alibabaRpcClient } from '#lib/alibabaRpc';
 import type { CredentialsProvider } from '#lib/cloudCredentials';
-import { nationalNumber, SmsError, type SmsFailure, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
+import {
+  failAll,
+  nationalNumber,
+  prepareBatch,
+  SmsError,
+  type SendBatchOptions,
+  type SendOutcome,
+  type SmsBatch,
+  type SmsFailure,
+  type SmsMessage,
+  type SmsReceipt,
+  type SmsSender,
+} from './port';
 
 export interface AliyunSmsOptions {
   credentials: CredentialsProvider;
@@ -26,8 +38,24 @@ export function classifyAliyunError(code: string | undefined): SmsFailure {
   return 'permanent';
 }
 
+interface AliyunFailure {
+  code: string;
+  failure: SmsFailure;
+  message: string;
+}
+
+/** pop-core throws for a reply whose Code is not OK (business errors) and for no reply at all (uncertain). */
+function failureOf(err: unknown): AliyunFailure {
+  const e = err as { name?: string; code?: string; message?: string; data?: SendSmsReply };
+  const code = e.data?.Code ?? (typeof e.code === 'string' && e.code.includes('.') ? e.code : undefined);
+  const noReply = e.name === 'RequestTimeoutError' ? 'timeout' : 'network_error';
+  return { code: code ?? noReply, failure: classifyAliyunError(code), message: e.data?.Message ?? e.message ?? String(err) };
+}
+
 export class AliyunSmsSender implements SmsSender {
   readonly describe = 'aliyun-sms';
+  /** SendBatchSms takes at most 100 numbers. */
+  readonly maxBatch = 100;
   private readonly client: RPCClient;
 
   constructor(private readonly o: AliyunSmsOptions) {
@@ -43,15 +71,39 @@ export class AliyunSmsSender implements SmsSender {
       OutId: m.outId,
     };
     try {
-      // pop-core throws when the reply's Code is not OK, so business errors arrive in catch.
-      const reply = await this.client.request<SendSmsReply>('SendSms', params, { method: 'POST', timeout: this.o.timeoutMs ?? 3000 });
+      const reply = await this.request('SendSms', params);
       return { provider: 'aliyun', messageId: reply.BizId ?? reply.RequestId };
     } catch (err) {
-      const e = err as { code?: string; message?: string; data?: SendSmsReply };
-      const code = e.data?.Code ?? (typeof e.code === 'string' && e.code.includes('.') ? e.code : undefined);
-      throw new SmsError(code ?? 'network_error', classifyAliyunError(code), `Alibaba SendSms failed: ${e.data?.Message ?? e.message}`, {
-        cause: err,
-      });
+      const f = failureOf(err);
+      throw new SmsError(f.code, f.failure, `Alibaba SendSms failed: ${f.message}`, { cause: err });
     }
+  }
+
+  /** One SendBatchSms request; its one Code answers for every number in it. */
+  async sendBatch(batch: SmsBatch, options: SendBatchOptions = {}): Promise<SendOutcome[]> {
+    const { outcomes, valid } = prepareBatch(batch, this.maxBatch);
+    if (valid.length === 0) return outcomes;
+    const params = {
+      PhoneNumberJson: JSON.stringify(valid.map((m) => m.national)),
+      SignNameJson: JSON.stringify(valid.map(() => this.o.signName)),
+      TemplateCode: batch.templateId,
+      TemplateParamJson: JSON.stringify(valid.map((m) => m.params)),
+      // One OutId per request: receipts carry the first message's id, and the number tells them apart.
+      OutId: valid[0].outId,
+    };
+    await options.beforeRequest?.();
+    try {
+      const reply = await this.request('SendBatchSms', params);
+      const messageId = reply.BizId ?? reply.RequestId;
+      for (const m of valid) outcomes[m.index] = { outId: m.outId, status: 'sent', messageId };
+    } catch (err) {
+      const f = failureOf(err);
+      failAll(outcomes, valid, f.failure, f.code);
+    }
+    return outcomes;
+  }
+
+  private request(action: string, params: Record<string, string>): Promise<SendSmsReply> {
+    return this.client.request<SendSmsReply>(action, params, { method: 'POST', timeout: this.o.timeoutMs ?? 3000 });
   }
 }

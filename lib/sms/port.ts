@@ -1,4 +1,4 @@
-/** The SMS port: one text message to one person (Alibaba Cloud or Tencent Cloud SMS in production). */
+/** The SMS port: text messages to people, one or a batch at a time (Alibaba Cloud or Tencent Cloud SMS in production). */
 import { maskPhones } from '#lib/log';
 
 export interface SmsMessage {
@@ -35,9 +35,37 @@ export class SmsError extends Error {
   }
 }
 
+/** One person's message in a batch; the template is the batch's. */
+export interface BatchMessage {
+  phone: string;
+  params: Record<string, string>;
+  outId: string;
+}
+
+export interface SmsBatch {
+  templateId: string;
+  messages: BatchMessage[];
+}
+
+export type SendOutcome =
+  | { outId: string; status: 'sent'; messageId: string }
+  | { outId: string; status: 'failed'; failure: SmsFailure; code: string };
+
+export interface SendBatchOptions {
+  /** Awaited before each request to the provider (one batch may take several): where pacing waits. */
+  beforeRequest?: () => Promise<void>;
+}
+
 export interface SmsSender {
   readonly describe: string;
+  /** The most messages `sendBatch` takes at once. */
+  readonly maxBatch: number;
   send(message: SmsMessage): Promise<SmsReceipt>;
+  /**
+   * One outcome per message, in the batch's order. A provider's answer never throws: each
+   * failure is an outcome with its class. A batch larger than `maxBatch` is a bug and throws.
+   */
+  sendBatch(batch: SmsBatch, options?: SendBatchOptions): Promise<SendOutcome[]>;
 }
 
 const MAINLAND_MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
@@ -47,4 +75,43 @@ export function nationalNumber(phone: string): string {
   const m = MAINLAND_MOBILE.exec(phone.replace(/[\s-]/g, ''));
   if (!m) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`);
   return m[1];
+}
+
+/** A batch message with a valid number: its national form and its place in the batch. */
+export interface Addressed extends BatchMessage {
+  national: string;
+  index: number;
+}
+
+export interface PreparedBatch {
+  /** Filled in by the adapter; an invalid number's outcome is already there. */
+  outcomes: SendOutcome[];
+  /** The messages to send. */
+  valid: Addressed[];
+}
+
+/**
+ * Checks the batch's size (a bug when too large) and its numbers: an invalid number gets its
+ * own permanent outcome and is never sent, so it cannot cost the others their request.
+ */
+export function prepareBatch(batch: SmsBatch, maxBatch: number): PreparedBatch {
+  if (batch.messages.length > maxBatch) {
+    throw new RangeError(`a batch of ${batch.messages.length} messages is over this provider's limit of ${maxBatch}`);
+  }
+  const outcomes: SendOutcome[] = new Array(batch.messages.length);
+  const valid: Addressed[] = [];
+  batch.messages.forEach((m, index) => {
+    try {
+      valid.push({ ...m, national: nationalNumber(m.phone), index });
+    } catch (err) {
+      if (!(err instanceof SmsError)) throw err;
+      outcomes[index] = { outId: m.outId, status: 'failed', failure: err.failure, code: err.code };
+    }
+  });
+  return { outcomes, valid };
+}
+
+/** Gives every message of one request the same failure (a request-level error or no reply). */
+export function failAll(outcomes: SendOutcome[], messages: Addressed[], failure: SmsFailure, code: string): void {
+  for (const m of messages) outcomes[m.index] = { outId: m.outId, status: 'failed', failure, code };
 }

@@ -1,5 +1,5 @@
 /**
- * A wire-level fake of Alibaba Cloud RPC APIs (Dysmsapi SendSms, CMS PutCustomMetric):
+ * A wire-level fake of Alibaba Cloud RPC APIs (Dysmsapi SendSms and SendBatchSms, CMS PutCustomMetric):
  * it checks the signature (HMAC-SHA1 over the sorted, percent-encoded parameters), the
  * common parameters, timestamp and nonce as the real gateway does, then answers in the
  * service's JSON format, errors included.
@@ -19,7 +19,12 @@ export const KNOWN_KEYS = new Map<string, { accessKeySecret: string; securityTok
 const encode = (s: string) =>
   encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
 
-export type ActionHandler = (params: Record<string, string>) => { status?: number; body: Record<string, unknown> };
+export interface ActionReply {
+  status?: number;
+  body: Record<string, unknown>;
+}
+/** A reply, or a promise of one (one that never settles plays a service that never answers). */
+export type ActionHandler = (params: Record<string, string>) => ActionReply | Promise<ActionReply>;
 
 const error = (status: number, Code: string, Message: string): FakeReply => ({
   status,
@@ -30,7 +35,7 @@ const error = (status: number, Code: string, Message: string): FakeReply => ({
 export async function startAlibabaRpcFake(version: string, actions: Record<string, ActionHandler>): Promise<HttpFake & { calls: Record<string, string>[] }> {
   const calls: Record<string, string>[] = [];
   const nonces = new Set<string>();
-  const fake = await startFake((r) => {
+  const fake = await startFake(async (r) => {
     const query = new URL(r.url, 'http://x').searchParams;
     const form = new URLSearchParams(r.method === 'POST' ? r.body.toString() : '');
     const params: Record<string, string> = {};
@@ -59,7 +64,7 @@ export async function startAlibabaRpcFake(version: string, actions: Record<strin
     const handler = actions[params.Action];
     if (!handler) return error(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method.`);
     calls.push(params);
-    const reply = handler(params);
+    const reply = await handler(params);
     return { status: reply.status ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ RequestId: randomUUID(), ...reply.body }) };
   });
   return Object.assign(fake, { calls });
@@ -79,6 +84,73 @@ export const sendSmsAction: ActionHandler = (p) => {
   if (p.PhoneNumbers.endsWith('9999')) return { body: { Code: 'isp.SYSTEM_ERROR', Message: 'isp.SYSTEM_ERROR' } };
   return { body: { Code: 'OK', Message: 'OK', BizId: `${Date.now()}^0` } };
 };
+
+/** What the SendBatchSms fake answers its next requests with, one fault a request, in order. */
+export type BatchSmsFault = 'throttle' | 'flowControl' | 'templateIllegal' | 'systemError' | 'timeout';
+
+const batchFaultReplies: Record<Exclude<BatchSmsFault, 'timeout'>, ActionReply> = {
+  throttle: { status: 400, body: { Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } },
+  flowControl: { body: { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发号码天级流控Permits:40' } },
+  templateIllegal: { body: { Code: 'isv.SMS_TEMPLATE_ILLEGAL', Message: '该账号下找不到对应模板' } },
+  systemError: { body: { Code: 'isp.SYSTEM_ERROR', Message: 'isp.SYSTEM_ERROR' } },
+};
+
+export interface SendBatchSmsAction extends ActionHandler {
+  /** Every number taken: answered OK, or taken and never answered (those may have gone out). */
+  accepted: string[];
+  /** Faults for the next requests; once none is left, the numbers decide (like SendSms: `…0000` flow control, `…9999` system error). */
+  faults: BatchSmsFault[];
+}
+
+const jsonArray = (text: string | undefined): unknown[] | undefined => {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** SendBatchSms's own checks: the numbers it would take, or its refusal. */
+function checkBatch(p: Record<string, string>): { phones: string[] } | { refusal: ActionReply } {
+  const refuse = (Code: string, Message: string, status = 200) => ({ refusal: { status, body: { Code, Message } } });
+  for (const name of ['PhoneNumberJson', 'SignNameJson', 'TemplateCode']) {
+    if (!p[name]) return refuse(`Missing${name}`, `${name} is mandatory for this action.`, 400);
+  }
+  const phones = jsonArray(p.PhoneNumberJson);
+  const signs = jsonArray(p.SignNameJson);
+  const params = p.TemplateParamJson === undefined ? undefined : jsonArray(p.TemplateParamJson);
+  if (!phones || !signs || (p.TemplateParamJson !== undefined && !params)) return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法');
+  if (phones.length > 100) return refuse('isv.MOBILE_COUNT_OVER_LIMIT', '手机号码数量超过限制');
+  if (signs.length !== phones.length || (params && params.length !== phones.length)) return refuse('isv.INVALID_PARAMETERS', '签名、模板变量与手机号码的个数不一致');
+  if (!signs.every((s) => typeof s === 'string' && s !== '')) return refuse('isv.SMS_SIGNATURE_ILLEGAL', '签名不合法');
+  const stringsOnly = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  if (params && !params.every(stringsOnly)) return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
+  if (!phones.every((n) => typeof n === 'string' && /^(\+?86)?1[3-9]\d{9}$/.test(n))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+  return { phones: phones as string[] };
+}
+
+/** Dysmsapi SendBatchSms as the service validates it: one Code for the whole request. A fresh one per fake. */
+export function sendBatchSmsAction(): SendBatchSmsAction {
+  const accepted: string[] = [];
+  const faults: BatchSmsFault[] = [];
+  const handle = (p: Record<string, string>): ActionReply | Promise<ActionReply> => {
+    const checked = checkBatch(p);
+    if ('refusal' in checked) return checked.refusal;
+    const { phones } = checked;
+    const fault = faults.shift();
+    if (fault === 'timeout') {
+      accepted.push(...phones);
+      return new Promise<ActionReply>(() => {});
+    }
+    if (fault) return batchFaultReplies[fault];
+    if (phones.some((n) => n.endsWith('0000'))) return batchFaultReplies.flowControl;
+    if (phones.some((n) => n.endsWith('9999'))) return batchFaultReplies.systemError;
+    accepted.push(...phones);
+    return { body: { Code: 'OK', Message: 'OK', BizId: `${Date.now()}^0` } };
+  };
+  return Object.assign(handle, { accepted, faults });
+}
 
 /** CMS PutCustomMetric as the service validates it. */
 export const putCustomMetricAction: ActionHandler = (p) => {

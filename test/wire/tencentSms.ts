@@ -2,6 +2,9 @@
  * A wire-level fake of Tencent Cloud SMS (2021-01-11): it checks the TC3-HMAC-SHA256
  * signature, action, version, region and timestamp as the real API does, and answers in
  * its `{Response: ...}` format, with per-number statuses and request-level errors.
+ *
+ * Per number, by suffix: `…0000` delivery frequency limit, `…1111` daily limit, `…4444` blacklist;
+ * `numberFaults` scripts a number's next answers. `faults` scripts whole requests.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
@@ -17,9 +20,23 @@ const fail = (Code: string, Message: string): FakeReply => ({
   body: JSON.stringify({ Response: { Error: { Code, Message }, RequestId: randomUUID() } }),
 });
 
-export async function startTencentSmsFake(): Promise<HttpFake & { sent: Record<string, unknown>[] }> {
+export interface TencentSmsFake extends HttpFake {
+  /** Every request body that passed the checks. */
+  sent: Record<string, unknown>[];
+  /** Every number taken: answered `Ok`, or in a request never answered (those may have gone out). */
+  accepted: string[];
+  /** The next requests' fates, one each: an error code (`RequestLimitExceeded`, `InternalError.ServerError`…) or `timeout`. */
+  faults: string[];
+  /** A number (`+86…`) to the codes of its next answers, one each, before it is answered `Ok` again. */
+  numberFaults: Map<string, string[]>;
+}
+
+export async function startTencentSmsFake(): Promise<TencentSmsFake> {
   const sent: Record<string, unknown>[] = [];
-  const fake = await startFake((r) => {
+  const accepted: string[] = [];
+  const faults: string[] = [];
+  const numberFaults = new Map<string, string[]>();
+  const fake = await startFake(async (r) => {
     const h = (name: string) => String(r.headers[name] ?? '');
     if (h('x-tc-action') !== 'SendSms') return fail('InvalidAction', `action ${h('x-tc-action')} not found`);
     if (h('x-tc-version') !== '2021-01-11') return fail('NoSuchVersion', 'version not found');
@@ -40,21 +57,36 @@ export async function startTencentSmsFake(): Promise<HttpFake & { sent: Record<s
     if (createHmac('sha256', kSigning).update(stringToSign).digest('hex') !== signature) {
       return fail('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
     }
-    const body = JSON.parse(r.body.toString()) as { PhoneNumberSet?: string[]; SmsSdkAppId?: string; TemplateId?: string; SessionContext?: string };
+    const body = JSON.parse(r.body.toString()) as { PhoneNumberSet?: string[]; SmsSdkAppId?: string; TemplateId?: string; TemplateParamSet?: unknown; SessionContext?: string };
     if (body.SmsSdkAppId !== TEST_TENCENT.sdkAppId) return fail('FailedOperation.SmsSdkAppIdVerifyFail', 'SmsSdkAppId verify fail.');
     if (!body.TemplateId) return fail('MissingParameter', 'TemplateId is required.');
+    const phones = body.PhoneNumberSet ?? [];
+    if (phones.length === 0) return fail('MissingParameter', 'PhoneNumberSet is required.');
+    if (phones.length > 200) return fail('LimitExceeded.PhoneNumberCountLimit', 'the number of phone numbers exceeds 200.');
+    const params = body.TemplateParamSet ?? [];
+    if (!Array.isArray(params) || !params.every((v) => typeof v === 'string')) return fail('InvalidParameterValue.TemplateParameterFormatError', 'TemplateParamSet must be strings.');
     sent.push(body);
-    const SendStatusSet = (body.PhoneNumberSet ?? []).map((phone) => {
-      const [Code, Message] = !/^\+861[3-9]\d{9}$/.test(phone)
-        ? ['InvalidParameterValue.IncorrectPhoneNumber', 'incorrect phone number']
-        : phone.endsWith('0000')
-          ? ['LimitExceeded.DeliveryFrequencyLimit', 'delivery frequency limit']
-          : phone.endsWith('4444')
-            ? ['FailedOperation.PhoneNumberInBlacklist', 'the number is in blacklist']
-            : ['Ok', 'send success'];
+    const fault = faults.shift();
+    if (fault === 'timeout') {
+      accepted.push(...phones);
+      return new Promise<FakeReply>(() => {});
+    }
+    if (fault) return fail(fault, `fault: ${fault}`);
+    const SendStatusSet = phones.map((phone) => {
+      const [Code, Message] = answerFor(phone, numberFaults.get(phone)?.shift());
+      if (Code === 'Ok') accepted.push(phone);
       return { SerialNo: Code === 'Ok' ? `2433:${randomUUID()}` : '', PhoneNumber: phone, Fee: Code === 'Ok' ? 1 : 0, SessionContext: body.SessionContext ?? '', Code, Message, IsoCode: 'CN' };
     });
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Response: { SendStatusSet, RequestId: randomUUID() } }) };
   });
-  return Object.assign(fake, { sent });
+  return Object.assign(fake, { sent, accepted, faults, numberFaults });
+}
+
+function answerFor(phone: string, scripted: string | undefined): [string, string] {
+  if (!/^\+861[3-9]\d{9}$/.test(phone)) return ['InvalidParameterValue.IncorrectPhoneNumber', 'incorrect phone number'];
+  if (scripted) return [scripted, `scripted: ${scripted}`];
+  if (phone.endsWith('0000')) return ['LimitExceeded.DeliveryFrequencyLimit', 'delivery frequency limit'];
+  if (phone.endsWith('1111')) return ['LimitExceeded.PhoneNumberDailyLimit', 'the daily limit of this number is reached'];
+  if (phone.endsWith('4444')) return ['FailedOperation.PhoneNumberInBlacklist', 'the number is in blacklist'];
+  return ['Ok', 'send success'];
 }
