@@ -1,0 +1,14 @@
+import { redisUrlOf, usesRedis, type Config } from '#lib/config';
+import { processShared } from '#lib/shared';
+import { MemoryContactLedger } from './memoryLedger';
+import type { ContactLedger } from './port';
+import { RedisContactLedger } from './redisLedger';
+
+export type { BudgetLimits, ContactCaps, ContactLedger, PersonState, RunProgress } from './port';
+
+/** Redis when it is configured, else this process's memory; one per process. */
+export function contactLedgerFrom(c: Config): ContactLedger {
+  return usesRedis(c)
+    ? processShared(`contacts:${c.redisUrl}:${c.redisPrefix}`, () => new RedisContactLedger({ url: redisUrlOf(c), prefix: c.redisPrefix }))
+    : processShared('contacts:memory', () => new MemoryContactLedger());
+}

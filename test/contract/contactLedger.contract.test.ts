@@ -1,0 +1,72 @@
+/** One contract, every contact ledger: in-process and Redis (the real one, under a test prefix). */
+import { randomUUID } from 'node:crypto';
+import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
+import type { ContactLedger } from '#lib/contacts/port';
+import { RedisContactLedger } from '#lib/contacts/redisLedger';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NOON = Date.parse('2026-11-30T12:00:00+08:00'); // a Monday
+
+const adapters: Record<string, () => { ledger: ContactLedger; teardown(): Promise<void> }> = {
+  memory: () => ({ ledger: new MemoryContactLedger(), teardown: async () => undefined }),
+  redis: () => {
+    const prefix = `mkt-test:${randomUUID()}:`;
+    const ledger = new RedisContactLedger({ url: REDIS_URL, prefix });
+    return {
+      ledger,
+      teardown: async () => {
+        const keys = await ledger.redis.keys(`${prefix}*`);
+        if (keys.length) await ledger.redis.del(...keys);
+        await ledger.close();
+      },
+    };
+  },
+};
+
+describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
+  let h: ReturnType<(typeof adapters)[string]>;
+  beforeEach(() => {
+    h = adapters[name]();
+  });
+  afterEach(() => h.teardown());
+
+  it('claims each person for a run once, whatever the number of attempts and however they interleave', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `u${i}`);
+    const attempts = await Promise.all([0, 1, 2].map(() => h.ledger.claim('c1@t1', ids, NOON)));
+    ids.forEach((_, i) => expect(attempts.filter((a) => a[i]).length).toBe(1));
+    expect(await h.ledger.claim('c1@t1', ['u0', 'new'], NOON)).toEqual([false, true]);
+    expect(await h.ledger.claim('c1@t2', ['u0'], NOON)).toEqual([true]);
+  });
+
+  it('records what became of each person', async () => {
+    await h.ledger.claim('r', ['a', 'b', 'c'], NOON);
+    await h.ledger.settle('r', new Map([['a', { status: 'sent', variant: 'v1', messageId: 'm', segments: 1 }], ['b', { status: 'control' }]]));
+    expect(Object.fromEntries(await h.ledger.people('r'))).toEqual({
+      a: { status: 'sent', variant: 'v1', messageId: 'm', segments: 1 },
+      b: { status: 'control' },
+      c: { status: 'claimed', at: NOON },
+    });
+  });
+
+  it('holds the contact caps across runs: per Asia/Shanghai day, and per week from Monday', async () => {
+    const caps = { perDay: 1, perWeek: 2 };
+    expect(await h.ledger.reserveContacts(['a', 'b'], NOON, caps)).toEqual([true, true]);
+    expect(await h.ledger.reserveContacts(['a'], NOON + 3600_000, caps)).toEqual([false]);
+    expect(await h.ledger.reserveContacts(['a'], NOON + 86_400_000, caps)).toEqual([true]);
+    expect(await h.ledger.reserveContacts(['a'], NOON + 2 * 86_400_000, caps)).toEqual([false]); // third this week
+    expect(await h.ledger.reserveContacts(['a'], NOON + 7 * 86_400_000, caps)).toEqual([true]); // next Monday
+  });
+
+  it("never lets a run's budget pay for more messages or more fen than its limits, across calls", async () => {
+    expect(await h.ledger.reserveBudget('r', [5, 5, 5], { messages: 4, fen: 100 })).toBe(3);
+    expect(await h.ledger.reserveBudget('r', [5, 5], { messages: 4, fen: 100 })).toBe(1);
+    expect(await h.ledger.reserveBudget('r2', [40, 40, 40], { fen: 100 })).toBe(2);
+    expect(await h.ledger.reserveBudget('r2', [10, 50], { fen: 100 })).toBe(1);
+  });
+
+  it('keeps a run’s progress', async () => {
+    expect(await h.ledger.progress('r')).toEqual({ done: false });
+    await h.ledger.saveProgress('r', { cursor: '42', done: false, deferredUntil: NOON });
+    expect(await h.ledger.progress('r')).toEqual({ cursor: '42', done: false, deferredUntil: NOON });
+  });
+});
