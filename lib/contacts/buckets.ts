@@ -7,14 +7,14 @@ export const dayOf = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_
 /** 1970-01-01 was a Thursday: three days on, weeks start on Monday. */
 export const weekOf = (ms: number) => Math.floor((dayOf(ms) + 3) / 7);
 
-/** The budget arithmetic both ledgers share: how many of `fenEach`, in order, fit after what was used. */
-export function affordable(used: { messages: number; fen: number }, fenEach: number[], limits: { messages?: number; fen?: number }): number {
-  let { messages, fen } = used;
+/** The budget arithmetic both ledgers share: how many of `costEach`, in order, fit after what was used. */
+export function affordable(used: { messages: number; milliYuan: number }, costEach: number[], limits: { messages?: number; milliYuan?: number }): number {
+  let { messages, milliYuan } = used;
   let granted = 0;
-  for (const cost of fenEach) {
-    if ((limits.messages !== undefined && messages + 1 > limits.messages) || (limits.fen !== undefined && fen + cost > limits.fen)) break;
+  for (const cost of costEach) {
+    if ((limits.messages !== undefined && messages + 1 > limits.messages) || (limits.milliYuan !== undefined && milliYuan + cost > limits.milliYuan)) break;
     messages++;
-    fen += cost;
+    milliYuan += cost;
     granted++;
   }
   return granted;

@@ -6,7 +6,7 @@ export class MemoryContactLedger implements ContactLedger {
   readonly describe = 'memory';
   private readonly runs = new Map<string, Map<string, PersonState>>();
   private readonly contacts = new Map<string, number>();
-  private readonly budgets = new Map<string, { messages: number; fen: number }>();
+  private readonly budgets = new Map<string, { messages: number; milliYuan: number }>();
   private readonly progresses = new Map<string, RunProgress>();
 
   private people_(run: string) {
@@ -37,10 +37,10 @@ export class MemoryContactLedger implements ContactLedger {
     });
   }
 
-  async reserveBudget(run: string, fenEach: number[], limits: BudgetLimits): Promise<number> {
-    const used = this.budgets.get(run) ?? { messages: 0, fen: 0 };
-    const granted = affordable(used, fenEach, limits);
-    this.budgets.set(run, { messages: used.messages + granted, fen: used.fen + fenEach.slice(0, granted).reduce((a, b) => a + b, 0) });
+  async reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
+    const used = this.budgets.get(run) ?? { messages: 0, milliYuan: 0 };
+    const granted = affordable(used, costEach, limits);
+    this.budgets.set(run, { messages: used.messages + granted, milliYuan: used.milliYuan + costEach.slice(0, granted).reduce((a, b) => a + b, 0) });
     return granted;
   }
 

@@ -27,8 +27,8 @@ export interface ContactCaps {
 
 export interface BudgetLimits {
   messages?: number;
-  /** Yuan × 100. */
-  fen?: number;
+  /** Yuan × 1000 (SMS prices are fractions of a fen). */
+  milliYuan?: number;
 }
 
 export interface ContactLedger {
@@ -41,7 +41,7 @@ export interface ContactLedger {
   /** Per person: one more contact within the caps shared by every campaign (Asia/Shanghai days, weeks from Monday), or false. */
   reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]>;
   /** How many of these messages, in order, the run's budget still pays for (each reserved as granted). */
-  reserveBudget(run: string, fenEach: number[], limits: BudgetLimits): Promise<number>;
+  reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
   progress(run: string): Promise<RunProgress>;
   saveProgress(run: string, progress: RunProgress): Promise<void>;
   close(): Promise<void>;

@@ -23,18 +23,18 @@ redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
-/** KEYS: budget hash. ARGV: message limit (-1: none), fen limit (-1: none), then each message's fen. Returns how many fit. */
+/** KEYS: budget hash. ARGV: message limit (-1: none), milli-yuan limit (-1: none), then each message's cost in milli-yuan. Returns how many fit. */
 const RESERVE_BUDGET = `
 local messages = tonumber(redis.call('HGET', KEYS[1], 'messages') or '0')
-local fen = tonumber(redis.call('HGET', KEYS[1], 'fen') or '0')
-local maxMessages, maxFen = tonumber(ARGV[1]), tonumber(ARGV[2])
+local spent = tonumber(redis.call('HGET', KEYS[1], 'milliYuan') or '0')
+local maxMessages, maxSpent = tonumber(ARGV[1]), tonumber(ARGV[2])
 local granted = 0
 for i = 3, #ARGV do
   local cost = tonumber(ARGV[i])
-  if (maxMessages >= 0 and messages + 1 > maxMessages) or (maxFen >= 0 and fen + cost > maxFen) then break end
-  messages = messages + 1; fen = fen + cost; granted = granted + 1
+  if (maxMessages >= 0 and messages + 1 > maxMessages) or (maxSpent >= 0 and spent + cost > maxSpent) then break end
+  messages = messages + 1; spent = spent + cost; granted = granted + 1
 end
-redis.call('HSET', KEYS[1], 'messages', messages, 'fen', fen)
+redis.call('HSET', KEYS[1], 'messages', messages, 'milliYuan', spent)
 return granted`;
 
 const DAY_S = 86_400;
@@ -94,9 +94,9 @@ export class RedisContactLedger implements ContactLedger {
     );
   }
 
-  reserveBudget(run: string, fenEach: number[], limits: BudgetLimits): Promise<number> {
-    if (fenEach.length === 0) return Promise.resolve(0);
-    return this.run('budget', () => this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.fen ?? -1, ...fenEach));
+  reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
+    if (costEach.length === 0) return Promise.resolve(0);
+    return this.run('budget', () => this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.milliYuan ?? -1, ...costEach));
   }
 
   progress(run: string): Promise<RunProgress> {

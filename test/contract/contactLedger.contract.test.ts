@@ -57,11 +57,11 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
     expect(await h.ledger.reserveContacts(['a'], NOON + 7 * 86_400_000, caps)).toEqual([true]); // next Monday
   });
 
-  it("never lets a run's budget pay for more messages or more fen than its limits, across calls", async () => {
-    expect(await h.ledger.reserveBudget('r', [5, 5, 5], { messages: 4, fen: 100 })).toBe(3);
-    expect(await h.ledger.reserveBudget('r', [5, 5], { messages: 4, fen: 100 })).toBe(1);
-    expect(await h.ledger.reserveBudget('r2', [40, 40, 40], { fen: 100 })).toBe(2);
-    expect(await h.ledger.reserveBudget('r2', [10, 50], { fen: 100 })).toBe(1);
+  it("never lets a run's budget pay for more messages or more money than its limits, across calls", async () => {
+    expect(await h.ledger.reserveBudget('r', [5, 5, 5], { messages: 4, milliYuan: 100 })).toBe(3);
+    expect(await h.ledger.reserveBudget('r', [5, 5], { messages: 4, milliYuan: 100 })).toBe(1);
+    expect(await h.ledger.reserveBudget('r2', [40, 40, 40], { milliYuan: 100 })).toBe(2);
+    expect(await h.ledger.reserveBudget('r2', [10, 50], { milliYuan: 100 })).toBe(1);
   });
 
   it('keeps a run’s progress', async () => {
