@@ -70,6 +70,14 @@ const isoTime: Parser<number | undefined> = (raw, name) => {
 
 const DEMO_SECRET = 'demo-secret';
 
+/** `HH:MM-HH:MM` in Asia/Shanghai, e.g. `20:00-08:00` (across midnight); as minutes of the day. */
+const quietHours: Parser<{ fromMin: number; toMin: number }> = (raw, name) => {
+  const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(raw === undefined || raw === '' ? '20:00-08:00' : raw);
+  const [fh, fm, th, tm] = (m ?? []).slice(1).map(Number);
+  if (!m || fh > 23 || th > 23 || fm > 59 || tm > 59) throw new Error(`${name} must be HH:MM-HH:MM in Asia/Shanghai, e.g. 20:00-08:00, got "${raw}"`);
+  return { fromMin: fh * 60 + fm, toMin: th * 60 + tm };
+};
+
 /** A base64 secret of at least 32 bytes; the value is never echoed. */
 const secretKey: Parser<Buffer | undefined> = (raw, name) => {
   if (raw === undefined || raw === '') return undefined;
@@ -128,6 +136,11 @@ const spec = {
   sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],
   smsOutbox: ['MKT_SMS_OUTBOX', text('.local/sms-outbox.jsonl')],
   smsSignName: ['MKT_SMS_SIGN_NAME', text('智能营销')],
+  smsQps: ['MKT_SMS_QPS', integer(50, 1, 1000)],
+  smsPriceMilliYuan: ['MKT_SMS_PRICE_MILLI_YUAN', integer(45, 1, 10_000)],
+  capPerDay: ['MKT_CAP_PER_DAY', integer(1, 1, 100)],
+  capPerWeek: ['MKT_CAP_PER_WEEK', integer(3, 1, 1000)],
+  quietHours: ['MKT_QUIET_HOURS', quietHours],
   aliyunSmsEndpoint: ['ALIYUN_SMS_ENDPOINT', text('https://dysmsapi.aliyuncs.com')],
   tencentSecretId: ['TENCENT_SECRET_ID', optional],
   tencentSecretKey: ['TENCENT_SECRET_KEY', optional],

@@ -1,0 +1,118 @@
+/**
+ * One run of a campaign: the profiles are read a page at a time; the selected people are
+ * claimed in the contact ledger (each once per run, however often the run is started), then
+ * each is suppressed (no consent, no phone, a parameter missing, over a contact cap or the
+ * budget), held out as control, or sent their variant through the SMS provider in batches.
+ * Progress is saved after every page, so a crashed or replayed run picks up where it was;
+ * quiet hours defer the rest of a run to their end.
+ */
+import type { ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
+import type { Logger } from '#lib/log';
+import type { ProfileBook, StoredProfile } from '#lib/profiles';
+import { batchesOf, sendAll } from '#lib/sms/batchSender';
+import type { BatchMessage, SmsSender } from '#lib/sms/port';
+import type { CampaignDefinition } from './definition';
+import { inControl, quietUntil, render, variantOf } from './policy';
+import type { Select } from './selection';
+
+export interface CampaignPolicy {
+  caps: ContactCaps;
+  quiet: { fromMin: number; toMin: number };
+  qps: number;
+  priceMilliYuan: number;
+}
+
+export interface RunDeps {
+  profiles: ProfileBook;
+  ledger: ContactLedger;
+  sms: SmsSender;
+  policy: CampaignPolicy;
+  clock: () => number;
+  logger: Logger;
+  pageSize?: number;
+}
+
+export interface RunResult {
+  run: string;
+  status: 'done' | 'deferred';
+  resumeAt?: number;
+  /** What this invocation decided (a resumed run's earlier pages are in the ledger). */
+  decided: Record<PersonState['status'], number>;
+  suppressed: Record<string, number>;
+}
+
+export const runKeyOf = (d: CampaignDefinition, runId: string) => `${d.id}@${runId}`;
+
+export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select): Promise<RunResult> {
+  const run = runKeyOf(d, runId);
+  const result: RunResult = { run, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {} };
+  const progress = await deps.ledger.progress(run);
+  while (!progress.done) {
+    const resumeAt = quietUntil(deps.clock(), deps.policy.quiet);
+    if (resumeAt !== undefined) {
+      await deps.ledger.saveProgress(run, { ...progress, deferredUntil: resumeAt });
+      deps.logger.info('campaign run deferred by quiet hours', { run, resumeAt: new Date(resumeAt).toISOString() });
+      return { ...result, status: 'deferred', resumeAt };
+    }
+    const page = await deps.profiles.store.scan(progress.cursor, deps.pageSize ?? 1000);
+    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()));
+    for (const state of states.values()) {
+      result.decided[state.status]++;
+      if (state.status === 'suppressed') result.suppressed[state.reason] = (result.suppressed[state.reason] ?? 0) + 1;
+    }
+    progress.cursor = page.next;
+    progress.done = page.next === undefined;
+    progress.deferredUntil = undefined;
+    await deps.ledger.saveProgress(run, progress);
+  }
+  deps.logger.info('campaign run done', { ...result });
+  return result;
+}
+
+interface Send {
+  p: StoredProfile;
+  variant: string;
+  message: BatchMessage;
+  segments: number;
+}
+
+/** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
+function decideOne(deps: RunDeps, d: CampaignDefinition, run: string, p: StoredProfile): PersonState | Send {
+  if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
+  const phone = deps.profiles.phoneOf(p);
+  if (!phone) return { status: 'suppressed', reason: 'no_phone' };
+  if (inControl(d, p.userId)) return { status: 'control' };
+  const variant = variantOf(d, p.userId);
+  const rendered = render(d, variant, p.attributes);
+  if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
+  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments };
+}
+
+/** Claims, decides, sends and records one page's selected people; returns what became of those claimed now. */
+async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[]): Promise<Map<string, PersonState>> {
+  const now = deps.clock();
+  const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
+  const states = new Map<string, PersonState>();
+  const toSend: Send[] = [];
+  for (const [i, p] of selected.entries()) {
+    if (!claimed[i]) continue;
+    const decided = decideOne(deps, d, run, p);
+    if ('status' in decided) states.set(p.userId, decided);
+    else toSend.push(decided);
+  }
+  const withinCaps = await deps.ledger.reserveContacts(toSend.map((s) => s.p.userId), now, deps.policy.caps);
+  const capped = toSend.filter((_, i) => !withinCaps[i]);
+  capped.forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
+  const allowed = toSend.filter((_, i) => withinCaps[i]);
+  const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
+  const granted = await deps.ledger.reserveBudget(run, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
+  allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
+  const sending = allowed.slice(0, granted);
+  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message)), { qps: deps.policy.qps });
+  outcomes.forEach((o, i) => {
+    const { p, variant, segments } = sending[i];
+    states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments } : { status: 'failed', variant, code: o.code, failure: o.failure });
+  });
+  await deps.ledger.settle(run, states);
+  return states;
+}

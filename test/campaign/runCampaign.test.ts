@@ -1,0 +1,187 @@
+/**
+ * A campaign run against Alibaba SMS's real client and a wire fake that counts every number it
+ * accepted: each person once however the run is replayed, control never contacted, consent,
+ * caps across campaigns, budget, quiet hours, and a run that dies mid-way resuming without a resend.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
+import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
+import type { Select } from '../../functions/campaign/selection';
+import type { ContactLedger } from '#lib/contacts';
+import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
+import { RedisContactLedger } from '#lib/contacts/redisLedger';
+import { createLogger } from '#lib/log';
+import { PhoneVault, ProfileBook, type StoredProfile } from '#lib/profiles';
+import { MemoryProfileStore } from '#lib/profiles/memoryStore';
+import { AliyunSmsSender } from '#lib/sms/aliyunSms';
+import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
+import type { HttpFake } from '../wire/httpFake';
+
+const MORNING = Date.parse('2026-11-30T10:00:00+08:00');
+const everyone: Select = async (profiles) => profiles;
+
+function definition(id: string, extra = ''): CampaignDefinition {
+  const yaml = `id: ${id}
+name: test
+schedule: { cron: 0 0 10 * * * }
+audience: { rules: [ { has_tag: member } ] }
+scoring: { model: none }
+variants:
+  - { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none }
+  - { id: b, template_text: "\${name}，会员日九折。拒收请回复R", item_strategy: none }
+budget: { messages: 100000 }
+channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
+${extra}`;
+  const { definition: d, errors } = parseDefinition(yaml, `${id}.yaml`);
+  if (!d) throw new Error(JSON.stringify(errors));
+  return d;
+}
+
+const withBudget = (d: CampaignDefinition, budget: CampaignDefinition['budget']) => ({ ...d, budget });
+/** Numbers the fake accepts (its suffixes 0000, 9999 and 1111 answer errors): 137, the person's index in 7 digits, 5. */
+const phoneOf = (i: number) => `137${String(i).padStart(7, '0')}5`;
+const indexOf = (phone: string) => Number(phone.slice(3, 10));
+
+let fake: HttpFake;
+let action: SendBatchSmsAction;
+let profiles: ProfileBook;
+let ledger: ContactLedger;
+let clock: number;
+
+async function addProfiles(n: number, fields: (i: number) => object = () => ({})) {
+  await profiles.upsert(
+    Array.from({ length: n }, (_, i) => ({
+      userId: `u${i}`,
+      phone: `+86${phoneOf(i)}`,
+      consentSms: { granted: true, at: 1, source: 'test' },
+      tags: ['member'],
+      attributes: { nickname: `客${i}` },
+      ...fields(i),
+    })),
+  );
+}
+
+function deps(overrides: Partial<RunDeps> = {}): RunDeps {
+  return {
+    profiles,
+    ledger,
+    sms: new AliyunSmsSender({ credentials: () => TEST_AK, signName: '示例商城', endpoint: fake.url }),
+    policy: { caps: { perDay: 5, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 },
+    clock: () => clock,
+    logger: createLogger({}, () => undefined),
+    pageSize: 100,
+    ...overrides,
+  };
+}
+
+const sentTo = () => action.accepted.map((p) => p.replace(/^\+?86/, ''));
+const duplicates = () => sentTo().length - new Set(sentTo()).size;
+
+beforeEach(async () => {
+  action = sendBatchSmsAction();
+  fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: action });
+  profiles = new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 8)));
+  ledger = new MemoryContactLedger();
+  clock = MORNING;
+});
+afterEach(() => fake.close());
+
+const statuses = async (run: string) => {
+  const counts: Record<string, number> = {};
+  for (const state of (await ledger.people(run)).values()) {
+    const key = state.status === 'suppressed' ? `suppressed:${state.reason}` : state.status;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+};
+
+describe('a campaign run', () => {
+  it('sends each person once, whether the timer event is replayed three times in a row or three times at once (real Redis ledger)', async () => {
+    const prefix = `mkt-test:${randomUUID()}:`;
+    const redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
+    ledger = redisLedger;
+    try {
+      await addProfiles(500);
+      const d = definition('replay');
+      for (let i = 0; i < 3; i++) await runCampaign(deps(), d, 'tick-1', everyone);
+      const first = await statuses('replay@tick-1');
+      expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: first.sent, duplicates: 0 });
+      expect(first.sent + first.control).toBe(500);
+
+      action.accepted.length = 0;
+      await Promise.all([0, 1, 2].map(() => runCampaign(deps(), d, 'tick-2', everyone)));
+      expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: (await statuses('replay@tick-2')).sent, duplicates: 0 });
+    } finally {
+      const keys = await redisLedger.redis.keys(`${prefix}*`);
+      if (keys.length) await redisLedger.redis.del(...keys);
+      await redisLedger.close();
+    }
+  });
+
+  it('never contacts the control group, whose share is within sampling error, stable per person', async () => {
+    await addProfiles(2000);
+    const d = definition('control');
+    await runCampaign(deps(), d, 't', everyone);
+    const people = await ledger.people('control@t');
+    const control = [...people].filter(([, s]) => s.status === 'control').map(([id]) => id);
+    // 10% of 2,000: 200 ± 3σ (σ ≈ 13.4)
+    expect(Math.abs(control.length - 200)).toBeLessThan(41);
+    const contacted = new Set(sentTo());
+    expect(control.filter((id) => contacted.has(phoneOf(Number(id.slice(1)))))).toEqual([]);
+    await runCampaign(deps(), d, 't2', everyone);
+    const again = await ledger.people('control@t2');
+    expect(control.every((id) => again.get(id)?.status === 'control')).toBe(true);
+  });
+
+  it('suppresses whoever withdrew consent, never gave it, or has no number', async () => {
+    await addProfiles(30, (i) => (i % 3 === 0 ? { consentSms: { granted: false, at: 2, source: 'reply:R' } } : i % 3 === 1 ? { consentSms: undefined } : {}));
+    await profiles.upsert([{ userId: 'no-phone', consentSms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: 'x' } }]);
+    await runCampaign(deps(), definition('consent', 'control_share: 0'), 't', everyone);
+    expect(await statuses('consent@t')).toEqual({ 'suppressed:no_consent': 20, 'suppressed:no_phone': 1, sent: 10 });
+    expect(sentTo().map((p) => indexOf(p) % 3)).toEqual(Array(10).fill(2));
+  });
+
+  it('holds the contact caps across two campaigns', async () => {
+    await addProfiles(50);
+    const policy = { caps: { perDay: 1, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
+    await runCampaign(deps({ policy }), definition('first', 'control_share: 0'), 't', everyone);
+    await runCampaign(deps({ policy }), definition('second', 'control_share: 0'), 't', everyone);
+    expect(await statuses('second@t')).toEqual({ 'suppressed:contact_cap': 50 });
+    expect(duplicates()).toBe(0);
+  });
+
+  it('never exceeds the budget, in messages or in yuan', async () => {
+    await addProfiles(300);
+    await runCampaign(deps(), withBudget(definition('by-count', 'control_share: 0'), { messages: 120 }), 't', everyone);
+    expect(sentTo().length).toBe(120);
+    action.accepted.length = 0;
+    // 45 milli-yuan a one-segment message: 2 yuan pays for 44 of them.
+    await runCampaign(deps(), withBudget(definition('by-yuan', 'control_share: 0'), { yuan: 2 }), 't', everyone);
+    expect(sentTo().length).toBe(44);
+    expect(await statuses('by-yuan@t')).toMatchObject({ sent: 44, 'suppressed:budget': 256 });
+  });
+
+  it('defers a run that meets quiet hours to their end, then sends the rest', async () => {
+    await addProfiles(40);
+    const d = definition('late', 'control_share: 0');
+    clock = Date.parse('2026-11-30T21:30:00+08:00');
+    const deferred = await runCampaign(deps(), d, 't', everyone);
+    expect(deferred).toMatchObject({ status: 'deferred', resumeAt: Date.parse('2026-12-01T08:00:00+08:00') });
+    expect(sentTo()).toEqual([]);
+    clock = Date.parse('2026-12-01T08:00:00+08:00');
+    expect(await runCampaign(deps(), d, 't', everyone)).toMatchObject({ status: 'done', decided: { sent: 40 } });
+  });
+
+  it('resumes a run that died mid-way from its last page, never resending what may have gone out', async () => {
+    await addProfiles(300);
+    const d = definition('crash', 'control_share: 0');
+    const sms = deps().sms;
+    let batches = 0;
+    const dying = { ...sms, maxBatch: sms.maxBatch, describe: sms.describe, send: sms.send.bind(sms), sendBatch: (...args: Parameters<typeof sms.sendBatch>) => (++batches === 2 ? Promise.reject(new Error('killed')) : sms.sendBatch(...args)) };
+    await expect(runCampaign(deps({ sms: dying }), d, 't', everyone)).rejects.toThrow('killed');
+    await runCampaign(deps(), d, 't', everyone);
+    const people = await statuses('crash@t');
+    expect(people).toEqual({ sent: 200, claimed: 100 }); // the page in flight stays claimed: uncertain, never resent
+    expect(duplicates()).toBe(0);
+  });
+});
