@@ -11,7 +11,7 @@ import type { ContactLedger } from '#lib/contacts';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { createLogger } from '#lib/log';
-import { PhoneVault, ProfileBook, type StoredProfile } from '#lib/profiles';
+import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
