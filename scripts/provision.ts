@@ -1,6 +1,7 @@
 /**
  * `npm run provision -- [--dry-run] [--lead 15] [--hold 60] [--peak-target 20]`: sets the
- * reserved-instance targets of `recommend` ahead of the campaign timers in s.yaml, through
+ * reserved-instance targets of `recommend` ahead of the active campaigns that start at a fixed time
+ * each day (their definitions in the object store), through
  * FC3's PutProvisionConfig with `@alicloud/fc20230330` (the 2.0 API that `@alicloud/fc2`
  * speaks has no service-less FC3 functions). `--dry-run` prints the request instead.
  */
@@ -10,7 +11,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { config } from '#lib/config';
 import { renderProject } from './local/project';
-import { campaignTimers, peakPlan, type ProvisionConfig } from './lib/peakProvisioning';
+import { activeDefinitions } from '../functions/campaign/schedule';
+import { objectStoreFrom } from '#lib/objectStore';
+import { campaignTimes, peakPlan, type ProvisionConfig } from './lib/peakProvisioning';
 
 const root = path.resolve(__dirname, '..');
 
@@ -36,7 +39,8 @@ async function main() {
   if (!target) throw new Error(`s.yaml has no function named ${values.function}`);
   const base = target.props.provisionConfig as ProvisionConfig | undefined;
   if (!base) throw new Error(`${values.function} has no provisionConfig in s.yaml`);
-  const plan = peakPlan(base, campaignTimers(project.functions), { leadMinutes: minutes('lead', 720), holdMinutes: minutes('hold', 720), peakTarget: minutes('peak-target', 10_000) });
+  const campaigns = campaignTimes(await activeDefinitions(objectStoreFrom(config())));
+  const plan = peakPlan(base, campaigns, { leadMinutes: minutes('lead', 720), holdMinutes: minutes('hold', 720), peakTarget: minutes('peak-target', 10_000) });
   const region = target.props.region ?? config().region;
   const endpoint = values.endpoint ?? `fcv3.${region}.aliyuncs.com`;
 

@@ -1,22 +1,36 @@
 /**
- * FC entry of `campaign` (built-in nodejs20 runtime, event handler): timer triggers name the
- * schedule to run; the OSS trigger on `imports/profiles/` imports uploaded profile files.
+ * FC entry of `campaign` (built-in nodejs20 runtime, event handler): its minute timer runs the
+ * campaigns due (schedule.ts); its OSS triggers import profile files (`imports/profiles/`) and
+ * validate and schedule campaign definitions (`campaigns/`).
  */
 import { now } from '#lib/clock';
 import { config } from '#lib/config';
+import { contactLedgerFrom } from '#lib/contacts';
 import { eventHandler } from '#lib/fc/eventFunction';
+import { featureStoreFrom } from '#lib/featureStore';
 import { objectStoreFrom } from '#lib/objectStore';
 import { profileBookFrom } from '#lib/profiles';
+import { smsSenderFrom } from '#lib/sms';
 import { importProfiles, isProfileImport } from './importProfiles';
-import { runSchedule } from './schedule';
+import { isDefinitionUpload, registerDefinition, runDue, tickOf } from './schedule';
 
 const c = config();
-const deps = { objects: objectStoreFrom(c), profiles: profileBookFrom(c), clock: now };
+const deps = {
+  objects: objectStoreFrom(c),
+  profiles: profileBookFrom(c),
+  features: featureStoreFrom(c),
+  ledger: contactLedgerFrom(c),
+  sms: smsSenderFrom(c),
+  policy: { caps: { perDay: c.capPerDay, perWeek: c.capPerWeek }, quiet: c.quietHours, qps: c.smsQps, priceMilliYuan: c.smsPriceMilliYuan },
+  clock: now,
+};
 
-export const handler = eventHandler('campaign', async (invocation, context, logger) => {
-  if (invocation.kind !== 'oss') return runSchedule(invocation, context, logger);
-  const imports = invocation.objects.filter((o) => o.eventName.startsWith('ObjectCreated:') && isProfileImport(o.key));
+export const handler = eventHandler('campaign', async (invocation, _context, logger) => {
+  if (invocation.kind !== 'oss') return runDue({ ...deps, logger }, tickOf(invocation));
   const results = [];
-  for (const o of imports) results.push(await importProfiles({ ...deps, logger }, o.key));
+  for (const o of invocation.objects.filter((x) => x.eventName.startsWith('ObjectCreated:'))) {
+    if (isProfileImport(o.key)) results.push(await importProfiles({ ...deps, logger }, o.key));
+    else if (isDefinitionUpload(o.key)) results.push(await registerDefinition({ ...deps, logger }, o.key));
+  }
   return results;
 });

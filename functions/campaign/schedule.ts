@@ -1,37 +1,94 @@
-import { badRequest } from '#lib/errors';
+/**
+ * Campaigns on the clock. An upload under `campaigns/` is validated (the report, errors with
+ * field and line, goes to `campaign-reports/validation/<file>.json`) and, when valid, becomes
+ * the campaign's active definition. The minute timer then starts every campaign due at that
+ * minute (its cron in Asia/Shanghai, or its one-off time) and resumes runs quiet hours deferred.
+ * A run's id is the minute it was due, so a replayed or doubled tick is the same run.
+ */
+import { parseCron } from '#lib/cron';
+import { AppError, badRequest } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
+import { listAll, type ObjectStore } from '#lib/objectStore';
+import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
+import { runCampaign, type RunDeps, type RunResult } from './runCampaign';
+import { selectionFor, type SelectionDeps } from './selection';
 
-export interface ScheduleRun {
-  schedule: string;
-  /** FC's trigger time: with the schedule, the idempotency key of this run. */
-  runId: string;
-  triggerTime: string;
+export const DEFINITIONS_PREFIX = 'campaigns/';
+const ACTIVE_PREFIX = 'campaign-state/definitions/';
+const DEFERRED_PREFIX = 'campaign-state/deferred/';
+const VALIDATION_PREFIX = 'campaign-reports/validation/';
+const MINUTE_MS = 60_000;
+
+export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger };
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
+const read = async <T>(objects: ObjectStore, key: string) => {
+  const body = await objects.get(key);
+  return body && (JSON.parse(body.toString('utf8')) as T);
+};
+
+export const isDefinitionUpload = (key: string) => key.startsWith(DEFINITIONS_PREFIX) && /\.(ya?ml|json)$/i.test(key);
+
+/** Validates an uploaded definition; a valid one replaces its campaign's active definition. */
+export async function registerDefinition(deps: ScheduleDeps, key: string) {
+  const body = await deps.objects.get(key);
+  if (!body) return { file: key, ok: false, errors: [{ field: '(file)', message: 'the upload is gone' }] };
+  const { definition, errors } = parseDefinition(body.toString('utf8'), key);
+  const report = { file: key, ok: definition !== undefined, errors, checkedAt: new Date(deps.clock()).toISOString() };
+  await deps.objects.put(`${VALIDATION_PREFIX}${key.slice(DEFINITIONS_PREFIX.length)}.json`, json(report), { contentType: 'application/json' });
+  if (definition) await deps.objects.put(`${ACTIVE_PREFIX}${definition.id}.json`, json({ definition, source: key }), { contentType: 'application/json' });
+  deps.logger.info(definition ? 'campaign scheduled' : 'campaign definition refused', { file: key, campaign: definition?.id, errors: errors.length });
+  return report;
 }
 
-/** Reads which schedule a timer (or a direct invocation) asks for. */
-export function scheduleRunOf(invocation: Invocation): ScheduleRun {
-  if (invocation.kind === 'timer') {
-    const { payload, triggerTime, triggerName } = invocation.tick;
-    let schedule = triggerName;
-    if (payload.trim().startsWith('{')) {
-      try {
-        schedule = String((JSON.parse(payload) as { schedule?: unknown }).schedule ?? triggerName);
-      } catch {
-        throw badRequest('bad_payload', `timer payload of ${triggerName} is not JSON`);
-      }
-    }
-    return { schedule, triggerTime, runId: `${schedule}@${triggerTime}` };
+/** Every campaign scheduled now, as its last valid upload defined it. */
+export async function activeDefinitions(objects: ObjectStore): Promise<CampaignDefinition[]> {
+  const definitions: CampaignDefinition[] = [];
+  for await (const o of listAll(objects, ACTIVE_PREFIX)) {
+    const active = await read<{ definition: CampaignDefinition }>(objects, o.key);
+    if (active) definitions.push(active.definition);
   }
-  if (invocation.kind === 'direct' && typeof invocation.payload === 'object' && invocation.payload) {
-    const { schedule, runId } = invocation.payload as { schedule?: unknown; runId?: unknown };
-    if (typeof schedule === 'string' && typeof runId === 'string') return { schedule, runId, triggerTime: new Date().toISOString() };
-  }
-  throw badRequest('bad_event', `campaign runs on timer events or {"schedule","runId"}, not ${invocation.kind} events`);
+  return definitions;
 }
 
-export async function runSchedule(invocation: Invocation, _context: unknown, logger: Logger): Promise<ScheduleRun> {
-  const run = scheduleRunOf(invocation);
-  logger.info('campaign schedule fired', { ...run });
-  return run;
+function dueAt(d: CampaignDefinition, minuteMs: number): boolean {
+  if (d.schedule.kind === 'at') return d.schedule.epochMs > minuteMs - MINUTE_MS && d.schedule.epochMs <= minuteMs;
+  return parseCron(`CRON_TZ=${CAMPAIGN_TIME_ZONE} ${d.schedule.cron}`).matches(minuteMs);
+}
+
+/** One run; a campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried. */
+async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
+  const deferredKey = `${DEFERRED_PREFIX}${d.id}@${runId}.json`;
+  try {
+    const result = await runCampaign(deps, d, runId, await selectionFor(deps, d));
+    if (result.status === 'deferred') await deps.objects.put(deferredKey, json({ campaign: d.id, runId, resumeAt: result.resumeAt }));
+    else await deps.objects.delete(deferredKey);
+    return result;
+  } catch (err) {
+    if (!(err instanceof AppError) || err.retryable) throw err;
+    deps.logger.warn('campaign run skipped: a retry cannot fix it', { campaign: d.id, runId, code: err.code, reason: err.message });
+    return { run: `${d.id}@${runId}`, skipped: err.message };
+  }
+}
+
+/** The minute timer: every campaign due now, and every deferred run whose quiet hours are over. */
+export async function runDue(deps: ScheduleDeps, tickMs: number) {
+  const minute = Math.floor(tickMs / MINUTE_MS) * MINUTE_MS;
+  const runs: Promise<unknown>[] = [];
+  for (const d of await activeDefinitions(deps.objects)) if (dueAt(d, minute)) runs.push(runOne(deps, d, new Date(minute).toISOString()));
+  for await (const o of listAll(deps.objects, DEFERRED_PREFIX)) {
+    const deferred = await read<{ campaign: string; runId: string; resumeAt: number }>(deps.objects, o.key);
+    const active = deferred && deferred.resumeAt <= tickMs ? await read<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_PREFIX}${deferred.campaign}.json`) : undefined;
+    if (active) runs.push(runOne(deps, active.definition, deferred!.runId));
+  }
+  return Promise.all(runs);
+}
+
+/** The tick a timer (or a direct invocation `{"at": ISO}`) stands for. */
+export function tickOf(invocation: Invocation): number {
+  if (invocation.kind === 'timer') return Date.parse(invocation.tick.triggerTime);
+  const at = invocation.kind === 'direct' ? (invocation.payload as { at?: unknown } | null)?.at : undefined;
+  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return Date.parse(at);
+  throw badRequest('bad_event', `campaign runs on its minute timer or {"at": ISO time}, not ${invocation.kind} events`);
 }

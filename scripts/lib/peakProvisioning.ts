@@ -4,7 +4,7 @@
  * settles it `hold` minutes after, back to whatever s.yaml's own schedule has in force then.
  * The result is the whole provision config (FC replaces it as one document).
  */
-import type { FunctionSpec } from '../local/project';
+import { CAMPAIGN_TIME_ZONE, type CampaignDefinition } from '../../functions/campaign/definition';
 
 export interface ScheduledAction {
   name: string;
@@ -36,13 +36,18 @@ export interface CampaignTimer {
 
 const DAY_MIN = 24 * 60;
 
-/** The timer triggers of the campaign function. */
-export function campaignTimers(functions: FunctionSpec[], campaign = 'campaign'): CampaignTimer[] {
-  const fn = functions.find((f) => f.props.functionName === campaign);
-  if (!fn) throw new Error(`s.yaml has no function named ${campaign}`);
-  return (fn.props.triggers ?? [])
-    .filter((t) => t.triggerType === 'timer' && (t.triggerConfig as { enable?: boolean }).enable !== false)
-    .map((t) => ({ name: t.triggerName, cronExpression: String(t.triggerConfig.cronExpression) }));
+/** The times of day campaigns start: each active definition whose schedule is a daily fixed time (others are left to hand-set targets). */
+export function campaignTimes(definitions: CampaignDefinition[]): CampaignTimer[] {
+  return definitions.flatMap((d) => {
+    if (d.schedule.kind !== 'cron') return [];
+    const cronExpression = `CRON_TZ=${CAMPAIGN_TIME_ZONE} ${d.schedule.cron}`;
+    try {
+      timeOfDay(cronExpression, 'UTC', d.id);
+      return [{ name: d.id, cronExpression }];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Minute of the day and zone of a daily fixed-time expression: `CRON_TZ=Z s m h * * *` or `cron(s m h * * *)`. */

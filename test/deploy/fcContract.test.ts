@@ -140,11 +140,11 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     expect(train.output()).toMatch(/"msg":"(CUDA execution provider unavailable; models run on the CPU|onnxruntime execution provider)"/);
   });
 
-  it('campaign: an event function runs a timer payload from s.yaml, and imports an uploaded profile file into Redis', async () => {
+  it('campaign: an event function runs its minute timer (no campaign yet), and imports an uploaded profile file into Redis', async () => {
     const campaign = await start('campaign');
-    const morning = fn('campaign').props.triggers!.find((t) => t.triggerName === 'morning')!;
-    const tick = Buffer.from(JSON.stringify({ triggerTime: '2026-11-30T02:00:00Z', triggerName: 'morning', payload: morning.triggerConfig.payload }));
-    expect(await campaign.invoke(tick, startKeys)).toMatchObject({ ok: true, result: { schedule: 'morning', runId: 'morning@2026-11-30T02:00:00Z' } });
+    const timer = fn('campaign').props.triggers!.find((t) => t.triggerType === 'timer')!;
+    const tick = Buffer.from(JSON.stringify({ triggerTime: '2026-11-30T02:00:00Z', triggerName: timer.triggerName, payload: timer.triggerConfig.payload }));
+    expect(await campaign.invoke(tick, startKeys)).toMatchObject({ ok: true, result: [] });
 
     oss.objects.set('imports/profiles/shop.csv', { body: Buffer.from('user_id,phone,consent_granted\nc1,13812345678,true\nc2,123,true\n'), etag: 'E', lastModified: new Date().toUTCString() });
     const upload = JSON.parse(events('oss.json').toString());

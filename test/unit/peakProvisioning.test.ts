@@ -1,5 +1,8 @@
 /** Reserved-instance targets ahead of campaign peaks: the plan, and the real FC3 SDK call against a signature-checking fake. */
-import { campaignTimers, peakPlan, type ProvisionConfig } from '../../scripts/lib/peakProvisioning';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDefinition } from '../../functions/campaign/definition';
+import { campaignTimes, peakPlan, type ProvisionConfig } from '../../scripts/lib/peakProvisioning';
 import { startFc3Fake } from '../wire/fc3Api';
 
 const window = { startTime: '2026-01-01T00:00:00Z', endTime: '2036-01-01T00:00:00Z', timeZone: 'Asia/Shanghai' };
@@ -43,22 +46,11 @@ describe('peak provisioning plan', () => {
     expect(() => peakPlan(base, [{ name: 'weekly', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * MON' }], { leadMinutes: 15, holdMinutes: 60, peakTarget: 20 })).toThrow(/campaign trigger weekly: .* not a daily fixed time/);
   });
 
-  it('reads the enabled campaign timers from the rendered project', () => {
-    const functions = [
-      {
-        resource: 'campaign',
-        props: {
-          functionName: 'campaign',
-          runtime: 'nodejs20',
-          triggers: [
-            { triggerName: 'a', triggerType: 'timer', triggerConfig: { cronExpression: '0 0 1 * * *', enable: true } },
-            { triggerName: 'off', triggerType: 'timer', triggerConfig: { cronExpression: '0 0 2 * * *', enable: false } },
-            { triggerName: 'web', triggerType: 'http', triggerConfig: {} },
-          ],
-        },
-      },
-    ];
-    expect(campaignTimers(functions)).toEqual([{ name: 'a', cronExpression: '0 0 1 * * *' }]);
+  it('takes the start times of the active campaigns that run at a fixed time each day', () => {
+    const daily = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
+    const weekly = { ...daily, id: 'weekly', schedule: { kind: 'cron' as const, cron: '0 0 10 * * MON', timeZone: 'Asia/Shanghai' as const } };
+    const once = { ...daily, id: 'once', schedule: { kind: 'at' as const, at: '2026-12-12T10:00:00+08:00', epochMs: 0 } };
+    expect(campaignTimes([daily, weekly, once])).toEqual([{ name: 'double-eleven-2026', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * *' }]);
   });
 });
 
