@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
-import type { Select } from '../../functions/campaign/selection';
+import { selectionFor, type Select } from '../../functions/campaign/selection';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
 import type { ContactLedger } from '#lib/contacts';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
@@ -94,6 +99,19 @@ const statuses = async (run: string) => {
   }
   return counts;
 };
+
+describe('what a run needs', () => {
+  it('refuses, with the reason, a campaign asking for what is not built yet or a model not trained yet', async () => {
+    const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-select-')), 'mkt-data');
+    const selectionDeps = { objects, features: new MemoryFeatureStore() };
+    const withItems = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
+    await expect(selectionFor(selectionDeps, withItems)).rejects.toMatchObject({ status: 422, code: 'not_supported', message: expect.stringContaining('personal items') });
+    const scored = { ...definition('scored'), scoring: { model: 'propensity' as const, threshold: 0.1 } };
+    await expect(selectionFor(selectionDeps, scored)).rejects.toMatchObject({ code: 'no_model' });
+    const topK = { ...definition('top'), scoring: { model: 'propensity' as const, topK: 10 } };
+    await expect(selectionFor(selectionDeps, topK)).rejects.toMatchObject({ code: 'not_supported' });
+  });
+});
 
 describe('a campaign run', () => {
   it('sends each person once, whether the timer event is replayed three times in a row or three times at once (real Redis ledger)', async () => {
