@@ -1,7 +1,8 @@
 /**
  * FC entry of `campaign` (built-in nodejs20 runtime, event handler): its minute timer runs the
  * campaigns due (schedule.ts); its OSS triggers import profile files (`imports/profiles/`) and
- * validate and schedule campaign definitions (`campaigns/`).
+ * validate and schedule campaign definitions (`campaigns/`); direct invocations carry the
+ * marketer's commands (commands.ts).
  */
 import { now } from '#lib/clock';
 import { config } from '#lib/config';
@@ -11,6 +12,7 @@ import { featureStoreFrom } from '#lib/featureStore';
 import { objectStoreFrom } from '#lib/objectStore';
 import { profileBookFrom } from '#lib/profiles';
 import { smsSenderFrom } from '#lib/sms';
+import { commandOf, runCommand } from './commands';
 import { importProfiles, isProfileImport } from './importProfiles';
 import { isDefinitionUpload, registerDefinition, runDue, tickOf } from './schedule';
 
@@ -26,6 +28,8 @@ const deps = {
 };
 
 export const handler = eventHandler('campaign', async (invocation, _context, logger) => {
+  const command = commandOf(invocation);
+  if (command) return runCommand({ ...deps, logger }, command);
   if (invocation.kind !== 'oss') return runDue({ ...deps, logger }, tickOf(invocation));
   const results = [];
   for (const o of invocation.objects.filter((x) => x.eventName.startsWith('ObjectCreated:'))) {

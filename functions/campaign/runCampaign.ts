@@ -69,7 +69,7 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
   return result;
 }
 
-interface Send {
+export interface Send {
   p: StoredProfile;
   variant: string;
   message: BatchMessage;
@@ -77,7 +77,7 @@ interface Send {
 }
 
 /** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
-function decideOne(deps: RunDeps, d: CampaignDefinition, run: string, p: StoredProfile): PersonState | Send {
+export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition, run: string, p: StoredProfile): PersonState | Send {
   if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
   const phone = deps.profiles.phoneOf(p);
   if (!phone) return { status: 'suppressed', reason: 'no_phone' };

@@ -52,13 +52,20 @@ export async function activeDefinitions(objects: ObjectStore): Promise<CampaignD
   return definitions;
 }
 
+/** A campaign's active definition, or a 404 naming it. */
+export async function activeDefinition(objects: ObjectStore, id: string): Promise<CampaignDefinition> {
+  const active = await read<{ definition: CampaignDefinition }>(objects, `${ACTIVE_PREFIX}${id}.json`);
+  if (!active) throw new AppError(404, 'no_such_campaign', `no campaign ${id} is scheduled: upload its definition under ${DEFINITIONS_PREFIX}`);
+  return active.definition;
+}
+
 function dueAt(d: CampaignDefinition, minuteMs: number): boolean {
   if (d.schedule.kind === 'at') return d.schedule.epochMs > minuteMs - MINUTE_MS && d.schedule.epochMs <= minuteMs;
   return parseCron(`CRON_TZ=${CAMPAIGN_TIME_ZONE} ${d.schedule.cron}`).matches(minuteMs);
 }
 
 /** One run; a campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried. */
-async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
+export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
   const deferredKey = `${DEFERRED_PREFIX}${d.id}@${runId}.json`;
   try {
     const result = await runCampaign(deps, d, runId, await selectionFor(deps, d));

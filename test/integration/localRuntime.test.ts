@@ -134,6 +134,10 @@ describe('local runtime', () => {
     ]);
     const run = (await recentOf('campaign')).find((r) => r.trigger === 'every-minute');
     expect(run?.outcome).toBe('ok');
+    // The marketer's report of that run, as `npm run campaign -- report morning-hello --run …` asks for it.
+    const command = { command: 'report', campaign: 'morning-hello', run: '2026-11-21T02:00:00.000Z' };
+    const report = await (await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify(command) })).json();
+    expect(report).toMatchObject({ audience: 4, sent: 3, suppressed: { no_consent: 1 }, files: ['campaign-reports/runs/morning-hello@2026-11-21T02:00:00.000Z.json', expect.stringMatching(/\.html$/)] });
   });
 });
 

@@ -1,0 +1,90 @@
+/**
+ * A run's report: audience, control, sent, failed by provider code, suppressed by reason, cost,
+ * and, as purchases arrive through ingest within the attribution window, conversion of treated
+ * vs control per variant with the absolute lift and its 95% confidence interval (the normal
+ * approximation to a difference of two proportions). Control people are split by the variant
+ * they would have had (stable per person), so each variant has its own comparison.
+ */
+import { shanghaiDateHour } from '#lib/clock';
+import type { ContactLedger } from '#lib/contacts';
+import type { ObjectStore } from '#lib/objectStore';
+import { rawEvents } from '#models/datasets/rawEvents';
+import type { CampaignDefinition } from './definition';
+import { variantOf } from './policy';
+import { runKeyOf } from './runCampaign';
+
+export interface VariantResult {
+  variant: string;
+  treated: number;
+  treatedConverted: number;
+  control: number;
+  controlConverted: number;
+  /** Treated conversion minus control conversion; undefined while either group is empty. */
+  lift?: number;
+  lift95?: [number, number];
+}
+
+export interface RunReport {
+  campaign: string;
+  run: string;
+  startedAt: string;
+  attributionDays: number;
+  audience: number;
+  control: number;
+  sent: number;
+  uncertain: number;
+  failed: Record<string, number>;
+  suppressed: Record<string, number>;
+  segments: number;
+  costYuan: number;
+  variants: VariantResult[];
+}
+
+const DAY_MS = 86_400_000;
+const increment = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+/** Users who bought within `days` of `fromMs`, from the raw log. */
+async function buyers(objects: ObjectStore, fromMs: number, days: number): Promise<Set<string>> {
+  const toMs = fromMs + days * DAY_MS;
+  const window = { from: shanghaiDateHour(fromMs).date, to: shanghaiDateHour(toMs).date };
+  const found = new Set<string>();
+  for await (const e of rawEvents(objects, window)) if (e.type === 'purchase' && e.user_id && e.event_time >= fromMs && e.event_time <= toMs) found.add(e.user_id);
+  return found;
+}
+
+export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<VariantResult, 'lift' | 'lift95'> {
+  if (tn === 0 || cn === 0) return {};
+  const [pt, pc] = [tc / tn, cc / cn];
+  const se = Math.sqrt((pt * (1 - pt)) / tn + (pc * (1 - pc)) / cn);
+  const lift = pt - pc;
+  return { lift, lift95: [lift - 1.96 * se, lift + 1.96 * se] };
+}
+
+export async function runReport(deps: { ledger: ContactLedger; objects: ObjectStore }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
+  const run = runKeyOf(d, runId);
+  const startedMs = Date.parse(runId);
+  const converted = await buyers(deps.objects, startedMs, d.attributionDays);
+  const report: RunReport = { campaign: d.id, run, startedAt: runId, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
+  const byVariant = new Map(d.variants.map((v) => [v.id, { variant: v.id, treated: 0, treatedConverted: 0, control: 0, controlConverted: 0 }]));
+  for (const [userId, state] of await deps.ledger.people(run)) {
+    report.audience++;
+    const bought = converted.has(userId) ? 1 : 0;
+    if (state.status === 'control') {
+      report.control++;
+      const v = byVariant.get(variantOf(d, userId).id)!;
+      v.control++;
+      v.controlConverted += bought;
+    } else if (state.status === 'sent') {
+      report.sent++;
+      report.segments += state.segments;
+      const v = byVariant.get(state.variant)!;
+      v.treated++;
+      v.treatedConverted += bought;
+    } else if (state.status === 'failed') increment(report.failed, state.code);
+    else if (state.status === 'suppressed') increment(report.suppressed, state.reason);
+    else report.uncertain++;
+  }
+  report.costYuan = (report.segments * priceMilliYuan) / 1000;
+  report.variants = [...byVariant.values()].map((v) => ({ ...v, ...liftOf(v.treated, v.treatedConverted, v.control, v.controlConverted) }));
+  return report;
+}
