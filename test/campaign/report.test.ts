@@ -49,7 +49,7 @@ async function world(n: number) {
       phone: `+86137${String(i).padStart(7, '0')}5`,
       consentSms: { granted: i % 10 !== 0, at: 1, source: 't' },
       tags: ['member'],
-      attributes: i % 25 === 1 ? {} : { nickname: `客${i}` },
+      attributes: i % 25 === 1 ? ({} as Record<string, string>) : { nickname: `客${i}` },
     })),
   );
   return { profiles, ledger: new MemoryContactLedger(), objects: new LocalObjectStore(dir, 'mkt-data') };
