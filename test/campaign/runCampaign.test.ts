@@ -19,6 +19,9 @@ import { createLogger } from '#lib/log';
 import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
+import { TencentSmsSender } from '#lib/sms/tencentSms';
+import http from 'node:http';
+import { startTencentSmsFake, TEST_TENCENT } from '../wire/tencentSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
 
@@ -133,6 +136,25 @@ describe('a campaign run', () => {
       const keys = await redisLedger.redis.keys(`${prefix}*`);
       if (keys.length) await redisLedger.redis.del(...keys);
       await redisLedger.close();
+    }
+  });
+
+  it('sends each person once through Tencent SMS too (real client, TC3-signed, up to 200 numbers a request), three attempts at once', async () => {
+    const tencent = await startTencentSmsFake();
+    try {
+      const toLocalhost = new http.Agent({
+        lookup: (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)),
+      });
+      const sms = new TencentSmsSender({ ...TEST_TENCENT, signName: '示例商城', endpoint: `sms.tencentcloudapi.com:${tencent.port}`, protocol: 'http://', agent: toLocalhost });
+      await addProfiles(450);
+      const d = definition('tencent');
+      await Promise.all([0, 1, 2].map(() => runCampaign(deps({ sms }), d, 't', everyone)));
+      const sent = (await statuses('tencent@t')).sent;
+      expect(tencent.accepted.length).toBe(sent);
+      expect(new Set(tencent.accepted).size).toBe(sent);
+      expect(Math.max(...tencent.sent.map((b) => (b.PhoneNumberSet as string[]).length))).toBeLessThanOrEqual(200);
+    } finally {
+      await tencent.close();
     }
   });
 
