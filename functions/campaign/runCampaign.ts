@@ -9,7 +9,7 @@
 import type { ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import type { ProfileBook, StoredProfile } from '#lib/profiles';
-import { batchesOf, sendAll } from '#lib/sms/batchSender';
+import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
 import type { BatchMessage, SmsSender } from '#lib/sms/port';
 import type { CampaignDefinition } from './definition';
 import { inControl, quietUntil, render, variantOf } from './policy';
@@ -47,6 +47,7 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
   const run = runKeyOf(d, runId);
   const result: RunResult = { run, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {} };
   const progress = await deps.ledger.progress(run);
+  const pacer = requestPacer(deps.policy.qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   while (!progress.done) {
     const resumeAt = quietUntil(deps.clock(), deps.policy.quiet);
     if (resumeAt !== undefined) {
@@ -55,7 +56,7 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
       return { ...result, status: 'deferred', resumeAt };
     }
     const page = await deps.profiles.store.scan(progress.cursor, deps.pageSize ?? 1000);
-    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()));
+    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), pacer);
     for (const state of states.values()) {
       result.decided[state.status]++;
       if (state.status === 'suppressed') result.suppressed[state.reason] = (result.suppressed[state.reason] ?? 0) + 1;
@@ -88,8 +89,19 @@ export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition
   return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments };
 }
 
-/** Claims, decides, sends and records one page's selected people; returns what became of those claimed now. */
-async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[]): Promise<Map<string, PersonState>> {
+/**
+ * Claims, decides, sends and records one provider batch of selected people at a time, so a
+ * process that dies leaves at most one batch claimed without an outcome (uncertain).
+ */
+async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pacer: () => Promise<void>): Promise<Map<string, PersonState>> {
+  const states = new Map<string, PersonState>();
+  for (let i = 0; i < selected.length; i += deps.sms.maxBatch) {
+    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pacer)) states.set(id, state);
+  }
+  return states;
+}
+
+async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pacer: () => Promise<void>): Promise<Map<string, PersonState>> {
   const now = deps.clock();
   const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
   const states = new Map<string, PersonState>();
@@ -101,14 +113,13 @@ async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, sel
     else toSend.push(decided);
   }
   const withinCaps = await deps.ledger.reserveContacts(toSend.map((s) => s.p.userId), now, deps.policy.caps);
-  const capped = toSend.filter((_, i) => !withinCaps[i]);
-  capped.forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
+  toSend.filter((_, i) => !withinCaps[i]).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
   const allowed = toSend.filter((_, i) => withinCaps[i]);
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
   const granted = await deps.ledger.reserveBudget(run, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
   allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
   const sending = allowed.slice(0, granted);
-  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message)), { qps: deps.policy.qps });
+  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message)), { qps: deps.policy.qps, pacer });
   outcomes.forEach((o, i) => {
     const { p, variant, segments } = sending[i];
     states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments } : { status: 'failed', variant, code: o.code, failure: o.failure });

@@ -14,6 +14,8 @@ export interface SendAllOptions {
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
+  /** A pacer shared by several calls (a campaign run sends batch by batch); by default one paces this call alone. */
+  pacer?: () => Promise<void>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,7 +48,7 @@ export async function sendAll(sender: SmsSender, batches: SmsBatch[], options: S
   const oversized = batches.find((b) => b.messages.length > sender.maxBatch);
   // Checked before the first send, so a bad call sends nothing rather than part of the list.
   if (oversized) throw new RangeError(`a batch of ${oversized.messages.length} messages is over ${sender.describe}'s limit of ${sender.maxBatch}`);
-  const beforeRequest = requestPacer(options.qps, clock, sleep);
+  const beforeRequest = options.pacer ?? requestPacer(options.qps, clock, sleep);
   const all: SendOutcome[] = [];
   for (const batch of batches) {
     const outcomes = await sender.sendBatch(batch, { beforeRequest });
