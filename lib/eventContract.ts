@@ -3,6 +3,7 @@
  * and the rest of the batch goes on. Hand-written checks, as this runs for every event.
  */
 import { STANDARD_EVENT_TYPES } from './behaviour';
+import { checkEach, Invalid, isObject } from './contractCheck';
 
 export interface Rejection {
   index: number;
@@ -49,16 +50,6 @@ const CUSTOM_TYPE = /^x_[a-z0-9_]{1,40}$/;
 const KNOWN_FIELDS = new Set(['event_id', 'type', 'user_id', 'anonymous_id', 'ts', 'item_id', 'item_ids', 'category', 'price', 'quantity', 'order_id', 'properties', 'context']);
 const CONTEXT_FIELDS = new Set(['platform', 'scene', 'page', 'app_version']);
 
-class Invalid extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function optionalString(e: Record<string, unknown>, field: string, max: number): string | undefined {
   const v = e[field];
@@ -148,16 +139,6 @@ function checkContext(raw: unknown): ClientEvent['context'] {
 
 /** Splits a batch into valid events (with their batch index) and rejections. */
 export function validateEvents(events: unknown[]): { valid: { index: number; event: ClientEvent }[]; rejected: Rejection[] } {
-  const valid: { index: number; event: ClientEvent }[] = [];
-  const rejected: Rejection[] = [];
-  events.forEach((raw, index) => {
-    try {
-      valid.push({ index, event: checkEvent(raw) });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      const id = isObject(raw) && typeof raw.event_id === 'string' ? raw.event_id.slice(0, 64) : null;
-      rejected.push({ index, event_id: id, code: err.code, message: err.message });
-    }
-  });
-  return { valid, rejected };
+  const { valid, rejected } = checkEach(events, checkEvent, (raw) => (isObject(raw) && typeof raw.event_id === 'string' ? raw.event_id.slice(0, 64) : null));
+  return { valid: valid.map(({ index, value }) => ({ index, event: value })), rejected: rejected.map(({ id, ...r }) => ({ ...r, event_id: id })) };
 }

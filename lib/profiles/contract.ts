@@ -2,6 +2,7 @@
  * The profile contract (`POST /v1/profiles`, bulk imports): each profile is checked alone, and
  * a bad one is rejected with a code naming the field while the rest go on.
  */
+import { checkEach, Invalid, isObject } from '#lib/contractCheck';
 import { e164 } from './phoneVault';
 import type { AttributeValue, Consent } from './port';
 
@@ -28,16 +29,6 @@ export interface ProfileRejection {
   message: string;
 }
 
-class Invalid extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const shortString = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max;
 
 function consentOf(raw: unknown): Consent {
@@ -84,16 +75,6 @@ function checkProfile(raw: unknown): ProfileUpdate {
 
 /** Splits profiles into updates (with their index) and rejections. */
 export function validateProfiles(profiles: unknown[]): { valid: { index: number; update: ProfileUpdate }[]; rejected: ProfileRejection[] } {
-  const valid: { index: number; update: ProfileUpdate }[] = [];
-  const rejected: ProfileRejection[] = [];
-  profiles.forEach((raw, index) => {
-    try {
-      valid.push({ index, update: checkProfile(raw) });
-    } catch (err) {
-      if (!(err instanceof Invalid)) throw err;
-      const userId = isObject(raw) && typeof raw.user_id === 'string' ? raw.user_id.slice(0, MAX_ID) : null;
-      rejected.push({ index, user_id: userId, code: err.code, message: err.message });
-    }
-  });
-  return { valid, rejected };
+  const { valid, rejected } = checkEach(profiles, checkProfile, (raw) => (isObject(raw) && typeof raw.user_id === 'string' ? raw.user_id.slice(0, MAX_ID) : null));
+  return { valid: valid.map(({ index, value }) => ({ index, update: value })), rejected: rejected.map(({ id, ...r }) => ({ ...r, user_id: id })) };
 }
