@@ -5,7 +5,7 @@
 import type { ScoredItem } from '#lib/featureStore';
 import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
 import type { TopItems } from '#models/ease/serving';
-import type { Catalog } from './catalog';
+import type { Catalog } from '#lib/catalog';
 import type { ServedModel } from './servingState';
 
 export interface Pick {

@@ -14,7 +14,7 @@ import { startThread } from '#lib/threads';
 import { OffThreadScorer } from '#models/ease/offThread';
 import { MODEL_NAME, type Scorer } from '#models/ease/serving';
 import { ModelRegistry, type ModelMeta } from '#models/registry';
-import { CATALOG_KEY, Catalog } from './catalog';
+import { CATALOG_KEY, Catalog } from '#lib/catalog';
 
 export class ServedModel {
   readonly index: Map<string, number>;

@@ -11,7 +11,7 @@ import { fitEase } from '#models/ease/ease';
 import { unevaluatedMeta } from '#models/ease/meta';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
-import { CATALOG_KEY } from '../../functions/recommend/catalog';
+import { CATALOG_KEY } from '#lib/catalog';
 
 export const ITEMS = 3706;
 const CATEGORIES = 36;

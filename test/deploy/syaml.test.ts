@@ -135,6 +135,14 @@ describe('s.yaml', () => {
     expect(readFileSync(path.join(root, 's.yaml'), 'utf8')).not.toMatch(/0{12}/);
   });
 
+  it('gives every function whose bundle loads onnxruntime-node the layer that provides it (train: its image)', () => {
+    for (const f of project.functions) {
+      const loadsOrt = readFileSync(path.join(codeDir(root, f), 'index.js'), 'utf8').includes('require("onnxruntime-node")');
+      const provided = f.props.runtime === 'custom-container' || ((f.props.layers as string[] | undefined) ?? []).includes(deployEnv.MKT_ORT_LAYER_ARN);
+      expect({ fn: f.props.functionName, loadsOrt, provided: loadsOrt && provided }).toEqual({ fn: f.props.functionName, loadsOrt, provided: loadsOrt });
+    }
+  });
+
   it('runs every function with source maps, and the build ships them', () => {
     for (const f of project.functions) {
       expect({ fn: f.props.functionName, options: f.props.environmentVariables?.NODE_OPTIONS }).toEqual({ fn: f.props.functionName, options: '--enable-source-maps' });

@@ -17,7 +17,7 @@ import { unevaluatedMeta } from '#models/ease/meta';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { createRecommendApp } from '../../functions/recommend/app';
-import { CATALOG_KEY } from '../../functions/recommend/catalog';
+import { CATALOG_KEY } from '#lib/catalog';
 import { ServingState } from '../../functions/recommend/servingState';
 import { TrendingItems } from '../../functions/recommend/trending';
 

@@ -1,5 +1,5 @@
 /** The pure parts of recommend: variety, new-arrival slots, reasons, the catalogue file. */
-import { Catalog } from '../../functions/recommend/catalog';
+import { Catalog } from '#lib/catalog';
 import { becauseOf, listRanking, type Pick } from '../../functions/recommend/ranking';
 import { categoryCap, diversify, withNewArrivals } from '../../functions/recommend/rules';
 

@@ -1,6 +1,7 @@
 /**
- * The item catalogue as recommend needs it: category (for diversity), availability (never
- * recommend what cannot be bought) and listing time (new arrivals). The shop's systems keep
+ * The shop's item catalogue, as recommend and campaigns read it: category (for diversity),
+ * availability (never recommend or message what cannot be bought), listing time (new arrivals)
+ * and title (what a message names). The shop's systems keep
  * it in the object store as JSON lines, one item a line:
  *   {"item_id":"sku-1","category":"shoes","available":true,"listed_at":"2026-11-20T10:00:00+08:00","title":"..."}
  * Items missing from it are treated as available, in no category.
