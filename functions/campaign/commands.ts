@@ -9,7 +9,7 @@ import type { Invocation } from '#lib/fc/decode';
 import { planCampaign } from './plan';
 import { runReport } from './report';
 import { reportPage } from './reportPage';
-import { activeDefinition, runOne, type ScheduleDeps } from './schedule';
+import { activeDefinition, personalItemsFor, runOne, type ScheduleDeps } from './schedule';
 import { selectionFor } from './selection';
 
 const REPORTS_PREFIX = 'campaign-reports/runs/';
@@ -36,7 +36,7 @@ export function commandOf(invocation: Invocation): Command | undefined {
 
 export async function runCommand(deps: ScheduleDeps, c: Command): Promise<unknown> {
   const d = await activeDefinition(deps.objects, c.campaign);
-  if (c.command === 'plan') return planCampaign(deps, d, await selectionFor(deps, d), deps.policy.priceMilliYuan);
+  if (c.command === 'plan') return planCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, await selectionFor(deps, d), deps.policy.priceMilliYuan);
   if (c.command === 'run') {
     const at = c.at === undefined ? deps.clock() : Date.parse(c.at);
     if (Number.isNaN(at)) throw badRequest('bad_command', `"at" must be an ISO time, got ${c.at}`);

@@ -5,7 +5,8 @@
 import { affordable } from '#lib/contacts/buckets';
 import type { ProfileBook } from '#lib/profiles';
 import type { CampaignDefinition } from './definition';
-import { decideOne, runKeyOf } from './runCampaign';
+import type { PersonalItems } from './personalItems';
+import { decideOne, itemsFor, runKeyOf } from './runCampaign';
 import type { Select } from './selection';
 
 export interface Plan {
@@ -18,7 +19,7 @@ export interface Plan {
   costYuan: number;
 }
 
-export async function planCampaign(deps: { profiles: ProfileBook; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
+export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const costs: number[] = [];
   const segments: number[] = [];
@@ -26,9 +27,11 @@ export async function planCampaign(deps: { profiles: ProfileBook; clock: () => n
   let cursor: string | undefined;
   do {
     const page = await deps.profiles.store.scan(cursor, 1000);
-    for (const p of await select(page.profiles, deps.clock())) {
+    const selected = await select(page.profiles, deps.clock());
+    const items = await itemsFor(deps, d, selected);
+    for (const p of selected) {
       plan.audience++;
-      const decided = decideOne(deps, d, run, p);
+      const decided = decideOne(deps, d, run, p, items.get(p.userId));
       if (!('status' in decided)) {
         costs.push(decided.segments * priceMilliYuan);
         segments.push(decided.segments);

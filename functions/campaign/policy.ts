@@ -43,11 +43,11 @@ export interface Rendered {
   segments: number;
 }
 
-/** The message for a person, or the name of the parameter their profile cannot fill. */
-export function render(d: CampaignDefinition, variant: Variant, attributes: Record<string, AttributeValue>): Rendered | { missing: string } {
+/** The message for a person, or the name of the parameter their profile (or their item) cannot fill. */
+export function render(d: CampaignDefinition, variant: Variant, attributes: Record<string, AttributeValue>, item?: { id: string; title: string }): Rendered | { missing: string } {
   const params: Record<string, string> = {};
   for (const [name, source] of Object.entries(d.channel.params)) {
-    const value = source.from === 'const' ? source.text : source.from === 'profile' ? attributes[source.attribute] : undefined;
+    const value = source.from === 'const' ? source.text : source.from === 'profile' ? attributes[source.attribute] : item?.[source.field];
     if (value === undefined || value === '') return { missing: name };
     params[name] = String(value);
   }

@@ -12,6 +12,7 @@ import type { ProfileBook, StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
 import type { BatchMessage, SmsSender } from '#lib/sms/port';
 import type { CampaignDefinition } from './definition';
+import type { Item, PersonalItems } from './personalItems';
 import { inControl, quietUntil, render, variantOf } from './policy';
 import type { Select } from './selection';
 
@@ -24,6 +25,8 @@ export interface CampaignPolicy {
 
 export interface RunDeps {
   profiles: ProfileBook;
+  /** Present when a variant names the person's top item. */
+  items?: PersonalItems;
   ledger: ContactLedger;
   sms: SmsSender;
   policy: CampaignPolicy;
@@ -78,15 +81,21 @@ export interface Send {
 }
 
 /** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
-export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition, run: string, p: StoredProfile): PersonState | Send {
+export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
   if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
   const phone = deps.profiles.phoneOf(p);
   if (!phone) return { status: 'suppressed', reason: 'no_phone' };
   if (inControl(d, p.userId)) return { status: 'control' };
   const variant = variantOf(d, p.userId);
-  const rendered = render(d, variant, p.attributes);
+  const rendered = render(d, variant, p.attributes, item);
   if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
   return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments };
+}
+
+/** The top items of the people whose variant names one (none when no variant does). */
+export async function itemsFor(deps: Pick<RunDeps, 'items'>, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
+  const wanting = deps.items ? people.filter((p) => variantOf(d, p.userId).itemStrategy === 'top_recommendation') : [];
+  return wanting.length > 0 ? deps.items!.topFor(wanting.map((p) => p.userId)) : new Map();
 }
 
 /**
@@ -106,9 +115,10 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
   const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
   const states = new Map<string, PersonState>();
   const toSend: Send[] = [];
+  const items = await itemsFor(deps, d, selected.filter((_, i) => claimed[i]));
   for (const [i, p] of selected.entries()) {
     if (!claimed[i]) continue;
-    const decided = decideOne(deps, d, run, p);
+    const decided = decideOne(deps, d, run, p, items.get(p.userId));
     if ('status' in decided) states.set(p.userId, decided);
     else toSend.push(decided);
   }

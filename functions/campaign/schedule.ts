@@ -11,6 +11,7 @@ import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
 import { listAll, type ObjectStore } from '#lib/objectStore';
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
+import { PersonalItems } from './personalItems';
 import { runCampaign, type RunDeps, type RunResult } from './runCampaign';
 import { selectionFor, type SelectionDeps } from './selection';
 
@@ -52,6 +53,10 @@ export async function activeDefinitions(objects: ObjectStore): Promise<CampaignD
   return definitions;
 }
 
+/** The items model, loaded only for a campaign whose variants name an item. */
+export const personalItemsFor = (deps: SelectionDeps, d: CampaignDefinition) =>
+  d.variants.some((v) => v.itemStrategy === 'top_recommendation') ? PersonalItems.load(deps.objects, deps.features, d.id) : Promise.resolve(undefined);
+
 /** A campaign's active definition, or a 404 naming it. */
 export async function activeDefinition(objects: ObjectStore, id: string): Promise<CampaignDefinition> {
   const active = await read<{ definition: CampaignDefinition }>(objects, `${ACTIVE_PREFIX}${id}.json`);
@@ -68,7 +73,7 @@ function dueAt(d: CampaignDefinition, minuteMs: number): boolean {
 export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
   const deferredKey = `${DEFERRED_PREFIX}${d.id}@${runId}.json`;
   try {
-    const result = await runCampaign(deps, d, runId, await selectionFor(deps, d));
+    const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, await selectionFor(deps, d));
     if (result.status === 'deferred') await deps.objects.put(deferredKey, json({ campaign: d.id, runId, resumeAt: result.resumeAt }));
     else await deps.objects.delete(deferredKey);
     return result;

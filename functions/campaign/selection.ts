@@ -24,7 +24,6 @@ export type Select = (profiles: StoredProfile[], nowMs: number) => Promise<Store
 export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition): Promise<Select> {
   const scoring = d.scoring;
   if ('topK' in scoring) throw unprocessable('not_supported', `${d.id}: top_k scoring needs a planned run, which is not built yet; use a threshold`);
-  if (d.variants.some((v) => v.itemStrategy !== 'none')) throw unprocessable('not_supported', `${d.id}: personal items (item_strategy top_recommendation) are not built yet`);
   const listed = d.audience.kind === 'list' ? await idList(deps.objects, d.audience.listKey) : undefined;
   const rules = d.audience.kind === 'rules' ? d.audience.rules : [];
   const scorer = scoring.model === 'none' ? undefined : await champion(deps.objects, d.id);

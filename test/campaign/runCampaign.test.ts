@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import { selectionFor, type Select } from '../../functions/campaign/selection';
+import { personalItemsFor } from '../../functions/campaign/schedule';
+import { clusterOf, itemOf, putCatalog, registerModel } from '../recommend/harness';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,7 +110,8 @@ describe('what a run needs', () => {
     const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-select-')), 'mkt-data');
     const selectionDeps = { objects, features: new MemoryFeatureStore() };
     const withItems = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
-    await expect(selectionFor(selectionDeps, withItems)).rejects.toMatchObject({ status: 422, code: 'not_supported', message: expect.stringContaining('personal items') });
+    await expect(personalItemsFor(selectionDeps, withItems)).rejects.toMatchObject({ status: 422, code: 'no_model', message: expect.stringContaining('ease') });
+    expect(await personalItemsFor(selectionDeps, definition('plain'))).toBeUndefined();
     const scored = { ...definition('scored'), scoring: { model: 'propensity' as const, threshold: 0.1 } };
     await expect(selectionFor(selectionDeps, scored)).rejects.toMatchObject({ code: 'no_model' });
     const topK = { ...definition('top'), scoring: { model: 'propensity' as const, topK: 10 } };
@@ -210,6 +213,38 @@ describe('a campaign run', () => {
     expect(sentTo()).toEqual([]);
     clock = Date.parse('2026-12-01T08:00:00+08:00');
     expect(await runCampaign(deps(), d, 't', everyone)).toMatchObject({ status: 'done', decided: { sent: 40 } });
+  });
+
+  it("names each person's top recommended item: from the registered model over their history, never one they bought or touched, never an unavailable one", async () => {
+    const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-items-')), 'mkt-data');
+    await registerModel(objects, 'v1');
+    await putCatalog(objects, [{ item_id: itemOf(0, 3), available: false }, { item_id: itemOf(0, 4), title: '保温杯' }]);
+    const features = new MemoryFeatureStore(() => MORNING);
+    // u0..u29 each bought two items of cluster i % 3; u30 has no history.
+    await features.record(Array.from({ length: 30 }, (_, i) => [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) }))).flat());
+    await addProfiles(31);
+    const yaml = `id: items
+name: items
+schedule: { cron: 0 0 10 * * * }
+audience: { rules: [ { has_tag: member } ] }
+scoring: { model: none }
+control_share: 0
+variants: [ { id: pick, template_text: "\${name}，您可能喜欢\${item}。拒收请回复R", item_strategy: top_recommendation } ]
+budget: { messages: 1000 }
+channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }
+`;
+    const d = parseDefinition(yaml, 'items.yaml').definition!;
+    const items = await personalItemsFor({ objects, features }, d);
+    await runCampaign(deps({ items }), d, 't', everyone);
+    const calls = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
+    const sent = calls.flatMap((c) => (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map((phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const));
+    expect(sent).toHaveLength(30);
+    for (const [user, item] of sent) {
+      const cluster = user % 3;
+      expect(item === '保温杯' ? 0 : clusterOf(item)).toBe(cluster); // the model recommends within the cluster
+      expect([itemOf(cluster, 0), itemOf(cluster, 1), itemOf(0, 3)]).not.toContain(item);
+    }
+    expect(await statuses('items@t')).toMatchObject({ sent: 30, 'suppressed:missing_item': 1 });
   });
 
   it('resumes a run that died mid-way from its last page, never resending what may have gone out', async () => {
