@@ -54,7 +54,7 @@ export async function activeDefinitions(objects: ObjectStore): Promise<CampaignD
 }
 
 /** The items model, loaded only for a campaign whose variants name an item. */
-export const personalItemsFor = (deps: SelectionDeps, d: CampaignDefinition) =>
+export const personalItemsFor = (deps: Pick<SelectionDeps, 'objects' | 'features'>, d: CampaignDefinition) =>
   d.variants.some((v) => v.itemStrategy === 'top_recommendation') ? PersonalItems.load(deps.objects, deps.features, d.id) : Promise.resolve(undefined);
 
 /** A campaign's active definition, or a 404 naming it. */

@@ -1,10 +1,12 @@
 /**
  * Who a run decides on: the profiles in the audience (rules, or an uploaded id list) and, when
- * the campaign scores, those whose purchase propensity reaches its threshold. The propensity
+ * the campaign scores, those whose purchase propensity reaches its threshold or is among the
+ * top K of the whole audience. The propensity
  * champion stands in for uplift until control groups have produced an uplift model.
  */
 import type { FeatureStore, UserFeatures } from '#lib/featureStore';
 import type { ObjectStore } from '#lib/objectStore';
+import type { ProfileBook } from '#lib/profiles';
 import type { StoredProfile } from '#lib/profiles/port';
 import { unprocessable } from '#lib/errors';
 import { propensityFeatures } from '#models/propensity/features';
@@ -16,6 +18,9 @@ import type { CampaignDefinition } from './definition';
 export interface SelectionDeps {
   objects: ObjectStore;
   features: FeatureStore;
+  /** Read whole once, ahead of the run, when the campaign takes its top K. */
+  profiles: ProfileBook;
+  clock: () => number;
 }
 
 /** Selects from one page of profiles; build once per run (it loads the list or the model). */
@@ -23,20 +28,41 @@ export type Select = (profiles: StoredProfile[], nowMs: number) => Promise<Store
 
 export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition): Promise<Select> {
   const scoring = d.scoring;
-  if ('topK' in scoring) throw unprocessable('not_supported', `${d.id}: top_k scoring needs a planned run, which is not built yet; use a threshold`);
   const listed = d.audience.kind === 'list' ? await idList(deps.objects, d.audience.listKey) : undefined;
   const rules = d.audience.kind === 'rules' ? d.audience.rules : [];
   const scorer = scoring.model === 'none' ? undefined : await champion(deps.objects, d.id);
   const wantFeatures = needsFeatures(rules) || scorer !== undefined;
 
-  return async (profiles, nowMs) => {
+  /** The page's people in the audience, each with a score when the campaign scores. */
+  const scored = async (profiles: StoredProfile[], nowMs: number) => {
     const candidates = listed ? profiles.filter((p) => listed.has(p.userId)) : profiles;
     const features: (UserFeatures | undefined)[] = wantFeatures ? await Promise.all(candidates.map((p) => deps.features.user(p.userId, nowMs))) : [];
     const inRules = candidates.flatMap((p, i) => (inAudience(rules, p, features[i], nowMs) ? [{ p, f: features[i] }] : []));
-    if (!scorer || !('threshold' in scoring)) return inRules.map(({ p }) => p);
-    const scores = await scorer.score(inRules.map(({ f }) => propensityFeatures(f!, nowMs)));
-    return inRules.filter((_, i) => scores[i] >= scoring.threshold).map(({ p }) => p);
+    const scores = scorer ? await scorer.score(inRules.map(({ f }) => propensityFeatures(f!, nowMs))) : undefined;
+    return inRules.map(({ p }, i) => ({ p, score: scores?.[i] ?? 0 }));
   };
+  if (scoring.model !== 'none' && scoring.threshold !== undefined) {
+    const threshold = scoring.threshold;
+    return async (profiles, nowMs) => (await scored(profiles, nowMs)).filter((s) => s.score >= threshold).map((s) => s.p);
+  }
+  if (scoring.model !== 'none' && scoring.topK !== undefined) {
+    const chosen = await topK(deps, scored, scoring.topK);
+    return async (profiles) => profiles.filter((p) => chosen.has(p.userId));
+  }
+  return async (profiles, nowMs) => (await scored(profiles, nowMs)).map((s) => s.p);
+}
+
+/** The K best-scored people of the whole audience: one pass over every profile before the run. */
+async function topK(deps: SelectionDeps, scored: (p: StoredProfile[], nowMs: number) => Promise<{ p: StoredProfile; score: number }[]>, k: number): Promise<Set<string>> {
+  let best: { id: string; score: number }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.profiles.store.scan(cursor, 1000);
+    for (const { p, score } of await scored(page.profiles, deps.clock())) best.push({ id: p.userId, score });
+    if (best.length > 2 * k) best = best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+    cursor = page.next;
+  } while (cursor);
+  return new Set(best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k).map((b) => b.id));
 }
 
 async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {

@@ -60,7 +60,7 @@ runBench(async (bench) => {
     process.stderr.write(`\nloaded ${PROFILES} profiles in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s\n`);
 
     const d = parseDefinition(DEFINITION, 'bench.yaml').definition!;
-    const select = await selectionFor({ objects: new LocalObjectStore(bench.env.LOCAL_OSS_DIR, 'mkt-data'), features }, d);
+    const select = await selectionFor({ objects: new LocalObjectStore(bench.env.LOCAL_OSS_DIR, 'mkt-data'), features, profiles, clock: () => NOW }, d);
     const started = performance.now();
     const plan = await planCampaign({ profiles, clock: () => NOW }, d, select, 45);
     const planS = (performance.now() - started) / 1000;

@@ -9,6 +9,10 @@ import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign'
 import { selectionFor, type Select } from '../../functions/campaign/selection';
 import { personalItemsFor } from '../../functions/campaign/schedule';
 import { clusterOf, itemOf, putCatalog, registerModel } from '../recommend/harness';
+import { unevaluatedMeta } from '#models/ease/meta';
+import { FEATURE_NAMES } from '#models/propensity/features';
+import { exportPropensity } from '#models/propensity/serving';
+import { ModelRegistry } from '#models/registry';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,14 +112,35 @@ const statuses = async (run: string) => {
 describe('what a run needs', () => {
   it('refuses, with the reason, a campaign asking for what is not built yet or a model not trained yet', async () => {
     const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-select-')), 'mkt-data');
-    const selectionDeps = { objects, features: new MemoryFeatureStore() };
+    const selectionDeps = { objects, features: new MemoryFeatureStore(), profiles, clock: () => clock };
     const withItems = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
     await expect(personalItemsFor(selectionDeps, withItems)).rejects.toMatchObject({ status: 422, code: 'no_model', message: expect.stringContaining('ease') });
     expect(await personalItemsFor(selectionDeps, definition('plain'))).toBeUndefined();
     const scored = { ...definition('scored'), scoring: { model: 'propensity' as const, threshold: 0.1 } };
     await expect(selectionFor(selectionDeps, scored)).rejects.toMatchObject({ code: 'no_model' });
     const topK = { ...definition('top'), scoring: { model: 'propensity' as const, topK: 10 } };
-    await expect(selectionFor(selectionDeps, topK)).rejects.toMatchObject({ code: 'not_supported' });
+    await expect(selectionFor(selectionDeps, topK)).rejects.toMatchObject({ code: 'no_model' });
+  });
+
+  it('scores with the propensity champion: a threshold keeps those at or above it, top_k the K best of the whole audience', async () => {
+    const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-score-')), 'mkt-data');
+    // A model that only weighs spend: the more someone spent, the likelier they buy.
+    const weights = new Float64Array(FEATURE_NAMES.length);
+    weights[FEATURE_NAMES.indexOf('log_spend')] = 2;
+    const scale = { mean: new Float64Array(FEATURE_NAMES.length), std: new Float64Array(FEATURE_NAMES.length).fill(1) };
+    const registry = new ModelRegistry(objects);
+    await registry.register({ ...unevaluatedMeta({ version: 'p1', itemIds: [], popular: [], lambda: 0, source: 'test' }), name: 'propensity' }, exportPropensity({ weights, bias: -8 }, scale));
+    await registry.promote('propensity', 'p1');
+    const features = new MemoryFeatureStore(() => MORNING);
+    await addProfiles(40);
+    await features.record(Array.from({ length: 40 }, (_, i) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: 'sku', amount: 10 * (i + 1) })));
+    const selectionDeps = { objects, features, profiles, clock: () => MORNING };
+    const page = (await profiles.store.scan(undefined, 100)).profiles;
+    const ids = (selected: { userId: string }[]) => selected.map((p) => Number(p.userId.slice(1))).sort((a, b) => a - b);
+    const top = await selectionFor(selectionDeps, { ...definition('top'), scoring: { model: 'propensity', topK: 5 } });
+    expect(ids(await top(page, MORNING))).toEqual([35, 36, 37, 38, 39]);
+    const cut = await selectionFor(selectionDeps, { ...definition('cut'), scoring: { model: 'uplift', threshold: 1 / (1 + Math.exp(8 - 2 * Math.log1p(300))) } });
+    expect(ids(await cut(page, MORNING))[0]).toBe(29); // spend 300 and more
   });
 });
 
