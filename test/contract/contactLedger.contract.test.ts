@@ -1,25 +1,16 @@
 /** One contract, every contact ledger: in-process and Redis (the real one, under a test prefix). */
-import { randomUUID } from 'node:crypto';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import type { ContactLedger } from '#lib/contacts/port';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
+import { onTestPrefix } from './redisTestPrefix';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NOON = Date.parse('2026-11-30T12:00:00+08:00'); // a Monday
 
 const adapters: Record<string, () => { ledger: ContactLedger; teardown(): Promise<void> }> = {
   memory: () => ({ ledger: new MemoryContactLedger(), teardown: async () => undefined }),
   redis: () => {
-    const prefix = `mkt-test:${randomUUID()}:`;
-    const ledger = new RedisContactLedger({ url: REDIS_URL, prefix });
-    return {
-      ledger,
-      teardown: async () => {
-        const keys = await ledger.redis.keys(`${prefix}*`);
-        if (keys.length) await ledger.redis.del(...keys);
-        await ledger.close();
-      },
-    };
+    const { adapter, teardown } = onTestPrefix((url, prefix) => new RedisContactLedger({ url, prefix }));
+    return { ledger: adapter, teardown };
   },
 };
 

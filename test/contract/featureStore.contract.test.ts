@@ -1,11 +1,10 @@
 /** One contract, every feature-store adapter: in-process, and the real Redis at REDIS_URL. */
-import { randomUUID } from 'node:crypto';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { Behaviour } from '#lib/behaviour';
 import type { FeatureStore } from '#lib/featureStore/port';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
+import { onTestPrefix } from './redisTestPrefix';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NOW = Date.parse('2026-11-21T10:00:00+08:00');
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -18,16 +17,8 @@ interface Harness {
 const adapters: Record<string, () => Promise<Harness>> = {
   memory: async () => ({ store: new MemoryFeatureStore(() => NOW), teardown: async () => undefined }),
   redis: async () => {
-    const prefix = `mkt-test:${randomUUID()}:`;
-    const store = new RedisFeatureStore({ url: REDIS_URL, prefix });
-    return {
-      store,
-      teardown: async () => {
-        const keys = await store.redis.keys(`${prefix}*`);
-        if (keys.length) await store.redis.del(...keys);
-        await store.close();
-      },
-    };
+    const { adapter, teardown } = onTestPrefix((url, prefix) => new RedisFeatureStore({ url, prefix }));
+    return { store: adapter, teardown };
   },
 };
 

@@ -1,24 +1,14 @@
 /** One contract, every profile store: in-process and Redis (the real one, under a test prefix). */
-import { randomUUID } from 'node:crypto';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import type { ProfileStore, StoredProfile } from '#lib/profiles/port';
 import { RedisProfileStore } from '#lib/profiles/redisStore';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { onTestPrefix } from './redisTestPrefix';
 
 const adapters: Record<string, () => { store: ProfileStore; teardown(): Promise<void> }> = {
   memory: () => ({ store: new MemoryProfileStore(), teardown: async () => undefined }),
   redis: () => {
-    const prefix = `mkt-test:${randomUUID()}:`;
-    const store = new RedisProfileStore({ url: REDIS_URL, prefix });
-    return {
-      store,
-      teardown: async () => {
-        const keys = await store.redis.keys(`${prefix}*`);
-        if (keys.length) await store.redis.del(...keys);
-        await store.close();
-      },
-    };
+    const { adapter, teardown } = onTestPrefix((url, prefix) => new RedisProfileStore({ url, prefix }));
+    return { store: adapter, teardown };
   },
 };
 
