@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '#lib/random';
+import { increment } from '#lib/tally';
 import { postBatch, requestToken, type BatchReply } from './lib/ingestClient';
 
 const { values: opt } = parseArgs({
@@ -60,7 +61,7 @@ function session(): { who: TokenSubject; events: Event[]; funnel: Record<string,
   const add = (type: string, fields: Event = {}, page = 'pages/index/index') => {
     ts += 500 + Math.floor(rand() * 8000);
     events.push({ event_id: `sim-${process.pid}-${eventNo++}`, type, ts, ...who, ...fields, context: { ...context, page } });
-    funnel[type] = (funnel[type] ?? 0) + 1;
+    increment(funnel, type);
   };
   add('page_view');
   if (rand() < 0.2) add('search', { properties: { query: u.taste } }, 'pages/search/index');
@@ -157,7 +158,7 @@ async function main() {
           totals.failedBatches++;
           continue;
         }
-        statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+        increment(statuses, String(reply.status));
         latencies.push(reply.ms);
         totals.accepted += reply.body.accepted ?? 0;
         totals.duplicates += reply.body.duplicates ?? 0;

@@ -4,10 +4,12 @@
  */
 import { affordable } from '#lib/contacts/buckets';
 import type { ProfileBook } from '#lib/profiles';
+import { increment } from '#lib/tally';
 import type { CampaignDefinition } from './definition';
 import type { PersonalItems } from './personalItems';
 import { decideOne, itemsFor, runKeyOf } from './runCampaign';
 import type { Select } from './selection';
+import { costYuan } from './smsText';
 
 export interface Plan {
   campaign: string;
@@ -21,7 +23,6 @@ export interface Plan {
 
 export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
-  const costs: number[] = [];
   const segments: number[] = [];
   const run = runKeyOf(d, 'plan');
   let cursor: string | undefined;
@@ -32,18 +33,16 @@ export async function planCampaign(deps: { profiles: ProfileBook; items?: Person
     for (const p of selected) {
       plan.audience++;
       const decided = decideOne(deps, d, run, p, items.get(p.userId));
-      if (!('status' in decided)) {
-        costs.push(decided.segments * priceMilliYuan);
-        segments.push(decided.segments);
-      } else if (decided.status === 'control') plan.control++;
-      else if (decided.status === 'suppressed') plan.suppressed[decided.reason] = (plan.suppressed[decided.reason] ?? 0) + 1;
+      if (!('status' in decided)) segments.push(decided.segments);
+      else if (decided.status === 'control') plan.control++;
+      else if (decided.status === 'suppressed') increment(plan.suppressed, decided.reason);
     }
     cursor = page.next;
   } while (cursor);
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
-  plan.messages = affordable({ messages: 0, milliYuan: 0 }, costs, { messages: d.budget.messages, ...budget });
-  if (costs.length > plan.messages) plan.suppressed.budget = costs.length - plan.messages;
+  plan.messages = affordable({ messages: 0, milliYuan: 0 }, segments.map((n) => n * priceMilliYuan), { messages: d.budget.messages, ...budget });
+  if (segments.length > plan.messages) plan.suppressed.budget = segments.length - plan.messages;
   plan.segments = segments.slice(0, plan.messages).reduce((a, b) => a + b, 0);
-  plan.costYuan = costs.slice(0, plan.messages).reduce((a, b) => a + b, 0) / 1000;
+  plan.costYuan = costYuan(plan.segments, priceMilliYuan / 1000);
   return plan;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { SHANGHAI_OFFSET_MS } from '#lib/clock';
 import type { AttributeValue } from '#lib/profiles/port';
 import type { CampaignDefinition, Variant } from './definition';
-import { segments } from './smsText';
+import { fillTemplate, segments } from './smsText';
 
 /** A number in [0, 1) fixed by its inputs. */
 export function stableShare(...parts: string[]): number {
@@ -51,6 +51,6 @@ export function render(d: CampaignDefinition, variant: Variant, attributes: Reco
     if (value === undefined || value === '') return { missing: name };
     params[name] = String(value);
   }
-  const text = variant.templateText.replace(/\$\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+  const text = fillTemplate(variant.templateText, params);
   return { params, text, segments: segments(text, d.channel.signName) };
 }

@@ -8,10 +8,12 @@
 import { shanghaiDateHour } from '#lib/clock';
 import type { ContactLedger } from '#lib/contacts';
 import type { ObjectStore } from '#lib/objectStore';
+import { increment } from '#lib/tally';
 import { rawEvents } from '#models/datasets/rawEvents';
 import type { CampaignDefinition } from './definition';
 import { variantOf } from './policy';
 import { runKeyOf } from './runCampaign';
+import { costYuan } from './smsText';
 
 export interface VariantResult {
   variant: string;
@@ -41,7 +43,6 @@ export interface RunReport {
 }
 
 const DAY_MS = 86_400_000;
-const increment = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 /** Users who bought within `days` of `fromMs`, from the raw log. */
 async function buyers(objects: ObjectStore, fromMs: number, days: number): Promise<Set<string>> {
@@ -84,7 +85,7 @@ export async function runReport(deps: { ledger: ContactLedger; objects: ObjectSt
     else if (state.status === 'suppressed') increment(report.suppressed, state.reason);
     else report.uncertain++;
   }
-  report.costYuan = (report.segments * priceMilliYuan) / 1000;
+  report.costYuan = costYuan(report.segments, priceMilliYuan / 1000);
   report.variants = [...byVariant.values()].map((v) => ({ ...v, ...liftOf(v.treated, v.treatedConverted, v.control, v.controlConverted) }));
   return report;
 }

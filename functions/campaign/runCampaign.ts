@@ -11,6 +11,7 @@ import type { Logger } from '#lib/log';
 import type { ProfileBook, StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
 import type { BatchMessage, SmsSender } from '#lib/sms/port';
+import { increment } from '#lib/tally';
 import type { CampaignDefinition } from './definition';
 import type { Item, PersonalItems } from './personalItems';
 import { inControl, quietUntil, render, variantOf } from './policy';
@@ -62,7 +63,7 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
     const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), pacer);
     for (const state of states.values()) {
       result.decided[state.status]++;
-      if (state.status === 'suppressed') result.suppressed[state.reason] = (result.suppressed[state.reason] ?? 0) + 1;
+      if (state.status === 'suppressed') increment(result.suppressed, state.reason);
     }
     progress.cursor = page.next;
     progress.done = page.next === undefined;
@@ -129,7 +130,7 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
   const granted = await deps.ledger.reserveBudget(run, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
   allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
   const sending = allowed.slice(0, granted);
-  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message)), { qps: deps.policy.qps, pacer });
+  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), { qps: deps.policy.qps, pacer });
   outcomes.forEach((o, i) => {
     const { p, variant, segments } = sending[i];
     states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments } : { status: 'failed', variant, code: o.code, failure: o.failure });

@@ -6,10 +6,11 @@
  * A run's id is the minute it was due, so a replayed or doubled tick is the same run.
  */
 import { parseCron } from '#lib/cron';
-import { AppError, badRequest } from '#lib/errors';
+import { AppError, badRequest, unprocessable } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
 import { listAll, type ObjectStore } from '#lib/objectStore';
+import type { SmsSender } from '#lib/sms/port';
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
 import { PersonalItems } from './personalItems';
 import { runCampaign, type RunDeps, type RunResult } from './runCampaign';
@@ -69,10 +70,17 @@ function dueAt(d: CampaignDefinition, minuteMs: number): boolean {
   return parseCron(`CRON_TZ=${CAMPAIGN_TIME_ZONE} ${d.schedule.cron}`).matches(minuteMs);
 }
 
+/** A definition written for another provider names a template and sign that provider never approved. */
+function refuseOtherProvider(sms: SmsSender, d: CampaignDefinition): void {
+  if (sms.provider === 'outbox' || sms.provider === d.channel.provider) return;
+  throw unprocessable('wrong_provider', `campaign ${d.id} is written for ${d.channel.provider} SMS, but this deployment sends through ${sms.provider} (MKT_SMS_PROVIDER)`);
+}
+
 /** One run; a campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried. */
 export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
   const deferredKey = `${DEFERRED_PREFIX}${d.id}@${runId}.json`;
   try {
+    refuseOtherProvider(deps.sms, d);
     const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, await selectionFor(deps, d));
     if (result.status === 'deferred') await deps.objects.put(deferredKey, json({ campaign: d.id, runId, resumeAt: result.resumeAt }));
     else await deps.objects.delete(deferredKey);

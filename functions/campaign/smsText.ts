@@ -17,6 +17,9 @@ export function placeholdersOf(template: string): string[] {
   return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]))];
 }
 
+/** The text a template becomes with its placeholders filled, as the provider fills them (a missing one stays empty). */
+export const fillTemplate = (template: string, params: Record<string, string>): string => template.replace(PLACEHOLDER, (_m, name: string) => params[name] ?? '');
+
 /** Characters as the carriers count them: Unicode code points (an emoji is one, not two UTF-16 units). */
 export const characterCount = (text: string): number => [...text].length;
 

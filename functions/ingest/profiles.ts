@@ -4,6 +4,7 @@
  * A bad profile is rejected alone; a store failure is a 503 the backend retries.
  */
 import { AppError, badRequest } from '#lib/errors';
+import { jsonBody } from '#lib/fc/jsonBody';
 import { MAX_PROFILES, validateProfiles, type ProfileRejection } from '#lib/profiles';
 import type { IngestDeps, IngestRequest } from './ingestBatch';
 import { admit, backendCaller } from './serverCall';
@@ -11,13 +12,7 @@ import { admit, backendCaller } from './serverCall';
 export const PROFILES_PATH = '/v1/profiles';
 
 function profilesOf(body: Buffer): unknown[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw badRequest('invalid_json', 'body is not valid JSON');
-  }
-  const profiles = (doc as { profiles?: unknown } | null)?.profiles;
+  const profiles = (jsonBody(body) as { profiles?: unknown } | null)?.profiles;
   if (!Array.isArray(profiles)) throw badRequest('missing_profiles', 'body must be a JSON object with a "profiles" array');
   if (profiles.length > MAX_PROFILES) throw new AppError(413, 'too_many_profiles', `at most ${MAX_PROFILES} profiles per request`);
   return profiles;

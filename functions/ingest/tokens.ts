@@ -5,6 +5,7 @@
  */
 import { DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S, type TokenSubject } from '#lib/auth';
 import { badRequest } from '#lib/errors';
+import { jsonBody } from '#lib/fc/jsonBody';
 import type { IngestDeps, IngestRequest } from './ingestBatch';
 import { admit, backendCaller } from './serverCall';
 
@@ -12,12 +13,7 @@ export const TOKENS_PATH = '/v1/tokens';
 export const REVOKE_PATH = '/v1/tokens/revoke';
 
 function subjectOf(body: Buffer): { subject: TokenSubject; ttlS: number } {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw badRequest('invalid_json', 'body is not valid JSON');
-  }
+  const doc = jsonBody(body) as Record<string, unknown>;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badRequest('invalid_body', 'body must be a JSON object');
   const id = (field: string) => {
     const v = doc[field];

@@ -1,7 +1,8 @@
 import { speaksFor, type Authenticator } from '#lib/auth';
-import { AppError, badRequest } from '#lib/errors';
+import { AppError } from '#lib/errors';
 import { readBody } from '#lib/fc/customRuntime';
 import { Stages } from '#lib/fc/serverTiming';
+import { jsonBody } from '#lib/fc/jsonBody';
 import { createWebApp } from '#lib/fc/webApp';
 import { recommend, type RecommendDeps } from './recommend';
 import { fromBody, fromQuery } from './request';
@@ -50,9 +51,5 @@ export function createRecommendApp(deps: RecommendAppDeps) {
 
 function parseJson(body: Buffer, isJson: string | false | null): unknown {
   if (!isJson) throw new AppError(415, 'unsupported_media_type', 'Content-Type must be application/json');
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw badRequest('invalid_json', 'body is not valid JSON');
-  }
+  return jsonBody(body);
 }

@@ -6,16 +6,16 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { badRequest } from '#lib/errors';
+import { mainlandMobile } from '#lib/phone';
 
-const MAINLAND_MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** `+8613812345678` from any of `13812345678`, `+86 138-1234-5678`, `8613812345678`; a 400 for anything else. */
 export function e164(phone: string): string {
-  const m = MAINLAND_MOBILE.exec(phone.replace(/[\s-]/g, ''));
-  if (!m) throw badRequest('invalid_phone', 'phone must be a mainland mobile number');
-  return `+86${m[1]}`;
+  const national = mainlandMobile(phone);
+  if (!national) throw badRequest('invalid_phone', 'phone must be a mainland mobile number');
+  return `+86${national}`;
 }
 
 const derive = (secret: Buffer, purpose: string) => createHmac('sha256', secret).update(purpose).digest();

@@ -54,6 +54,7 @@ function failureOf(err: unknown): AliyunFailure {
 
 export class AliyunSmsSender implements SmsSender {
   readonly describe = 'aliyun-sms';
+  readonly provider = 'aliyun';
   /** SendBatchSms takes at most 100 numbers. */
   readonly maxBatch = 100;
   private readonly client: RPCClient;
@@ -85,7 +86,7 @@ export class AliyunSmsSender implements SmsSender {
     if (valid.length === 0) return outcomes;
     const params = {
       PhoneNumberJson: JSON.stringify(valid.map((m) => m.national)),
-      SignNameJson: JSON.stringify(valid.map(() => this.o.signName)),
+      SignNameJson: JSON.stringify(valid.map(() => batch.signName ?? this.o.signName)),
       TemplateCode: batch.templateId,
       TemplateParamJson: JSON.stringify(valid.map((m) => m.params)),
       // One OutId per request: receipts carry the first message's id, and the number tells them apart.

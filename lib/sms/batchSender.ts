@@ -20,10 +20,10 @@ export interface SendAllOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The messages in order, cut into batches the sender takes. */
-export function batchesOf(sender: Pick<SmsSender, 'maxBatch'>, templateId: string, messages: BatchMessage[]): SmsBatch[] {
+/** The messages in order, cut into batches the sender takes (under `signName`, when given). */
+export function batchesOf(sender: Pick<SmsSender, 'maxBatch'>, templateId: string, messages: BatchMessage[], signName?: string): SmsBatch[] {
   const batches: SmsBatch[] = [];
-  for (let i = 0; i < messages.length; i += sender.maxBatch) batches.push({ templateId, messages: messages.slice(i, i + sender.maxBatch) });
+  for (let i = 0; i < messages.length; i += sender.maxBatch) batches.push({ templateId, signName, messages: messages.slice(i, i + sender.maxBatch) });
   return batches;
 }
 
@@ -56,7 +56,7 @@ export async function sendAll(sender: SmsSender, batches: SmsBatch[], options: S
       const again = batch.messages.map((_m, i) => i).filter((i) => isRetryable(outcomes[i]));
       if (again.length === 0) break;
       await sleep(baseDelayMs * 2 ** (attempt - 1));
-      const retried = await sender.sendBatch({ templateId: batch.templateId, messages: again.map((i) => batch.messages[i]) }, { beforeRequest });
+      const retried = await sender.sendBatch({ ...batch, messages: again.map((i) => batch.messages[i]) }, { beforeRequest });
       again.forEach((i, k) => (outcomes[i] = retried[k]));
     }
     all.push(...outcomes);

@@ -10,6 +10,7 @@ import { nationalNumber, prepareBatch, type SendBatchOptions, type SendOutcome, 
 
 export class OutboxSmsSender implements SmsSender {
   readonly describe: string;
+  readonly provider = 'outbox';
   readonly maxBatch = 1000;
 
   constructor(

@@ -1,5 +1,6 @@
 /** The SMS port: text messages to people, one or a batch at a time (Alibaba Cloud or Tencent Cloud SMS in production). */
 import { maskPhones } from '#lib/log';
+import { mainlandMobile } from '#lib/phone';
 
 export interface SmsMessage {
   /** Mainland number, `13812345678` or `+8613812345678`. */
@@ -44,6 +45,8 @@ export interface BatchMessage {
 
 export interface SmsBatch {
   templateId: string;
+  /** The approved signature to send under; the sender's own (MKT_SMS_SIGN_NAME) when absent. */
+  signName?: string;
   messages: BatchMessage[];
 }
 
@@ -58,6 +61,7 @@ export interface SendBatchOptions {
 
 export interface SmsSender {
   readonly describe: string;
+  readonly provider: SmsReceipt['provider'];
   /** The most messages `sendBatch` takes at once. */
   readonly maxBatch: number;
   send(message: SmsMessage): Promise<SmsReceipt>;
@@ -68,13 +72,11 @@ export interface SmsSender {
   sendBatch(batch: SmsBatch, options?: SendBatchOptions): Promise<SendOutcome[]>;
 }
 
-const MAINLAND_MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
-
 /** The 11-digit national number, or an SmsError for anything that is not a mainland mobile. */
 export function nationalNumber(phone: string): string {
-  const m = MAINLAND_MOBILE.exec(phone.replace(/[\s-]/g, ''));
-  if (!m) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`);
-  return m[1];
+  const national = mainlandMobile(phone);
+  if (!national) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`);
+  return national;
 }
 
 /** A batch message with a valid number: its national form and its place in the batch. */

@@ -65,6 +65,7 @@ function requestsOf(messages: Addressed[]): Addressed[][] {
 
 export class TencentSmsSender implements SmsSender {
   readonly describe = 'tencent-sms';
+  readonly provider = 'tencent';
   /** SendSms takes at most 200 numbers. */
   readonly maxBatch = 200;
   private readonly client: InstanceType<typeof sms.v20210111.Client>;
@@ -89,7 +90,7 @@ export class TencentSmsSender implements SmsSender {
   async send(m: SmsMessage): Promise<SmsReceipt> {
     let reply;
     try {
-      reply = await this.request(m.templateId, [`+86${nationalNumber(m.phone)}`], Object.values(m.params), m.outId);
+      reply = await this.request(m.templateId, this.o.signName, [`+86${nationalNumber(m.phone)}`], Object.values(m.params), m.outId);
     } catch (err) {
       if (err instanceof SmsError) throw err;
       const f = requestFailure(err);
@@ -108,16 +109,16 @@ export class TencentSmsSender implements SmsSender {
     const { outcomes, valid } = prepareBatch(batch, this.maxBatch);
     for (const messages of requestsOf(valid)) {
       await options.beforeRequest?.();
-      await this.sendRequest(batch.templateId, messages, outcomes);
+      await this.sendRequest(batch.templateId, batch.signName ?? this.o.signName, messages, outcomes);
     }
     return outcomes;
   }
 
-  private async sendRequest(templateId: string, messages: Addressed[], outcomes: SendOutcome[]): Promise<void> {
+  private async sendRequest(templateId: string, signName: string, messages: Addressed[], outcomes: SendOutcome[]): Promise<void> {
     let reply;
     try {
       // SessionContext carries one id per request: the first message's; results are told apart by number.
-      reply = await this.request(templateId, messages.map((m) => `+86${m.national}`), Object.values(messages[0].params), messages[0].outId);
+      reply = await this.request(templateId, signName, messages.map((m) => `+86${m.national}`), Object.values(messages[0].params), messages[0].outId);
     } catch (err) {
       const f = requestFailure(err);
       return failAll(outcomes, messages, f.failure, f.code);
@@ -136,11 +137,11 @@ export class TencentSmsSender implements SmsSender {
     }
   }
 
-  private request(templateId: string, phones: string[], params: string[], sessionContext: string) {
+  private request(templateId: string, signName: string, phones: string[], params: string[], sessionContext: string) {
     return this.client.SendSms({
       PhoneNumberSet: phones,
       SmsSdkAppId: this.o.sdkAppId,
-      SignName: this.o.signName,
+      SignName: signName,
       TemplateId: templateId,
       TemplateParamSet: params,
       SessionContext: sessionContext,

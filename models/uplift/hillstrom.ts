@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { seededRandom, shuffled } from '#lib/random';
+import { parseCsv } from '#lib/csv';
 
 export interface UpliftRow {
   features: Float64Array;
@@ -33,30 +34,14 @@ export function encodeCustomer(c: Record<string, string>): Float64Array {
 }
 
 /** Splits one CSV line, honouring double-quoted fields ("6) $750 - $1,000"). */
-export function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') fields.push(field), (field = '');
-    else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
+export const csvFields = (line: string): string[] => parseCsv(line)[0]?.fields ?? [''];
 
 export function readHillstrom(file: string, treatment = 'Womens E-Mail', control = 'No E-Mail', target = 'visit'): UpliftRow[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
-  const names = csvFields(header);
+  const [header, ...lines] = parseCsv(readFileSync(file, 'utf8'));
+  const names = header.fields;
   const rows: UpliftRow[] = [];
-  for (const line of lines) {
-    const c = Object.fromEntries(csvFields(line).map((v, i) => [names[i], v]));
+  for (const { fields } of lines) {
+    const c = Object.fromEntries(fields.map((v, i) => [names[i], v]));
     if (c.segment !== treatment && c.segment !== control) continue;
     rows.push({ features: encodeCustomer(c), treated: c.segment === treatment ? 1 : 0, y: Number(c[target]) ? 1 : 0 });
   }

@@ -51,7 +51,7 @@ runBench(async (bench) => {
       const updates: ProfileUpdate[] = [];
       for (let i = from; i < Math.min(from + 5000, PROFILES); i++) {
         // Mainland numbers the provider server takes (its suffixes 0000, 9999, 1111 answer errors).
-        updates.push({ userId: `u${i}`, phone: `+8613${String(i).padStart(8, '0')}5`.slice(0, 14), consentSms: { granted: i % 20 !== 0, at: 1, source: 'bench' }, tags: ['member'], attributes: { nickname: `客${i % 1000}` } });
+        updates.push({ userId: `u${i}`, phone: `+8613${String(i).padStart(8, '0')}5`, consentSms: { granted: i % 20 !== 0, at: 1, source: 'bench' }, tags: ['member'], attributes: { nickname: `客${i % 1000}` } });
       }
       await profiles.upsert(updates);
       await features.record(updates.filter((_, k) => (from + k) % 4 !== 3).map((u) => ({ userId: u.userId, type: 'purchase', ts: NOW - 86_400_000, itemId: 'sku-1', amount: 10 })));

@@ -7,7 +7,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, readBody, type ServerLimits } from '#lib/fc/customRuntime';
+import { CA_PORT_LIMITS, createServer, readBody, type ServerLimits } from '#lib/fc/customRuntime';
 import { localObjectEvents, type LocalObjectEvent } from '#lib/objectStore/localStore';
 import { asyncInvoker } from './asyncInvoke';
 import { objectStoreRoute } from './devObjectStore';
@@ -18,8 +18,8 @@ import { fail, json } from './reply';
 import { platformStatus } from './status';
 import { LocalTimers } from './timers';
 
-/** As the CAPort's, with time for a large dataset upload. */
-const LOCAL_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000, maxConnections: 4096 };
+/** As the CAPort's, with time for a large dataset upload and room for every function's connections. */
+const LOCAL_LIMITS: ServerLimits = { ...CA_PORT_LIMITS, requestTimeoutMs: 300_000, maxConnections: 4096 };
 const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 
 export class LocalPlatform {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import { selectionFor, type Select } from '../../functions/campaign/selection';
-import { personalItemsFor } from '../../functions/campaign/schedule';
+import { personalItemsFor, runOne, type ScheduleDeps } from '../../functions/campaign/schedule';
 import { clusterOf, itemOf, putCatalog, registerModel } from '../recommend/harness';
 import { unevaluatedMeta } from '#models/ease/meta';
 import { FEATURE_NAMES } from '#models/propensity/features';
@@ -181,6 +181,22 @@ describe('a campaign run', () => {
       expect(tencent.accepted.length).toBe(sent);
       expect(new Set(tencent.accepted).size).toBe(sent);
       expect(Math.max(...tencent.sent.map((b) => (b.PhoneNumberSet as string[]).length))).toBeLessThanOrEqual(200);
+    } finally {
+      await tencent.close();
+    }
+  });
+
+  it('skips a campaign written for Alibaba SMS when the deployment sends through Tencent, contacting no one', async () => {
+    await addProfiles(5);
+    const tencent = await startTencentSmsFake();
+    try {
+      const sms = new TencentSmsSender({ ...TEST_TENCENT, signName: '示例商城', endpoint: `127.0.0.1:${tencent.port}`, protocol: 'http://' });
+      const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-provider-')), 'mkt-data');
+      const scheduleDeps = { ...deps({ sms }), objects, features: new MemoryFeatureStore() } as unknown as ScheduleDeps;
+      const result = await runOne(scheduleDeps, definition('other-provider'), 't');
+      expect(result).toMatchObject({ skipped: expect.stringMatching(/written for aliyun SMS.*through tencent/) });
+      expect(tencent.sent).toEqual([]);
+      expect(await ledger.people('other-provider@t')).toEqual(new Map());
     } finally {
       await tencent.close();
     }

@@ -259,6 +259,18 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
     await fake.close();
   });
 
+  it('a batch sent under its campaign\'s sign name carries it instead of the deployment\'s', async () => {
+    const alibaba = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: sendBatchSmsAction() });
+    const aliyun = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: alibaba.url, timeoutMs: 300 });
+    await aliyun.sendBatch({ templateId: 'SMS_100001', signName: '示例商城', messages: pair });
+    expect(alibaba.calls[0]).toMatchObject({ SignNameJson: '["示例商城","示例商城"]' });
+    await alibaba.close();
+    const tencent = await startTencentSmsFake();
+    await new TencentSmsSender(tencentOptions(tencent.port)).sendBatch({ templateId: '1', signName: '示例商城', messages: [pair[0]] });
+    expect(tencent.sent.map((b) => b.SignName)).toEqual(['示例商城']);
+    await tencent.close();
+  });
+
   it('Tencent: a request-level error fails each of its numbers with its class; no answer is uncertain; a wrong key fails the signature', async () => {
     const fake = await startTencentSmsFake();
     const sender = new TencentSmsSender({ ...tencentOptions(fake.port), timeoutS: 0.3 });

@@ -26,6 +26,7 @@ const countOf = (numbers: string[]) => numbers.reduce((m, n) => m.set(n, (m.get(
 function recordingSender(clock: () => number, maxBatch = 10): SmsSender & { requestTimes: number[]; calls: number } {
   const s = {
     describe: 'recording',
+    provider: 'outbox' as const,
     maxBatch,
     requestTimes: [] as number[],
     calls: 0,
