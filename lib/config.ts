@@ -85,6 +85,15 @@ const secretKey: Parser<Buffer | undefined> = (raw, name) => {
   if (key.length < 32 || key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) throw new Error(`${name} must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)`);
   return key;
 };
+/** A secret that travels in a URL: 24+ URL-safe characters; the value is never echoed. */
+const urlSecret: Parser<string | undefined> = (raw, name) => {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{24,256}$/.test(raw)) throw new Error(`${name} must be 24-256 URL-safe characters (A-Z a-z 0-9 _ -), e.g. openssl rand -hex 24`);
+  return raw;
+};
+/** The SMS callbacks' token in local runs only: anyone can read it here. */
+const LOCAL_SMS_CALLBACK_TOKEN = 'local-sms-callback-token';
+
 /** Seals phones in local runs only: anyone can read it here. */
 const LOCAL_PHONE_KEY = Buffer.alloc(32, 'mkt-local-phone-key');
 
@@ -141,12 +150,16 @@ const spec = {
   capPerDay: ['MKT_CAP_PER_DAY', integer(1, 1, 100)],
   capPerWeek: ['MKT_CAP_PER_WEEK', integer(3, 1, 1000)],
   quietHours: ['MKT_QUIET_HOURS', quietHours],
+  campaignChunkSize: ['MKT_CAMPAIGN_CHUNK_SIZE', integer(50_000, 100, 10_000_000)],
+  fcEndpoint: ['MKT_FC_ENDPOINT', url('https:', 'http:')],
   aliyunSmsEndpoint: ['ALIYUN_SMS_ENDPOINT', text('https://dysmsapi.aliyuncs.com')],
   tencentSecretId: ['TENCENT_SECRET_ID', optional],
   tencentSecretKey: ['TENCENT_SECRET_KEY', optional],
   tencentSmsAppId: ['TENCENT_SMS_APP_ID', optional],
   tencentSmsRegion: ['TENCENT_SMS_REGION', text('ap-guangzhou')],
   tencentSmsEndpoint: ['TENCENT_SMS_ENDPOINT', text('sms.tencentcloudapi.com')],
+  smsCallbackToken: ['MKT_SMS_CALLBACK_TOKEN', urlSecret],
+  smsReconcileAfterMin: ['MKT_SMS_RECONCILE_AFTER_MIN', integer(30, 5, 1440)],
 
   metrics: ['MKT_METRICS', oneOf(['local', 'cloudmonitor'] as const, 'local')],
   metricsFile: ['MKT_METRICS_FILE', optional],
@@ -165,6 +178,8 @@ const spec = {
 
   // Set by FC in every instance.
   fcFunctionName: ['FC_FUNCTION_NAME', optional],
+  fcAccountId: ['FC_ACCOUNT_ID', optional],
+  fcRegion: ['FC_REGION', optional],
   accessKeyId: ['ALIBABA_CLOUD_ACCESS_KEY_ID', optional],
   accessKeySecret: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', optional],
   securityToken: ['ALIBABA_CLOUD_SECURITY_TOKEN', optional],
@@ -213,6 +228,13 @@ export function phoneKeyOf(c: Config): Buffer {
   if (c.phoneKey) return c.phoneKey;
   if (c.fcFunctionName) throw new ConfigError(['MKT_PHONE_KEY must be set on Function Compute: 32 random bytes, base64 (openssl rand -base64 32)']);
   return LOCAL_PHONE_KEY;
+}
+
+/** The secret the SMS providers' callback URLs carry (`?token=`); on FC it must be set. */
+export function smsCallbackTokenOf(c: Config): string {
+  if (c.smsCallbackToken) return c.smsCallbackToken;
+  if (c.fcFunctionName) throw new ConfigError(['MKT_SMS_CALLBACK_TOKEN must be set on Function Compute: 24+ random URL-safe characters (openssl rand -hex 24), the token the SMS callback URLs carry']);
+  return LOCAL_SMS_CALLBACK_TOKEN;
 }
 
 export function redisUrlOf(c: Config): string {

@@ -6,7 +6,10 @@
  * retries on 429/503 like a real SDK. First it uploads the catalogue (categories,
  * availability, listing dates) that recommend's rules read. Shows a progress bar and prints a summary.
  *
- *   npm run simulate -- [--url http://127.0.0.1:9000] [--sessions 500] [--users 200] [--concurrency 8] [--seed 7]
+ *   npm run simulate -- [--url http://127.0.0.1:9000] [--sessions 500] [--users 200] [--concurrency 8] [--seed 7] [--days 0]
+ *
+ * `--days N` spreads the sessions over the last N days (history for training: the propensity
+ * model learns who buys in the week after a cutoff); by default they all start in the last minute.
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -21,6 +24,7 @@ const { values: opt } = parseArgs({
     users: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '7' },
+    days: { type: 'string', default: '0' },
     app: { type: 'string', default: 'demo' },
     bucket: { type: 'string', default: 'mkt-data' },
     // The app's server secret: the simulator plays the merchant's backend too, getting each user's token at login.
@@ -46,13 +50,15 @@ const users = Array.from({ length: Number(opt.users) }, (_, i) => ({
   platform: pick(['wechat', 'wechat', 'wechat', 'alipay', 'douyin', 'h5']),
 }));
 
+const spreadMs = Number(opt.days) > 0 ? Number(opt.days) * 86_400_000 : 60_000;
+
 type Event = Record<string, unknown>;
 let eventNo = 0;
 
 /** One visit: a feed of exposures, clicks on appealing items, carts, sometimes a purchase. */
 function session(): { who: TokenSubject; events: Event[]; funnel: Record<string, number>; revenue: number } {
   const u = pick(users);
-  let ts = Date.now() - Math.floor(rand() * 60_000);
+  let ts = Date.now() - Math.floor(rand() * spreadMs);
   const who = u.anonymous ? { anonymous_id: `anon-${u.id}` } : { user_id: u.id };
   const context = { platform: u.platform, scene: pick(['1001', '1007', '1089']), app_version: '3.2.0' };
   const events: Event[] = [];

@@ -4,7 +4,8 @@
  * each is suppressed (no consent, no phone, a parameter missing, over a contact cap or the
  * budget), held out as control, or sent their variant through the SMS provider in batches.
  * Progress is saved after every page, so a crashed or replayed run picks up where it was;
- * quiet hours defer the rest of a run to their end.
+ * quiet hours defer the rest of a run to their end. A chunk of a large run (chunks.ts) does
+ * the same over its own parts of the profiles, with its share of the provider's QPS.
  */
 import type { ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
 import type { Logger } from '#lib/log';
@@ -12,6 +13,7 @@ import type { ProfileBook, StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
 import type { BatchMessage, SmsSender } from '#lib/sms/port';
 import { increment } from '#lib/tally';
+import type { Chunk } from './chunks';
 import type { CampaignDefinition } from './definition';
 import type { Item, PersonalItems } from './personalItems';
 import { inControl, quietUntil, render, variantOf } from './policy';
@@ -34,12 +36,17 @@ export interface RunDeps {
   clock: () => number;
   logger: Logger;
   pageSize?: number;
+  /** Epoch ms (real time) after which a chunk stops at the next page and hands on (chunks.ts), within FC's timeout. */
+  stopBy?: number;
 }
 
 export interface RunResult {
   run: string;
-  status: 'done' | 'deferred';
+  chunk?: number;
+  status: 'done' | 'deferred' | 'paused';
   resumeAt?: number;
+  /** Where a paused run stopped. */
+  cursor?: string;
   /** What this invocation decided (a resumed run's earlier pages are in the ledger). */
   decided: Record<PersonState['status'], number>;
   suppressed: Record<string, number>;
@@ -47,20 +54,23 @@ export interface RunResult {
 
 export const runKeyOf = (d: CampaignDefinition, runId: string) => `${d.id}@${runId}`;
 
-export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select): Promise<RunResult> {
+export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select, chunk?: Chunk): Promise<RunResult> {
   const run = runKeyOf(d, runId);
-  const result: RunResult = { run, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {} };
-  const progress = await deps.ledger.progress(run);
-  const pacer = requestPacer(deps.policy.qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const progressKey = chunk ? `${run}#${chunk.index}` : run;
+  const result: RunResult = { run, chunk: chunk?.index, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {} };
+  const progress = await deps.ledger.progress(progressKey);
+  const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
+  const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   while (!progress.done) {
     const resumeAt = quietUntil(deps.clock(), deps.policy.quiet);
     if (resumeAt !== undefined) {
-      await deps.ledger.saveProgress(run, { ...progress, deferredUntil: resumeAt });
-      deps.logger.info('campaign run deferred by quiet hours', { run, resumeAt: new Date(resumeAt).toISOString() });
+      await deps.ledger.saveProgress(progressKey, { ...progress, deferredUntil: resumeAt });
+      deps.logger.info('campaign run deferred by quiet hours', { run, chunk: chunk?.index, resumeAt: new Date(resumeAt).toISOString() });
       return { ...result, status: 'deferred', resumeAt };
     }
-    const page = await deps.profiles.store.scan(progress.cursor, deps.pageSize ?? 1000);
-    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), pacer);
+    if (deps.stopBy !== undefined && Date.now() >= deps.stopBy) return { ...result, status: 'paused', cursor: progress.cursor };
+    const page = await deps.profiles.store.scan(progress.cursor, deps.pageSize ?? 1000, chunk?.parts);
+    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), { qps, pacer });
     for (const state of states.values()) {
       result.decided[state.status]++;
       if (state.status === 'suppressed') increment(result.suppressed, state.reason);
@@ -68,7 +78,7 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
     progress.cursor = page.next;
     progress.done = page.next === undefined;
     progress.deferredUntil = undefined;
-    await deps.ledger.saveProgress(run, progress);
+    await deps.ledger.saveProgress(progressKey, progress);
   }
   deps.logger.info('campaign run done', { ...result });
   return result;
@@ -103,15 +113,17 @@ export async function itemsFor(deps: Pick<RunDeps, 'items'>, d: CampaignDefiniti
  * Claims, decides, sends and records one provider batch of selected people at a time, so a
  * process that dies leaves at most one batch claimed without an outcome (uncertain).
  */
-async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pacer: () => Promise<void>): Promise<Map<string, PersonState>> {
+type Pace = { qps: number; pacer: () => Promise<void> };
+
+async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace): Promise<Map<string, PersonState>> {
   const states = new Map<string, PersonState>();
   for (let i = 0; i < selected.length; i += deps.sms.maxBatch) {
-    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pacer)) states.set(id, state);
+    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace)) states.set(id, state);
   }
   return states;
 }
 
-async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pacer: () => Promise<void>): Promise<Map<string, PersonState>> {
+async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace): Promise<Map<string, PersonState>> {
   const now = deps.clock();
   const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
   const states = new Map<string, PersonState>();
@@ -130,7 +142,7 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
   const granted = await deps.ledger.reserveBudget(run, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
   allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
   const sending = allowed.slice(0, granted);
-  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), { qps: deps.policy.qps, pacer });
+  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), pace);
   outcomes.forEach((o, i) => {
     const { p, variant, segments } = sending[i];
     states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments } : { status: 'failed', variant, code: o.code, failure: o.failure });

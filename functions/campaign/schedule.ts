@@ -3,7 +3,8 @@
  * field and line, goes to `campaign-reports/validation/<file>.json`) and, when valid, becomes
  * the campaign's active definition. The minute timer then starts every campaign due at that
  * minute (its cron in Asia/Shanghai, or its one-off time) and resumes runs quiet hours deferred.
- * A run's id is the minute it was due, so a replayed or doubled tick is the same run.
+ * A run's id is the minute it was due, so a replayed or doubled tick is the same run. A run
+ * with more profiles than a chunk holds is fanned out over chunk workers (chunks.ts).
  */
 import { parseCron } from '#lib/cron';
 import { AppError, badRequest, unprocessable } from '#lib/errors';
@@ -11,9 +12,10 @@ import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
 import { listAll, type ObjectStore } from '#lib/objectStore';
 import type { SmsSender } from '#lib/sms/port';
+import { chunkOf, chunksOfRun, submitChunks, type Chunk, type Fanout } from './chunks';
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
 import { PersonalItems } from './personalItems';
-import { runCampaign, type RunDeps, type RunResult } from './runCampaign';
+import { runCampaign, runKeyOf, type RunDeps, type RunResult } from './runCampaign';
 import { selectionFor, type SelectionDeps } from './selection';
 
 export const DEFINITIONS_PREFIX = 'campaigns/';
@@ -22,7 +24,16 @@ const DEFERRED_PREFIX = 'campaign-state/deferred/';
 const VALIDATION_PREFIX = 'campaign-reports/validation/';
 const MINUTE_MS = 60_000;
 
-export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger };
+export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger; fanout?: Fanout };
+
+interface Deferred {
+  campaign: string;
+  runId: string;
+  resumeAt: number;
+  chunk?: { index: number; of: number };
+}
+
+export type Dispatched = { run: string; status: 'fanned_out'; chunks: number; accepted: number; duplicate: number };
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
 const read = async <T>(objects: ObjectStore, key: string) => {
@@ -76,20 +87,40 @@ function refuseOtherProvider(sms: SmsSender, d: CampaignDefinition): void {
   throw unprocessable('wrong_provider', `campaign ${d.id} is written for ${d.channel.provider} SMS, but this deployment sends through ${sms.provider} (MKT_SMS_PROVIDER)`);
 }
 
-/** One run; a campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried. */
-export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string): Promise<RunResult | { run: string; skipped: string }> {
-  const deferredKey = `${DEFERRED_PREFIX}${d.id}@${runId}.json`;
+/**
+ * One run, or one chunk of it; a large run, with chunk workers to take it, is fanned out. A
+ * campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried.
+ */
+export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string, chunk?: Chunk): Promise<RunResult | Dispatched | { run: string; skipped: string }> {
+  const run = runKeyOf(d, runId);
+  const deferredKey = `${DEFERRED_PREFIX}${run}${chunk ? `#${chunk.index}` : ''}.json`;
   try {
     refuseOtherProvider(deps.sms, d);
-    const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, await selectionFor(deps, d));
-    if (result.status === 'deferred') await deps.objects.put(deferredKey, json({ campaign: d.id, runId, resumeAt: result.resumeAt }));
+    const select = await selectionFor(deps, d, run);
+    const chunks = !chunk && deps.fanout ? await chunksOfRun(deps, run, deps.fanout.chunkSize, deps.policy.qps) : 1;
+    if (chunks > 1) {
+      const counts = await submitChunks(deps.fanout!, d.id, runId, [...Array(chunks).keys()], chunks, deps.logger);
+      return { run, status: 'fanned_out', chunks, ...counts };
+    }
+    const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, select, chunk);
+    if (result.status === 'paused' && chunk && deps.fanout) await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);
+    const deferred: Deferred = { campaign: d.id, runId, resumeAt: result.resumeAt!, ...(chunk ? { chunk: { index: chunk.index, of: chunk.of } } : {}) };
+    if (result.status === 'deferred') await deps.objects.put(deferredKey, json(deferred));
     else await deps.objects.delete(deferredKey);
     return result;
   } catch (err) {
     if (!(err instanceof AppError) || err.retryable) throw err;
-    deps.logger.warn('campaign run skipped: a retry cannot fix it', { campaign: d.id, runId, code: err.code, reason: err.message });
-    return { run: `${d.id}@${runId}`, skipped: err.message };
+    deps.logger.warn('campaign run skipped: a retry cannot fix it', { campaign: d.id, runId, chunk: chunk?.index, code: err.code, reason: err.message });
+    return { run, skipped: err.message };
   }
+}
+
+/** A run or chunk that quiet hours held back, once they are over: a deferred chunk goes back to a chunk worker. */
+async function resume(deps: ScheduleDeps, d: CampaignDefinition, deferred: Deferred) {
+  if (!deferred.chunk) return runOne(deps, d, deferred.runId);
+  const { index, of } = deferred.chunk;
+  if (!deps.fanout) return runOne(deps, d, deferred.runId, chunkOf(index, of));
+  return submitChunks(deps.fanout, d.id, deferred.runId, [index], of, deps.logger, `r${deferred.resumeAt}`);
 }
 
 /** The minute timer: every campaign due now, and every deferred run whose quiet hours are over. */
@@ -98,9 +129,9 @@ export async function runDue(deps: ScheduleDeps, tickMs: number) {
   const runs: Promise<unknown>[] = [];
   for (const d of await activeDefinitions(deps.objects)) if (dueAt(d, minute)) runs.push(runOne(deps, d, new Date(minute).toISOString()));
   for await (const o of listAll(deps.objects, DEFERRED_PREFIX)) {
-    const deferred = await read<{ campaign: string; runId: string; resumeAt: number }>(deps.objects, o.key);
+    const deferred = await read<Deferred>(deps.objects, o.key);
     const active = deferred && deferred.resumeAt <= tickMs ? await read<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_PREFIX}${deferred.campaign}.json`) : undefined;
-    if (active) runs.push(runOne(deps, active.definition, deferred!.runId));
+    if (active) runs.push(resume(deps, active.definition, deferred!));
   }
   return Promise.all(runs);
 }

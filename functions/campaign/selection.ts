@@ -26,7 +26,8 @@ export interface SelectionDeps {
 /** Selects from one page of profiles; build once per run (it loads the list or the model). */
 export type Select = (profiles: StoredProfile[], nowMs: number) => Promise<StoredProfile[]>;
 
-export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition): Promise<Select> {
+/** `run` names the run a selection is for, so its top K is chosen once and shared by its chunks. */
+export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition, run?: string): Promise<Select> {
   const scoring = d.scoring;
   const listed = d.audience.kind === 'list' ? await idList(deps.objects, d.audience.listKey) : undefined;
   const rules = d.audience.kind === 'rules' ? d.audience.rules : [];
@@ -46,7 +47,8 @@ export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition): 
     return async (profiles, nowMs) => (await scored(profiles, nowMs)).filter((s) => s.score >= threshold).map((s) => s.p);
   }
   if (scoring.model !== 'none' && scoring.topK !== undefined) {
-    const chosen = await topK(deps, scored, scoring.topK);
+    const k = scoring.topK;
+    const chosen = run ? await chosenOnce(deps.objects, run, () => topK(deps, scored, k)) : await topK(deps, scored, k);
     return async (profiles) => profiles.filter((p) => chosen.has(p.userId));
   }
   return async (profiles, nowMs) => (await scored(profiles, nowMs)).map((s) => s.p);
@@ -63,6 +65,16 @@ async function topK(deps: SelectionDeps, scored: (p: StoredProfile[], nowMs: num
     cursor = page.next;
   } while (cursor);
   return new Set(best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k).map((b) => b.id));
+}
+
+/** A run's top K as first chosen (kept beside the run's state), or chosen now and kept. */
+async function chosenOnce(objects: ObjectStore, run: string, choose: () => Promise<Set<string>>): Promise<Set<string>> {
+  const key = `campaign-state/top-k/${run}.txt`;
+  const kept = await objects.get(key);
+  if (kept) return new Set(kept.toString('utf8').split('\n').filter(Boolean));
+  const chosen = await choose();
+  await objects.put(key, Buffer.from([...chosen].join('\n')), { contentType: 'text/plain' });
+  return chosen;
 }
 
 async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {

@@ -18,6 +18,8 @@ export interface RunProgress {
   done: boolean;
   /** Set while quiet hours hold the rest of the run back. */
   deferredUntil?: number;
+  /** Set on a run split into chunks: how many (each keeps its own progress, `<run>#<index>`). */
+  chunks?: number;
 }
 
 export interface ContactCaps {
@@ -45,4 +47,43 @@ export interface ContactLedger {
   progress(run: string): Promise<RunProgress>;
   saveProgress(run: string, progress: RunProgress): Promise<void>;
   close(): Promise<void>;
+
+  // Delivery feedback (issue 17, lib/contacts/settlement.ts): what the carriers said of each send, and the runs to reconcile.
+  /** These people's states in a run (undefined for one it never claimed). */
+  statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]>;
+  /** A run's people, a page of about `count` at a time: pass `next` back; undefined once all were returned. */
+  scanPeople(run: string, cursor?: string, count?: number): Promise<{ people: [string, PersonState][]; next?: string }>;
+  /** Keeps each person's delivery unless the one kept stands (settlement.ts `replacesDelivery`); per entry, whether it was kept. */
+  recordDeliveries(run: string, deliveries: [string, Delivery][]): Promise<boolean[]>;
+  deliveriesOf(run: string, userIds: string[]): Promise<(Delivery | undefined)[]>;
+  /** Runs that claimed anyone at or after `sinceMs`: when they first and last claimed, and how far they are reconciled. */
+  runsSince(sinceMs: number): Promise<RunActivity[]>;
+  /** Every send the run claimed up to `throughMs` is settled: reconciliation passes it by until it claims again. */
+  markReconciled(run: string, throughMs: number): Promise<void>;
+}
+
+/** What the carrier said of one person's message in a run (issue 17): a pushed receipt, or the provider's query API. */
+export interface Delivery {
+  outcome: 'delivered' | 'undelivered';
+  /** The carrier's status code (`DELIVERED`, `DELIVRD`, `MK:0001`…), or `not_sent` / `no_record` when the provider has no such message. */
+  code: string;
+  description?: string;
+  /** When the carrier reported it (for `no_record`: when that was concluded), epoch ms. */
+  at: number;
+  provider: string;
+  /** The provider's id of the message (Alibaba BizId, Tencent SerialNo). */
+  messageId?: string;
+  /** Billed segments, when the provider says. */
+  segments?: number;
+  /** `no_record`: the provider's query found no such message. */
+  via: 'receipt' | 'query' | 'no_record';
+}
+
+/** A run's claims in time, for reconciliation. */
+export interface RunActivity {
+  run: string;
+  firstClaimAt: number;
+  lastClaimAt: number;
+  /** markReconciled's last `throughMs`. */
+  reconciledThrough?: number;
 }

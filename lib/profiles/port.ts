@@ -2,6 +2,7 @@
  * The profile store port: who may be messaged and how. A record holds the phone only sealed
  * (phoneVault.ts) with its lookup hash; the store never sees a number in clear.
  */
+import { createHash } from 'node:crypto';
 
 export interface Consent {
   granted: boolean;
@@ -9,6 +10,22 @@ export interface Consent {
   at: number;
   /** Where it was given: `miniprogram`, `store`, `import:<file>`, `reply:R`, … */
   source: string;
+  /** For a statement made by replying to an SMS: the proof, as the provider gave it. */
+  evidence?: ReplyEvidence;
+}
+
+/** What proves a consent statement made by SMS reply. */
+export interface ReplyEvidence {
+  provider: string;
+  /** The reply as received. */
+  text: string;
+  /** When it reached us (the statement's own time is the consent's `at`). */
+  receivedAt: number;
+  /** The message it answered, as far as the provider tells: its sign name, its extension code. */
+  signName?: string;
+  extension?: string;
+  /** The provider's id of the reply. */
+  replyId?: string;
 }
 
 export type AttributeValue = string | number | boolean;
@@ -29,6 +46,23 @@ export interface ProfilePage {
   next?: string;
 }
 
+/**
+ * Profiles are kept in a fixed number of parts by a hash of the user id, so a campaign run can
+ * split its audience into chunks that are ranges of parts: a chunk is a reference a few bytes
+ * long, and each worker reads only its own parts.
+ */
+export const PROFILE_PARTS = 1024;
+
+export const partOf = (userId: string): number => createHash('md5').update(userId).digest().readUInt32BE(0) % PROFILE_PARTS;
+
+/** Parts `from` (inclusive) to `to` (exclusive). */
+export interface PartRange {
+  from: number;
+  to: number;
+}
+
+export const ALL_PARTS: PartRange = { from: 0, to: PROFILE_PARTS };
+
 export interface ProfileStore {
   readonly describe: string;
   /** Writes whole records (the caller merged them) and keeps the phone index in step. */
@@ -36,7 +70,9 @@ export interface ProfileStore {
   get(userIds: string[]): Promise<(StoredProfile | undefined)[]>;
   /** The user a phone's lookup hash belongs to. */
   userOfPhone(phoneHash: string): Promise<string | undefined>;
-  /** Every profile, a page at a time, in no particular order (a profile written meanwhile may be missed or seen twice). */
-  scan(cursor?: string, count?: number): Promise<ProfilePage>;
+  /** Every profile of the parts (all by default), a page of about `count` at a time (a profile written meanwhile may be missed or seen twice). */
+  scan(cursor?: string, count?: number, parts?: PartRange): Promise<ProfilePage>;
+  /** How many profiles there are. */
+  count(): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
  * The production profile store: Redis (Tair). A profile is one string key holding its JSON,
- * its user id the hash tag; the phone index is one key per lookup hash. Writes go out in one
- * pipeline; a phone that changed drops its old index entry (if it still points at this user).
+ * its user id the hash tag; the phone index is one key per lookup hash; each part (port.ts) is
+ * a set of user ids, read with SSCAN. Writes go out in one pipeline; a phone that changed drops
+ * its old index entry (if it still points at this user).
  */
 import Redis from 'ioredis';
 import { unavailable } from '#lib/errors';
-import type { ProfilePage, ProfileStore, StoredProfile } from './port';
+import { pageOfParts } from './parts';
+import { ALL_PARTS, partOf, PROFILE_PARTS, type PartRange, type ProfilePage, type ProfileStore, type StoredProfile } from './port';
 
 export interface RedisProfileOptions {
   url: string;
@@ -25,6 +27,7 @@ export class RedisProfileStore implements ProfileStore {
 
   private profileKey = (userId: string) => `${this.o.prefix}profile:{${userId}}`;
   private phoneKey = (hash: string) => `${this.o.prefix}profile-phone:{${hash}}`;
+  private partKey = (part: number) => `${this.o.prefix}profile-part:{${part}}`;
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
@@ -43,6 +46,7 @@ export class RedisProfileStore implements ProfileStore {
         // Removed only while it still names this user: another profile may have taken the number since.
         if (oldHash && oldHash !== p.phoneHash) pipeline.eval(DELETE_IF_EQUAL, 1, this.phoneKey(oldHash), p.userId);
         pipeline.set(this.profileKey(p.userId), JSON.stringify(p));
+        pipeline.sadd(this.partKey(partOf(p.userId)), p.userId);
         if (p.phoneHash) pipeline.set(this.phoneKey(p.phoneHash), p.userId);
       });
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
@@ -62,12 +66,21 @@ export class RedisProfileStore implements ProfileStore {
     return this.run('phone lookup', async () => (await this.redis.get(this.phoneKey(phoneHash))) ?? undefined);
   }
 
-  scan(cursor = '0', count = 1000): Promise<ProfilePage> {
+  scan(cursor?: string, count = 1000, parts: PartRange = ALL_PARTS): Promise<ProfilePage> {
     return this.run('profile scan', async () => {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.o.prefix}profile:{*`, 'COUNT', count);
-      const raw = keys.length ? await Promise.all(keys.map((k) => this.redis.get(k))) : [];
-      const profiles = raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as StoredProfile);
-      return { profiles, next: next === '0' ? undefined : next };
+      const page = await pageOfParts(cursor, count, parts, async (part, position) => {
+        const [next, ids] = await this.redis.sscan(this.partKey(part), position, 'COUNT', count);
+        return { ids, next: next === '0' ? undefined : next };
+      });
+      const profiles = (await this.get([...new Set(page.ids)])).filter((p): p is StoredProfile => p !== undefined);
+      return { profiles, next: page.next };
+    });
+  }
+
+  count(): Promise<number> {
+    return this.run('profile count', async () => {
+      const sizes = await Promise.all(Array.from({ length: PROFILE_PARTS }, (_, part) => this.redis.scard(this.partKey(part))));
+      return sizes.reduce((a, b) => a + b, 0);
     });
   }
 

@@ -4,13 +4,13 @@ import type { InvokeResult, LocalFunction } from './localFunction';
 
 const logger = log.child({ component: 'local-runtime' });
 
-export type AsyncInvoke = (fn: LocalFunction, event: object, trigger: string) => Promise<InvokeResult>;
+export type AsyncInvoke = (fn: LocalFunction, event: object | Buffer, trigger: string) => Promise<InvokeResult>;
 
 /** `stopped` ends the retries when the platform shuts down. */
 export function asyncInvoker(stopped: () => boolean): AsyncInvoke {
   return async (fn, event, trigger) => {
     const retries = fn.spec.props.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3;
-    const payload = Buffer.from(JSON.stringify(event));
+    const payload = Buffer.isBuffer(event) ? event : Buffer.from(JSON.stringify(event));
     let result = await fn.invoke(payload, trigger);
     for (let attempt = 1; !result.ok && attempt <= retries && !stopped(); attempt++) {
       await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));

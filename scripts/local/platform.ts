@@ -2,15 +2,19 @@
  * The local runtime: every function and trigger that s.yaml declares, on one machine.
  * HTTP triggers answer at /<functionName>/<path>; timers (timers.ts) fire on their cron
  * expressions on the platform clock; writes to the local object store fire matching OSS
- * triggers (ossTriggers.ts); /-/invoke, /-/oss (devObjectStore.ts) and /-/status (status.ts)
- * serve the developer. This module starts and stops it all and routes requests.
+ * triggers (ossTriggers.ts); FC3's InvokeFunction API answers under /2023-03-30/ (fc3Api.ts:
+ * the functions' own asynchronous invocations, as on FC); /-/invoke, /-/oss (devObjectStore.ts)
+ * and /-/status (status.ts) serve the developer. This module starts and stops it all and routes
+ * requests.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CA_PORT_LIMITS, createServer, readBody, type ServerLimits } from '#lib/fc/customRuntime';
+import { LOCAL_RUNTIME_KEY } from '#lib/fanout';
 import { localObjectEvents, type LocalObjectEvent } from '#lib/objectStore/localStore';
 import { asyncInvoker } from './asyncInvoke';
 import { objectStoreRoute } from './devObjectStore';
+import { invokeFunctionRoute, refuseUnsigned, type ApiReply } from './fc3Api';
 import { LocalFunction } from './localFunction';
 import { fireOssTriggers } from './ossTriggers';
 import { renderProject } from './project';
@@ -25,16 +29,18 @@ const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 export class LocalPlatform {
   private stopped = false;
   private readonly invokeAsync = asyncInvoker(() => this.stopped);
-  private readonly timers: LocalTimers;
+  private timers?: LocalTimers;
   private readonly onObject = (e: LocalObjectEvent) => fireOssTriggers(this.functions.values(), e, this.invokeAsync);
+  private readonly fcApi = invokeFunctionRoute((name) => {
+    const fn = this.functions.get(name);
+    return fn && { sync: (payload) => fn.invoke(payload, 'fc-api'), async: (payload) => void this.invokeAsync(fn, payload, 'fc-api') };
+  }, new Set());
 
   private constructor(
     readonly projectName: string,
     readonly functions: Map<string, LocalFunction>,
     private readonly server: http.Server,
-  ) {
-    this.timers = new LocalTimers(functions.values(), this.invokeAsync);
-  }
+  ) {}
 
   get url(): string {
     const { port } = this.server.address() as AddressInfo;
@@ -45,7 +51,6 @@ export class LocalPlatform {
   static async start(options: { root: string; port: number; host?: string; timers?: boolean }): Promise<LocalPlatform> {
     const project = await renderProject(options.root);
     const functions = new Map<string, LocalFunction>();
-    for (const spec of project.functions) functions.set(spec.props.functionName, await LocalFunction.start(options.root, spec));
     const server = createServer(LOCAL_LIMITS);
     const platform = new LocalPlatform(project.name, functions, server);
     server.on('request', (req, res) => platform.route(req, res).catch((err) => fail(res, err)));
@@ -53,6 +58,10 @@ export class LocalPlatform {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', resolve);
     });
+    // Listening first, so the functions find FC's API here, as they find it on FC.
+    process.env.MKT_FC_ENDPOINT ??= platform.url;
+    for (const spec of project.functions) functions.set(spec.props.functionName, await LocalFunction.start(options.root, spec));
+    platform.timers = new LocalTimers(functions.values(), platform.invokeAsync);
     if (options.timers !== false) platform.timers.start();
     localObjectEvents.on('object', platform.onObject);
     return platform;
@@ -60,7 +69,7 @@ export class LocalPlatform {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.timers.stop();
+    this.timers?.stop();
     localObjectEvents.off('object', this.onObject);
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
@@ -75,6 +84,7 @@ export class LocalPlatform {
     const url = req.url ?? '/';
     const [pathname] = url.split('?');
     if (pathname === '/-/status' && req.method === 'GET') return json(res, 200, this.status());
+    if (pathname.startsWith('/2023-03-30/')) return this.fcApiRoute(req, res);
     const invoke = /^\/-\/invoke\/([^/]+)$/.exec(pathname);
     if (invoke && req.method === 'POST') return this.invokeRoute(invoke[1], req, res);
     const oss = /^\/-\/oss\/([^/]+)\/(.+)$/.exec(pathname);
@@ -88,6 +98,17 @@ export class LocalPlatform {
       return json(res, 405, { code: 'method_not_allowed', message: `${fn.name} accepts ${methods.join(', ')}` });
     }
     await fn.handleHttp(req, res, url.slice(fnMatch![1].length + 1) || '/', trigger.triggerName);
+  }
+
+  /** FC3's API, signed with the environment's Alibaba Cloud key or the local runtime's own. */
+  private async fcApiRoute(req: IncomingMessage, res: ServerResponse) {
+    const keys: Record<string, string> = { [LOCAL_RUNTIME_KEY.accessKeyId]: LOCAL_RUNTIME_KEY.accessKeySecret };
+    const { ALIBABA_CLOUD_ACCESS_KEY_ID: id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret } = process.env;
+    if (id && secret) keys[id] = secret;
+    const r = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body: await readBody(req, MAX_EVENT_BYTES) };
+    const reply: ApiReply = refuseUnsigned(r, keys) ?? (await this.fcApi(r)) ?? { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Code: 'NotFound', Message: `the local runtime serves InvokeFunction only, not ${r.method} ${r.url}` }) };
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
   }
 
   /** `POST /-/invoke/<fn>`, as `s invoke --event-file`. */

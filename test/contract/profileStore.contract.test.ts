@@ -1,6 +1,6 @@
 /** One contract, every profile store: in-process and Redis (the real one, under a test prefix). */
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
-import type { ProfileStore, StoredProfile } from '#lib/profiles/port';
+import { partOf, PROFILE_PARTS, type ProfileStore, type StoredProfile } from '#lib/profiles/port';
 import { RedisProfileStore } from '#lib/profiles/redisStore';
 import { onTestPrefix } from './redisTestPrefix';
 
@@ -53,5 +53,26 @@ describe.each(Object.keys(adapters))('profile store contract: %s', (name) => {
       cursor = page.next;
     } while (cursor);
     expect([...seen].sort()).toEqual([...ids].sort());
+  });
+
+  it('splits the profiles into part ranges that cover each once, and counts them', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `u${i}`);
+    await h.store.put(ids.map((id) => profile(id)));
+    expect(await h.store.count()).toBe(300);
+    const ranges = [{ from: 0, to: 300 }, { from: 300, to: 301 }, { from: 301, to: PROFILE_PARTS }];
+    const seen: string[] = [];
+    for (const parts of ranges) {
+      let cursor: string | undefined;
+      do {
+        const page = await h.store.scan(cursor, 25, parts);
+        page.profiles.forEach((p) => {
+          expect(partOf(p.userId)).toBeGreaterThanOrEqual(parts.from);
+          expect(partOf(p.userId)).toBeLessThan(parts.to);
+          seen.push(p.userId);
+        });
+        cursor = page.next;
+      } while (cursor);
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
   });
 });
