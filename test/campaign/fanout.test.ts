@@ -133,6 +133,16 @@ describe('the FC3 invoker', () => {
     await expect(deps.fanout.invoker.submit('campaign', { pad: 'x'.repeat(MAX_ASYNC_PAYLOAD_BYTES) }, 'task-3')).rejects.toMatchObject({ code: 'payload_too_large' });
     expect(fc.received.length).toBe(sent);
   });
+
+  it("is fc20230330's: fc2's generic request, set to FC3's API version, signs the FC 2.0 way, which FC3's API refuses", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const FC2 = require('@alicloud/fc2') as new (account: string, config: object) => { version: string; request(...args: unknown[]): Promise<unknown> };
+    const client = new FC2('1234567890123456', { accessKeyID: TEST_AK.accessKeyId, accessKeySecret: TEST_AK.accessKeySecret, region: 'cn-hangzhou', endpoint: fc.url });
+    client.version = '2023-03-30';
+    await expect(client.request('POST', '/functions/campaign/invocations', null, '{}', { 'x-fc-invocation-type': 'Async', 'x-fc-async-task-id': 'fc2-task' })).rejects.toThrow(/401|InvalidAuthorization|ACS3/);
+    expect(String(fc.received.at(-1)!.headers.authorization)).toMatch(/^FC LTAItestkey000001:/);
+    expect(fc.submitted).toHaveLength(0);
+  });
 });
 
 describe('a fanned-out run', () => {
