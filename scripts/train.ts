@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { now } from '#lib/clock';
 import { config } from '#lib/config';
+import { contactLedgerFrom } from '#lib/contacts';
 import { log } from '#lib/log';
 import { objectStoreFrom } from '#lib/objectStore';
 import { ModelRegistry } from '#models/registry';
@@ -21,7 +22,7 @@ async function main() {
   const deps = { registry: new ModelRegistry(objects), logger, clock: now };
   const results = values.dataset
     ? [await trainEase(deps, await uploadedSet(objects, values.dataset))]
-    : await trainFromRawLog(deps, objects, { from: values.from, to: values.to }, logger);
+    : await trainFromRawLog(deps, objects, { from: values.from, to: values.to }, logger, contactLedgerFrom(config()));
   for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -10,6 +10,7 @@ import { contactLedgerFrom } from '#lib/contacts';
 import { asyncInvokerFrom } from '#lib/fanout';
 import { eventHandler } from '#lib/fc/eventFunction';
 import { featureStoreFrom } from '#lib/featureStore';
+import { metricsRecorderFor } from '#lib/metrics';
 import { objectStoreFrom } from '#lib/objectStore';
 import { profileBookFrom } from '#lib/profiles';
 import { smsSenderFrom } from '#lib/sms';
@@ -27,6 +28,7 @@ const deps = {
   sms: smsSenderFrom(c),
   policy: { caps: { perDay: c.capPerDay, perWeek: c.capPerWeek }, quiet: c.quietHours, qps: c.smsQps, priceMilliYuan: c.smsPriceMilliYuan },
   clock: now,
+  metrics: metricsRecorderFor(c, 'campaign'),
 };
 const invoker = asyncInvokerFrom(c);
 

@@ -50,6 +50,10 @@ export interface RunResult {
   /** What this invocation decided (a resumed run's earlier pages are in the ledger). */
   decided: Record<PersonState['status'], number>;
   suppressed: Record<string, number>;
+  /** Failed sends by the provider's code. */
+  failed: Record<string, number>;
+  /** SMS segments sent (what the provider bills). */
+  segments: number;
 }
 
 export const runKeyOf = (d: CampaignDefinition, runId: string) => `${d.id}@${runId}`;
@@ -57,7 +61,7 @@ export const runKeyOf = (d: CampaignDefinition, runId: string) => `${d.id}@${run
 export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select, chunk?: Chunk): Promise<RunResult> {
   const run = runKeyOf(d, runId);
   const progressKey = chunk ? `${run}#${chunk.index}` : run;
-  const result: RunResult = { run, chunk: chunk?.index, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {} };
+  const result: RunResult = { run, chunk: chunk?.index, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {}, failed: {}, segments: 0 };
   const progress = await deps.ledger.progress(progressKey);
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -74,6 +78,8 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
     for (const state of states.values()) {
       result.decided[state.status]++;
       if (state.status === 'suppressed') increment(result.suppressed, state.reason);
+      if (state.status === 'failed') increment(result.failed, state.code);
+      if (state.status === 'sent') result.segments += state.segments;
     }
     progress.cursor = page.next;
     progress.done = page.next === undefined;

@@ -7,15 +7,18 @@
  * with more profiles than a chunk holds is fanned out over chunk workers (chunks.ts).
  */
 import { parseCron } from '#lib/cron';
+import { recordCampaignRun } from '#models/datasets/campaignRuns';
 import { AppError, badRequest, unprocessable } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
 import { listAll, type ObjectStore } from '#lib/objectStore';
 import type { SmsSender } from '#lib/sms/port';
 import { chunkOf, chunksOfRun, submitChunks, type Chunk, type Fanout } from './chunks';
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
 import { PersonalItems } from './personalItems';
 import { runCampaign, runKeyOf, type RunDeps, type RunResult } from './runCampaign';
+import { recordRun } from './runMetrics';
 import { selectionFor, type SelectionDeps } from './selection';
 
 export const DEFINITIONS_PREFIX = 'campaigns/';
@@ -24,7 +27,7 @@ const DEFERRED_PREFIX = 'campaign-state/deferred/';
 const VALIDATION_PREFIX = 'campaign-reports/validation/';
 const MINUTE_MS = 60_000;
 
-export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger; fanout?: Fanout };
+export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
 
 interface Deferred {
   campaign: string;
@@ -97,12 +100,14 @@ export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: s
   try {
     refuseOtherProvider(deps.sms, d);
     const select = await selectionFor(deps, d, run);
+    if (!chunk) await recordCampaignRun(deps.objects, { campaign: d.id, runId, attributionDays: d.attributionDays });
     const chunks = !chunk && deps.fanout ? await chunksOfRun(deps, run, deps.fanout.chunkSize, deps.policy.qps) : 1;
     if (chunks > 1) {
       const counts = await submitChunks(deps.fanout!, d.id, runId, [...Array(chunks).keys()], chunks, deps.logger);
       return { run, status: 'fanned_out', chunks, ...counts };
     }
     const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, select, chunk);
+    if (deps.metrics) recordRun(deps.metrics, d.id, result, deps.policy.priceMilliYuan);
     if (result.status === 'paused' && chunk && deps.fanout) await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);
     const deferred: Deferred = { campaign: d.id, runId, resumeAt: result.resumeAt!, ...(chunk ? { chunk: { index: chunk.index, of: chunk.of } } : {}) };
     if (result.status === 'deferred') await deps.objects.put(deferredKey, json(deferred));

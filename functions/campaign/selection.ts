@@ -1,10 +1,11 @@
 /**
  * Who a run decides on: the profiles in the audience (rules, or an uploaded id list) and, when
  * the campaign scores, those whose purchase propensity reaches its threshold or is among the
- * top K of the whole audience. The propensity
- * champion stands in for uplift until control groups have produced an uplift model.
+ * top K of the whole audience. `uplift` scoring ranks by the uplift champion's uplift; the propensity
+ * champion stands in for it until control groups have produced an uplift model.
  */
 import type { FeatureStore, UserFeatures } from '#lib/featureStore';
+import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
 import type { ProfileBook } from '#lib/profiles';
 import type { StoredProfile } from '#lib/profiles/port';
@@ -12,6 +13,7 @@ import { unprocessable } from '#lib/errors';
 import { propensityFeatures } from '#models/propensity/features';
 import { PROPENSITY_MODEL, PropensityScorer } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';
+import { UPLIFT_MODEL, UpliftScorer } from '#models/uplift/serving';
 import { inAudience, needsFeatures } from './audience';
 import type { CampaignDefinition } from './definition';
 
@@ -21,6 +23,8 @@ export interface SelectionDeps {
   /** Read whole once, ahead of the run, when the campaign takes its top K. */
   profiles: ProfileBook;
   clock: () => number;
+  /** Told which model scores a campaign. */
+  logger?: Logger;
 }
 
 /** Selects from one page of profiles; build once per run (it loads the list or the model). */
@@ -31,7 +35,7 @@ export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition, r
   const scoring = d.scoring;
   const listed = d.audience.kind === 'list' ? await idList(deps.objects, d.audience.listKey) : undefined;
   const rules = d.audience.kind === 'rules' ? d.audience.rules : [];
-  const scorer = scoring.model === 'none' ? undefined : await champion(deps.objects, d.id);
+  const scorer = scoring.model === 'none' ? undefined : await champion(deps, d);
   const wantFeatures = needsFeatures(rules) || scorer !== undefined;
 
   /** The page's people in the audience, each with a score when the campaign scores. */
@@ -83,10 +87,28 @@ async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {
   return new Set(body.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
-async function champion(objects: ObjectStore, campaignId: string): Promise<PropensityScorer> {
-  const registry = new ModelRegistry(objects);
-  const current = await registry.current(PROPENSITY_MODEL);
-  const model = current && (await registry.model(PROPENSITY_MODEL, current.version));
-  if (!model) throw unprocessable('no_model', `${campaignId} scores people, but no ${PROPENSITY_MODEL} model is registered yet (train runs daily)`);
-  return PropensityScorer.load(model);
+/** A model's registered champion: its version and graph. */
+async function registered(registry: ModelRegistry, name: string): Promise<{ version: string; model: Buffer } | undefined> {
+  const current = await registry.current(name);
+  const model = current && (await registry.model(name, current.version));
+  return model && { version: current.version, model };
+}
+
+/**
+ * What a scoring campaign ranks people by, from their propensity features: for `uplift`, the
+ * uplift champion's uplift; for `propensity`, and for `uplift` while no uplift model is
+ * registered (cold start), the propensity champion's score.
+ */
+async function champion(deps: Pick<SelectionDeps, 'objects' | 'logger'>, d: CampaignDefinition): Promise<{ score(rows: Float64Array[]): Promise<ArrayLike<number>> }> {
+  const registry = new ModelRegistry(deps.objects);
+  const uplift = d.scoring.model === 'uplift' ? await registered(registry, UPLIFT_MODEL) : undefined;
+  if (uplift) {
+    deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: UPLIFT_MODEL, version: uplift.version });
+    const scorer = await UpliftScorer.load(uplift.model);
+    return { score: async (rows) => (await scorer.score(rows)).uplift };
+  }
+  const propensity = await registered(registry, PROPENSITY_MODEL);
+  if (!propensity) throw unprocessable('no_model', `${d.id} scores people, but no ${PROPENSITY_MODEL} model is registered yet (train runs daily)`);
+  deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: PROPENSITY_MODEL, version: propensity.version, coldStart: d.scoring.model === 'uplift' });
+  return PropensityScorer.load(propensity.model);
 }

@@ -11,7 +11,7 @@ import { behaviourOf } from '#lib/behaviour';
 import { within } from '#lib/deadline';
 import { AppError, badRequest } from '#lib/errors';
 import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
-import { MAX_EVENTS, validateEvents, type Rejection } from '#lib/eventContract';
+import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '#lib/eventContract';
 import type { FeatureStore } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
@@ -101,6 +101,18 @@ function outsideTokenScope(caller: Caller, checked: ReturnType<typeof validateEv
   return { valid, rejected: rejected.sort((a, b) => a.index - b.index) };
 }
 
+/** The business figures in the events: items shown and clicked (click-through), purchases and revenue. */
+function recordBusiness(metrics: IngestDeps['metrics'], events: ClientEvent[]): void {
+  for (const e of events) {
+    if (e.type === 'exposure') metrics.count('ItemExposures', e.item_ids?.length ?? 1);
+    else if (e.type === 'click') metrics.count('ItemClicks', 1);
+    else if (e.type === 'purchase') {
+      metrics.count('Conversions', 1);
+      metrics.count('RevenueYuan', (e.price ?? 0) * (e.quantity ?? 1));
+    }
+  }
+}
+
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();
   const caller = deps.auth.authenticate({ method: 'POST', path: EVENTS_PATH, query: req.query, headers: req.headers, body: req.body });
@@ -129,5 +141,8 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
   deps.metrics.count('EventsAccepted', fresh.length, dims);
   deps.metrics.count('EventsDuplicate', valid.length - fresh.length, dims);
   deps.metrics.count('EventsRejected', rejected.length, dims);
+  deps.metrics.countRate('EventsPerSecond', fresh.length, dims);
+  for (const r of rejected) deps.metrics.count('EventsRejectedByCode', 1, { code: r.code });
+  recordBusiness(deps.metrics, fresh);
   return { accepted: fresh.length, duplicates: valid.length - fresh.length, rejected };
 }

@@ -8,6 +8,7 @@
 import { within } from '#lib/deadline';
 import { Stages } from '#lib/fc/serverTiming';
 import type { FeatureStore, UserHistory } from '#lib/featureStore';
+import type { Catalog } from '#lib/catalog';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
@@ -47,6 +48,7 @@ export function recommend(deps: RecommendDeps, req: RecommendRequest, stages = n
 
 async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages, model: ServedModel | undefined): Promise<RecommendResponse> {
   const catalog = deps.state.catalog;
+  const trendingFresh = deps.trending.fresh;
 
   const [history, trendingNow] = await Promise.all([
     within(deps.features.history(req.userKey), deps.featureBudgetMs).catch((err: Error) => {
@@ -98,7 +100,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   }
   stages.mark('rules');
 
-  deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
+  recordServing(deps, model, catalog, trendingFresh, fallback);
   const reasonOf = (p: Pick) => (p.because === undefined ? p.reason : becauseOf(typeOf.get(p.because) ?? 'page_view', catalog.label(p.because)));
   return {
     items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: reasonOf(p) })),
@@ -106,6 +108,15 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
     fallback,
     took_ms: Number(stages.elapsedMs.toFixed(2)),
   };
+}
+
+/** Requests by fallback, the version served, and how often the instance's caches answered (model, catalogue, trending). */
+function recordServing(deps: RecommendDeps, model: ServedModel | undefined, catalog: Catalog, trendingFresh: boolean, fallback: Fallback | null) {
+  deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
+  if (model) deps.metrics.gauge('ModelServed', 1, { model: model.meta.name, version: model.version });
+  deps.metrics.observe('CacheHitRate', model ? 1 : 0, { cache: 'model' });
+  deps.metrics.observe('CacheHitRate', catalog.size > 0 ? 1 : 0, { cache: 'catalogue' });
+  deps.metrics.observe('CacheHitRate', trendingFresh ? 1 : 0, { cache: 'trending' });
 }
 
 /** The user's recent items, newest first: what the request carries, then the feature store's. */

@@ -19,6 +19,11 @@ export class TrendingItems {
     private readonly clock: () => number,
   ) {}
 
+  /** Whether the instance's list is recent enough to answer without reading the store. */
+  get fresh(): boolean {
+    return this.items.length > 0 && this.clock() - this.readAt < FRESH_MS;
+  }
+
   /** The freshest list available within `budgetMs`; never throws. */
   async get(budgetMs: number): Promise<ScoredItem[]> {
     if (this.clock() - this.readAt >= FRESH_MS) {

@@ -1,3 +1,5 @@
+import { campaignOutcomes, type RunLedger } from '#models/datasets/campaignOutcomes';
+import { campaignRuns } from '#models/datasets/campaignRuns';
 import { conversionsFromRawLog } from '#models/datasets/conversions';
 import { AppError, unprocessable } from '#lib/errors';
 import { parseInteractions } from '#models/datasets/ncf';
@@ -9,10 +11,12 @@ import { MODEL_NAME } from '#models/ease/serving';
 import type { Provider } from '#models/onnx/executionProvider';
 import { PROPENSITY_MODEL } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';
+import { UPLIFT_MODEL } from '#models/uplift/serving';
 import { trainingRequestOf } from './plan';
 import type { TrainDeps, TrainResult } from './release';
 import { trainEase, type TrainingSet } from './trainEase';
 import { HORIZON_DAYS, tooFewConversions, trainPropensity } from './trainPropensity';
+import { tooFewCampaignOutcomes, trainUplift } from './trainUplift';
 
 /** A model trained, or skipped for a reason a retry cannot fix (FC would otherwise re-run a GPU function for nothing). */
 export type Outcome = TrainResult | { model: string; skipped: string; dataset?: string };
@@ -21,6 +25,8 @@ export interface RunDeps {
   objects: ObjectStore;
   clock: () => number;
   provider: Provider;
+  /** The contact ledger: who each campaign run treated and held out (the uplift model's data). */
+  ledger?: RunLedger;
 }
 
 /** An uploaded interaction file as a training set. */
@@ -40,7 +46,7 @@ export async function runTraining(deps: RunDeps, invocation: Invocation, logger:
     for (const d of request.datasets) results.push(await trainUpload(trainDeps, deps.objects, d.key));
     return results;
   }
-  return trainFromRawLog(trainDeps, deps.objects, {}, logger);
+  return trainFromRawLog(trainDeps, deps.objects, {}, logger, deps.ledger);
 }
 
 /** EASE on one uploaded file; a file that is gone, malformed or too small is skipped with a warning, not retried. */
@@ -54,14 +60,22 @@ async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): 
   }
 }
 
-/** The recommendation and propensity models from the raw log; a model without enough data yet is skipped. */
-export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger): Promise<Outcome[]> {
+/** The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs); a model without enough data yet is skipped. */
+export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger, ledger?: RunLedger): Promise<Outcome[]> {
   const set = await rawLogSet(objects, window, logger);
   const ease = set ? await trainEase(deps, set) : { model: MODEL_NAME, skipped: 'not enough behaviour in the raw log yet' };
   const conversions = await conversionsFromRawLog(objects, HORIZON_DAYS, window);
   const tooFew = tooFewConversions(conversions);
   const propensity = tooFew ? { model: PROPENSITY_MODEL, skipped: tooFew } : await trainPropensity(deps, conversions);
-  return [ease, propensity];
+  return [ease, propensity, await upliftOutcome(deps, objects, window, ledger)];
+}
+
+/** The uplift model from finished campaign runs' treated and control people. */
+async function upliftOutcome(deps: TrainDeps, objects: ObjectStore, window: DateWindow, ledger?: RunLedger): Promise<Outcome> {
+  if (!ledger) return { model: UPLIFT_MODEL, skipped: 'no contact ledger to read campaign runs from' };
+  const set = await campaignOutcomes(objects, ledger, await campaignRuns(objects), window);
+  const tooFew = tooFewCampaignOutcomes(set);
+  return tooFew ? { model: UPLIFT_MODEL, skipped: `${tooFew} (contact ledger: ${ledger.describe})` } : trainUplift(deps, set);
 }
 
 /** The raw event log (optionally a date window) as a training set; undefined while no user has two items. */

@@ -9,6 +9,7 @@ import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { log, type Logger } from '#lib/log';
 import { metricsRecorderFor } from '#lib/metrics';
+import { recordInvocation } from '#lib/metrics/invocations';
 import { decodeInvocation, type Invocation } from './decode';
 import type { EventHandler, FcContext } from './types';
 
@@ -35,8 +36,7 @@ export function eventHandler(functionName: string, useCase: UseCase): EventHandl
       requestLog.error('invocation failed', { err });
       throw err;
     } finally {
-      metrics.count('Invocations', 1, { function: functionName, outcome });
-      metrics.observe('DurationMs', performance.now() - started, { function: functionName });
+      recordInvocation(metrics, functionName, outcome, performance.now() - started);
       await metrics.flush().catch((err) => requestLog.warn('metrics flush failed', { err }));
     }
   };

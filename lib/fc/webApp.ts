@@ -10,6 +10,8 @@ import { fcCredentials } from '#lib/cloudCredentials';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { log } from '#lib/log';
+import { metricsRecorderFor } from '#lib/metrics';
+import { recordInvocation } from '#lib/metrics/invocations';
 import { contextFromHeaders } from './customRuntime';
 import type { FcContext, Initializer } from './types';
 
@@ -39,6 +41,7 @@ const clientWentAway = (err: unknown) => {
 export function createWebApp({ name, initialize, preStop, health }: WebAppOptions): Koa<WebState> {
   const app = new Koa<WebState>({ proxy: false });
   const logger = log.child({ fn: name });
+  const metrics = metricsRecorderFor(config(), name);
   // Koa's own handler prints multi-line stack traces to stderr; errors it sees (most often a client
   // that went away while we answered) are logged here as one JSON line at their level.
   app.silent = true;
@@ -71,8 +74,12 @@ export function createWebApp({ name, initialize, preStop, health }: WebAppOption
         : { code: 'internal', message: 'internal error', request_id: requestId };
       if (ctx.status >= 500) logger.error('request failed', { requestId, path: ctx.path, err, cause: e?.cause });
     }
-    if (ctx.status >= 500 || performance.now() - started > 1000) {
-      logger.warn('slow or failed request', { requestId, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
+    const ms = performance.now() - started;
+    if (!ctx.get('x-fc-control-path') || ctx.get('x-fc-control-path') === '/http-invoke') {
+      recordInvocation(metrics, name, ctx.status >= 500 ? 'error' : ctx.status >= 400 ? 'refused' : 'ok', ms, ctx.status);
+    }
+    if (ctx.status >= 500 || ms > 1000) {
+      logger.warn('slow or failed request', { requestId, path: ctx.path, status: ctx.status, ms: Math.round(ms) });
     }
   });
 

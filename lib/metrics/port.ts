@@ -8,6 +8,8 @@ export interface MetricDatum {
   dimensions: Record<string, string>;
   /** epoch ms */
   time: number;
+  /** `counter`: a sum over the interval since the last report; `gauge` (default): a value at `time`. */
+  kind?: 'counter' | 'gauge';
 }
 
 export interface MetricsSink {

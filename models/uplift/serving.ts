@@ -7,6 +7,9 @@ import { RowScorer } from '#models/onnx/rowScorer';
 import { buildModel } from '#models/onnx/builder';
 import type { Logistic } from '#models/shared/logistic';
 
+/** The registry name the uplift model is trained and served under. */
+export const UPLIFT_MODEL = 'uplift';
+
 export function exportUplift(treated: Logistic, control: Logistic, metadata: Record<string, string> = {}): Buffer {
   const d = treated.weights.length;
   const w = new Float32Array(d * 2);

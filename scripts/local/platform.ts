@@ -3,9 +3,9 @@
  * HTTP triggers answer at /<functionName>/<path>; timers (timers.ts) fire on their cron
  * expressions on the platform clock; writes to the local object store fire matching OSS
  * triggers (ossTriggers.ts); FC3's InvokeFunction API answers under /2023-03-30/ (fc3Api.ts:
- * the functions' own asynchronous invocations, as on FC); /-/invoke, /-/oss (devObjectStore.ts)
- * and /-/status (status.ts) serve the developer. This module starts and stops it all and routes
- * requests.
+ * the functions' own asynchronous invocations, as on FC); /-/invoke, /-/oss (devObjectStore.ts),
+ * /-/status (status.ts), /-/metrics and /-/dashboard (metricsRoutes.ts, dashboard.ts) serve the
+ * developer. This module starts and stops it all and routes requests.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,11 +13,13 @@ import { CA_PORT_LIMITS, createServer, readBody, type ServerLimits } from '#lib/
 import { LOCAL_RUNTIME_KEY } from '#lib/fanout';
 import { localObjectEvents, type LocalObjectEvent } from '#lib/objectStore/localStore';
 import { asyncInvoker } from './asyncInvoke';
+import { dashboardPage } from './dashboard';
 import { objectStoreRoute } from './devObjectStore';
 import { invokeFunctionRoute, refuseUnsigned, type ApiReply } from './fc3Api';
 import { LocalFunction } from './localFunction';
 import { fireOssTriggers } from './ossTriggers';
 import { renderProject } from './project';
+import { lastHour, localMetrics, prometheusText } from './metricsRoutes';
 import { fail, json } from './reply';
 import { platformStatus } from './status';
 import { LocalTimers } from './timers';
@@ -85,6 +87,7 @@ export class LocalPlatform {
     const [pathname] = url.split('?');
     if (pathname === '/-/status' && req.method === 'GET') return json(res, 200, this.status());
     if (pathname.startsWith('/2023-03-30/')) return this.fcApiRoute(req, res);
+    if (req.method === 'GET' && ['/-/metrics', '/-/metrics.json', '/-/dashboard'].includes(pathname)) return this.metricsRoute(pathname, res);
     const invoke = /^\/-\/invoke\/([^/]+)$/.exec(pathname);
     if (invoke && req.method === 'POST') return this.invokeRoute(invoke[1], req, res);
     const oss = /^\/-\/oss\/([^/]+)\/(.+)$/.exec(pathname);
@@ -98,6 +101,18 @@ export class LocalPlatform {
       return json(res, 405, { code: 'method_not_allowed', message: `${fn.name} accepts ${methods.join(', ')}` });
     }
     await fn.handleHttp(req, res, url.slice(fnMatch![1].length + 1) || '/', trigger.triggerName);
+  }
+
+  private async metricsRoute(pathname: string, res: ServerResponse) {
+    if (pathname === '/-/dashboard') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(dashboardPage());
+    }
+    const sink = await localMetrics(this.functions.values());
+    if (!sink) return json(res, 404, { code: 'not_local', message: 'metrics go to CloudMonitor (MKT_METRICS=cloudmonitor); the local views need MKT_METRICS=local' });
+    if (pathname === '/-/metrics.json') return json(res, 200, lastHour(sink));
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(prometheusText(sink));
   }
 
   /** FC3's API, signed with the environment's Alibaba Cloud key or the local runtime's own. */

@@ -40,8 +40,8 @@ beforeAll(async () => {
 });
 
 describe('s.yaml', () => {
-  it('declares ingest, compact, recommend, train and campaign', () => {
-    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'train']);
+  it('declares ingest, compact, recommend, train, campaign and sms-feedback', () => {
+    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'sms-feedback', 'train']);
   });
 
   it('validates every fc3 resource against the published fc3 schema (draft-07)', () => {
@@ -106,18 +106,19 @@ describe('s.yaml', () => {
   it('puts every function that uses Redis in the VPC from the settings, and the others outside it', () => {
     const vpc = { vpcId: 'vpc-uf6a', vSwitchIds: ['vsw-uf6a', 'vsw-uf6b'], securityGroupId: 'sg-uf6a' };
     const usesRedis = (f: FunctionSpec) => f.props.environmentVariables?.MKT_FEATURE_STORE === 'redis';
-    expect(project.functions.filter(usesRedis).map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend']);
+    expect(project.functions.filter(usesRedis).map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'sms-feedback', 'train']);
     for (const f of project.functions) expect({ fn: f.props.functionName, vpc: f.props.vpcConfig }).toEqual({ fn: f.props.functionName, vpc: usesRedis(f) ? vpc : undefined });
   });
 
-  it('gives each function only the settings it reads: app keys to ingest and recommend, SMS to campaign, CUDA to train', () => {
+  it('gives each function only the settings it reads: app keys to ingest and recommend, SMS to campaign and sms-feedback, CUDA to train', () => {
     const env = (name: string) => Object.keys(fn(name).props.environmentVariables ?? {});
     expect(project.functions.filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS')).map((f) => f.props.functionName).sort()).toEqual(['ingest', 'recommend']);
     expect(env('campaign')).toEqual(expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']));
-    expect(project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName)).toEqual(['campaign']);
+    expect(project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName)).toEqual(['campaign', 'sms-feedback']);
+    expect(project.functions.filter((f) => env(f.props.functionName).includes('MKT_SMS_CALLBACK_TOKEN')).map((f) => f.props.functionName)).toEqual(['sms-feedback']);
     expect(fn('train').props.environmentVariables).toMatchObject({ MKT_ORT_PROVIDER: 'cuda' });
     expect(env('ingest')).not.toContain('MKT_OBJECT_STORE');
-    expect(env('train')).not.toContain('REDIS_URL');
+    expect(env('train')).toContain('REDIS_URL');
   });
 
   it('lets the fc3 component create the OSS trigger role instead of naming one', () => {

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunReport } from '../../functions/campaign/report';
+import { signRequest } from '#lib/auth';
 import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 
 const run = promisify(execFile);
@@ -21,12 +22,13 @@ const MINUTE_MS = 60_000;
 /** Beijing wall time `hh:mm`, `minutes` from now. */
 const beijing = (minutes: number) => new Date(Date.now() + minutes * MINUTE_MS + 8 * 3600_000).toISOString().slice(11, 16);
 
-const PROFILES_CSV = ['user_id,phone,consent_granted,tags,attr.nickname', ...Array.from({ length: 200 }, (_, i) => `user-${i},137${String(i).padStart(7, '0')}6,true,member,客${i}`)].join('\n');
+const PROFILES_CSV = ['user_id,phone,consent_granted,tags,attr.nickname', ...Array.from({ length: 200 }, (_, i) => `user-${i},137${String(i).padStart(7, '0')}6,${i % 7 !== 0},member,客${i}`)].join('\n');
 
 let p: RunningPlatform;
 beforeAll(async () => {
   // Quiet hours 12 hours away, so the run goes out whenever this test runs; two profiles a chunk would be too few, 100 makes two chunks.
-  p = await startPlatform({ MKT_QUIET_HOURS: `${beijing(720)}-${beijing(721)}`, MKT_CAMPAIGN_CHUNK_SIZE: '100' });
+  // A rate limit the simulator stays under and the burst below goes over.
+  p = await startPlatform({ MKT_QUIET_HOURS: `${beijing(720)}-${beijing(721)}`, MKT_CAMPAIGN_CHUNK_SIZE: '100', MKT_RATE_LIMIT_PER_MIN: '30000', LOG_LEVEL: 'info' });
 });
 afterAll(async () => {
   await p.stop();
@@ -36,7 +38,12 @@ afterAll(async () => {
 const cli = (script: string, ...args: string[]) => run(process.execPath, [tsx, script, ...args], { cwd: root, env: { ...process.env, MKT_URL: p.url }, timeout: 120_000 });
 const invoke = async (fn: string, body: Buffer | string) => (await fetch(`${p.url}/-/invoke/${fn}`, { method: 'POST', body })).json() as Promise<unknown>;
 const put = (key: string, body: string) => fetch(`${p.url}/-/oss/mkt-data/${key}`, { method: 'PUT', body });
-const outbox = () => (existsSync(path.join(p.dir, 'sms-outbox.jsonl')) ? readFileSync(path.join(p.dir, 'sms-outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+/** The outbox's complete lines (the platform may be writing the next one). */
+const outbox = () => {
+  const file = path.join(p.dir, 'sms-outbox.jsonl');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  return lines.slice(0, -1).map((l) => JSON.parse(l));
+};
 
 it('simulate, train, upload profiles and a campaign: the timer sends through chunk workers, and the report shows treated against control', async () => {
   await cli('scripts/simulate.ts', '--url', p.url, '--sessions', '900', '--users', '200', '--days', '14');
@@ -78,7 +85,8 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   const report = JSON.parse(stdout) as RunReport & { files: string[] };
   expect(report.audience).toBe(120);
   expect(report.sent).toBe(sent.length);
-  expect(report.control).toBe(120 - sent.length);
+  expect(report.suppressed.no_consent).toBeGreaterThan(0);
+  expect(report.control + report.sent + report.suppressed.no_consent).toBe(120);
   expect(report.control).toBeGreaterThan(10);
   const [variant] = report.variants;
   expect(variant).toMatchObject({ variant: 'a', treated: sent.length, control: report.control });
@@ -87,7 +95,67 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   expect(variant.lift95![1]).toBeGreaterThanOrEqual(variant.lift!);
   const page = await (await fetch(`${p.url}/-/oss/mkt-data/${report.files[1]}`)).text();
   expect(page).toContain('<svg');
+
+  // Recommendations, and a burst over the app's rate limit (one batch resent: duplicates count towards it).
+  const recommendFor = async (user: string) => {
+    const query = `/v1/recommend?user_id=${user}&n=5`;
+    const reply = await fetch(`${p.url}/recommend${query}`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', query, '', Date.now()) } });
+    expect(reply.status).toBe(200);
+    return (await reply.json()) as { model_version: string | null };
+  };
+  // recommend picks up the trained model on its next check (MKT_MODEL_CHECK_S), without a restart.
+  await eventually(async () => (await recommendFor('user-1')).model_version ?? undefined, 30_000);
+  for (const user of ['user-2', 'user-3', 'nobody']) await recommendFor(user);
+  expect(await burstUntilThrottled()).toBe(429);
+
+  const metrics = await (await fetch(`${p.url}/-/metrics`)).text();
+  const value = (family: string) => metrics.split('\n').filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  for (const family of EVERY_FAMILY) expect([family, value(family)]).toEqual([family, expect.any(Number)]);
+  expect(EVERY_FAMILY.filter((family) => !(value(family) > 0))).toEqual([]);
+
+  // No full phone number and no secret in anything the platform logged during the whole run.
+  const logged = p.output();
+  expect(logged.match(/(?<![\d*])1[3-9]\d{9}(?!\d)/g) ?? []).toEqual([]);
+  for (const secret of ['demo-secret', 'local-runtime-secret']) expect(logged).not.toContain(secret);
 }, 300_000);
+
+/** Every metric family the platform promises operators (docs/operations.md), as Prometheus names. */
+const EVERY_FAMILY = [
+  'mkt_invocations_total',
+  'mkt_cold_starts_total',
+  'mkt_duration_ms_p50',
+  'mkt_duration_ms_p99',
+  'mkt_events_accepted_total',
+  'mkt_events_rejected_by_code_total',
+  'mkt_events_duplicate_total',
+  'mkt_throttled_total',
+  'mkt_events_per_second',
+  'mkt_recommendations_total',
+  'mkt_model_served',
+  'mkt_cache_hit_rate',
+  'mkt_training_runs_total',
+  'mkt_model_metric',
+  'mkt_promotions_total',
+  'mkt_champion_age_hours',
+  'mkt_campaign_decisions_total',
+  'mkt_sms_sent_total',
+  'mkt_campaign_suppressed_total',
+  'mkt_campaign_spend_yuan_total',
+  'mkt_item_exposures_total',
+  'mkt_item_clicks_total',
+  'mkt_conversions_total',
+];
+
+/** Sends one signed batch (with one malformed event) again and again until ingest answers 429. */
+async function burstUntilThrottled(): Promise<number> {
+  const events = Array.from({ length: 499 }, (_, i) => ({ event_id: `burst-${i}`, type: 'page_view', ts: Date.now(), user_id: 'user-1' }));
+  const body = JSON.stringify({ events: [...events, { event_id: 'burst-bad', type: 'nonsense', ts: 1 }] });
+  for (let i = 0; i < 400; i++) {
+    const reply = await fetch(`${p.url}/ingest/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body, Date.now()) } });
+    if (reply.status !== 200) return reply.status;
+  }
+  return 200;
+}
 
 async function treatedCount(runId: string): Promise<number> {
   const plan = (await invoke('campaign', JSON.stringify({ command: 'report', campaign: 'winback', run: runId }))) as { sent?: number; uncertain?: number };
