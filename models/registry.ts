@@ -53,6 +53,14 @@ export class ModelRegistry {
     await this.store.put(`${this.dir(meta.name, meta.version)}model.onnx`, model, { contentType: 'application/octet-stream' });
     // meta.json last: a version without it is an unfinished upload and is never listed.
     await this.store.put(`${this.dir(meta.name, meta.version)}meta.json`, json(meta), { contentType: 'application/json' });
+    // One small object to read, so whatever watches training need not list every version.
+    await this.store.put(`models/${meta.name}/trained.json`, json({ version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
+  }
+
+  /** The newest version registered (promoted or not): when training last succeeded. */
+  async lastTrained(name: string): Promise<{ version: string; createdAt: string } | undefined> {
+    const body = await this.store.get(`models/${name}/trained.json`);
+    return body && (JSON.parse(body.toString()) as { version: string; createdAt: string });
   }
 
   async meta(name: string, version: string): Promise<ModelMeta | undefined> {

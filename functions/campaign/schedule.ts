@@ -107,7 +107,7 @@ export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: s
       return { run, status: 'fanned_out', chunks, ...counts };
     }
     const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, select, chunk);
-    if (deps.metrics) recordRun(deps.metrics, d.id, result, deps.policy.priceMilliYuan);
+    if (deps.metrics) recordRun(deps.metrics, d.id, result, deps.policy.priceMilliYuan, d.budget, await deps.ledger.spent(run));
     if (result.status === 'paused' && chunk && deps.fanout) await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);
     const deferred: Deferred = { campaign: d.id, runId, resumeAt: result.resumeAt!, ...(chunk ? { chunk: { index: chunk.index, of: chunk.of } } : {}) };
     if (result.status === 'deferred') await deps.objects.put(deferredKey, json(deferred));

@@ -113,6 +113,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
 /** Requests by fallback, the version served, and how often the instance's caches answered (model, catalogue, trending). */
 function recordServing(deps: RecommendDeps, model: ServedModel | undefined, catalog: Catalog, trendingFresh: boolean, fallback: Fallback | null) {
   deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
+  deps.metrics.observe('FallbackRate', fallback ? 1 : 0, { function: 'recommend' });
   if (model) deps.metrics.gauge('ModelServed', 1, { model: model.meta.name, version: model.version });
   deps.metrics.observe('CacheHitRate', model ? 1 : 0, { cache: 'model' });
   deps.metrics.observe('CacheHitRate', catalog.size > 0 ? 1 : 0, { cache: 'catalogue' });

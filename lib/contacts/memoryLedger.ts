@@ -1,6 +1,7 @@
 /** The embedded contact ledger: this process's memory (the default when REDIS_URL is unset). */
 import { affordable, dayOf, weekOf } from './buckets';
-import type { BudgetLimits, ContactCaps, ContactLedger, PersonState, RunProgress } from './port';
+import type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
+import { replacesDelivery } from './settlement';
 
 export class MemoryContactLedger implements ContactLedger {
   readonly describe = 'memory';
@@ -8,6 +9,8 @@ export class MemoryContactLedger implements ContactLedger {
   private readonly contacts = new Map<string, number>();
   private readonly budgets = new Map<string, { messages: number; milliYuan: number }>();
   private readonly progresses = new Map<string, RunProgress>();
+  private readonly deliveries = new Map<string, Map<string, Delivery>>();
+  private readonly activity = new Map<string, RunActivity>();
 
   private people_(run: string) {
     return this.runs.get(run) ?? this.runs.set(run, new Map()).get(run)!;
@@ -15,6 +18,7 @@ export class MemoryContactLedger implements ContactLedger {
 
   async claim(run: string, userIds: string[], at: number): Promise<boolean[]> {
     const people = this.people_(run);
+    if (userIds.length > 0) this.noteClaims(run, at);
     return userIds.map((id) => !people.has(id) && Boolean(people.set(id, { status: 'claimed', at })));
   }
 
@@ -44,6 +48,10 @@ export class MemoryContactLedger implements ContactLedger {
     return granted;
   }
 
+  async spent(run: string): Promise<{ messages: number; milliYuan: number }> {
+    return { ...(this.budgets.get(run) ?? { messages: 0, milliYuan: 0 }) };
+  }
+
   async progress(run: string): Promise<RunProgress> {
     return { ...(this.progresses.get(run) ?? { done: false }) };
   }
@@ -53,4 +61,43 @@ export class MemoryContactLedger implements ContactLedger {
   }
 
   async close(): Promise<void> {}
+
+  private noteClaims(run: string, at: number) {
+    const a = this.activity.get(run);
+    this.activity.set(run, { ...a, run, firstClaimAt: Math.min(a?.firstClaimAt ?? at, at), lastClaimAt: Math.max(a?.lastClaimAt ?? at, at) });
+  }
+
+  private deliveries_(run: string) {
+    return this.deliveries.get(run) ?? this.deliveries.set(run, new Map()).get(run)!;
+  }
+
+  async statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]> {
+    const people = this.runs.get(run);
+    return userIds.map((id) => people?.get(id));
+  }
+
+  async scanPeople(run: string, cursor = '0', count = 1000): Promise<{ people: [string, PersonState][]; next?: string }> {
+    const all = [...(this.runs.get(run) ?? new Map<string, PersonState>())];
+    const from = Number(cursor);
+    return { people: all.slice(from, from + count), next: from + count < all.length ? String(from + count) : undefined };
+  }
+
+  async recordDeliveries(run: string, deliveries: [string, Delivery][]): Promise<boolean[]> {
+    const kept = this.deliveries_(run);
+    return deliveries.map(([id, d]) => replacesDelivery(kept.get(id), d) && Boolean(kept.set(id, { ...d })));
+  }
+
+  async deliveriesOf(run: string, userIds: string[]): Promise<(Delivery | undefined)[]> {
+    const kept = this.deliveries.get(run);
+    return userIds.map((id) => kept?.get(id));
+  }
+
+  async runsSince(sinceMs: number): Promise<RunActivity[]> {
+    return [...this.activity.values()].filter((a) => a.lastClaimAt >= sinceMs).map((a) => ({ ...a }));
+  }
+
+  async markReconciled(run: string, throughMs: number): Promise<void> {
+    const a = this.activity.get(run);
+    if (a) a.reconciledThrough = Math.max(a.reconciledThrough ?? throughMs, throughMs);
+  }
 }

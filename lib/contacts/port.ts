@@ -44,6 +44,8 @@ export interface ContactLedger {
   reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]>;
   /** How many of these messages, in order, the run's budget still pays for (each reserved as granted). */
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
+  /** What the run's budget has paid for so far, every attempt and chunk together. */
+  spent(run: string): Promise<{ messages: number; milliYuan: number }>;
   progress(run: string): Promise<RunProgress>;
   saveProgress(run: string, progress: RunProgress): Promise<void>;
   close(): Promise<void>;
@@ -79,7 +81,7 @@ export interface Delivery {
   via: 'receipt' | 'query' | 'no_record';
 }
 
-/** A run's claims in time, for reconciliation. */
+/** A run's claims in time, for reconciliation: noted with each claim attempt (a replay's too). */
 export interface RunActivity {
   run: string;
   firstClaimAt: number;

@@ -6,7 +6,7 @@
 import Redis from 'ioredis';
 import { unavailable } from '#lib/errors';
 import { dayOf, weekOf } from './buckets';
-import type { BudgetLimits, ContactCaps, ContactLedger, PersonState, RunProgress } from './port';
+import type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
 
 /** KEYS: people hash. ARGV: state JSON, then user ids. Returns 1 for each claimed now. */
 const CLAIM = `
@@ -37,12 +37,42 @@ end
 redis.call('HSET', KEYS[1], 'messages', messages, 'milliYuan', spent)
 return granted`;
 
+/** KEYS: first-claim and last-claim sorted sets of runs. ARGV: claim time, run. Keeps the earliest and the latest. */
+const NOTE_RUN = `
+local first = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not first or tonumber(ARGV[1]) < tonumber(first) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
+local last = redis.call('ZSCORE', KEYS[2], ARGV[2])
+if not last or tonumber(ARGV[1]) > tonumber(last) then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
+return 1`;
+
+/**
+ * KEYS: a run's delivery hash. ARGV: per delivery, 7 values: user id, its JSON, message id ('' when
+ * none), outcome, code, time, via. The rule of settlement.ts replacesDelivery. Returns 1 for each kept.
+ */
+const RECORD_DELIVERIES = `
+local out = {}
+for i = 1, #ARGV, 7 do
+  local kept = redis.call('HGET', KEYS[1], ARGV[i])
+  local replace = true
+  if kept then
+    local k = cjson.decode(kept)
+    if (k.messageId or '') == ARGV[i + 2] and k.outcome == ARGV[i + 3] and k.code == ARGV[i + 4] then replace = false
+    elseif k.via == 'no_record' and ARGV[i + 6] ~= 'no_record' then replace = true
+    else replace = tonumber(ARGV[i + 5]) >= tonumber(k.at) end
+  end
+  if replace then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  out[#out + 1] = replace and 1 or 0
+end
+return out`;
+
 const DAY_S = 86_400;
 
 type Scripted = Redis & {
   mktClaim(key: string, ...args: string[]): Promise<number[]>;
   mktReserveContact(day: string, week: string, ...args: (string | number)[]): Promise<number>;
   mktReserveBudget(key: string, ...args: (string | number)[]): Promise<number>;
+  mktNoteRun(first: string, last: string, at: number, run: string): Promise<number>;
+  mktRecordDeliveries(key: string, ...args: string[]): Promise<number[]>;
 };
 
 export class RedisContactLedger implements ContactLedger {
@@ -56,11 +86,15 @@ export class RedisContactLedger implements ContactLedger {
     redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
     redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
+    redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
+    redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
     this.redis = redis as Scripted;
   }
 
   private runKey = (run: string, part: string) => `${this.o.prefix}run:{${run}}:${part}`;
   private contactKey = (userId: string, period: string) => `${this.o.prefix}contact:{${userId}}:${period}`;
+  /** The runs by claim time (one slot for all three). */
+  private runsKey = (part: 'first' | 'last' | 'reconciled') => `${this.o.prefix}{runs}:${part}`;
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
@@ -72,7 +106,11 @@ export class RedisContactLedger implements ContactLedger {
 
   claim(run: string, userIds: string[], at: number): Promise<boolean[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.run('claim', async () => (await this.redis.mktClaim(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map((n) => n === 1));
+    return this.run('claim', async () => {
+      // Noted first (another slot, so not in the claim's script): a claim is never left out of the runs that reconciliation reads.
+      await this.redis.mktNoteRun(this.runsKey('first'), this.runsKey('last'), at, run);
+      return (await this.redis.mktClaim(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map((n) => n === 1);
+    });
   }
 
   settle(run: string, states: Map<string, PersonState>): Promise<void> {
@@ -99,6 +137,13 @@ export class RedisContactLedger implements ContactLedger {
     return this.run('budget', () => this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.milliYuan ?? -1, ...costEach));
   }
 
+  spent(run: string): Promise<{ messages: number; milliYuan: number }> {
+    return this.run('budget', async () => {
+      const [messages, milliYuan] = await this.redis.hmget(this.runKey(run, 'budget'), 'messages', 'milliYuan');
+      return { messages: Number(messages ?? 0), milliYuan: Number(milliYuan ?? 0) };
+    });
+  }
+
   progress(run: string): Promise<RunProgress> {
     return this.run('progress', async () => {
       const raw = await this.redis.get(this.runKey(run, 'progress'));
@@ -108,6 +153,51 @@ export class RedisContactLedger implements ContactLedger {
 
   saveProgress(run: string, progress: RunProgress): Promise<void> {
     return this.run('progress', async () => void (await this.redis.set(this.runKey(run, 'progress'), JSON.stringify(progress))));
+  }
+
+  statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.run('people', async () => (await this.redis.hmget(this.runKey(run, 'people'), ...userIds)).map((s) => (s === null ? undefined : (JSON.parse(s) as PersonState))));
+  }
+
+  scanPeople(run: string, cursor = '0', count = 1000): Promise<{ people: [string, PersonState][]; next?: string }> {
+    return this.run('people', async () => {
+      const [next, flat] = await this.redis.hscan(this.runKey(run, 'people'), cursor, 'COUNT', count);
+      const people: [string, PersonState][] = [];
+      for (let i = 0; i < flat.length; i += 2) people.push([flat[i], JSON.parse(flat[i + 1]) as PersonState]);
+      return { people, next: next === '0' ? undefined : next };
+    });
+  }
+
+  recordDeliveries(run: string, deliveries: [string, Delivery][]): Promise<boolean[]> {
+    if (deliveries.length === 0) return Promise.resolve([]);
+    const args = deliveries.flatMap(([id, d]) => [id, JSON.stringify(d), d.messageId ?? '', d.outcome, d.code, String(d.at), d.via]);
+    return this.run('deliveries', async () => (await this.redis.mktRecordDeliveries(this.runKey(run, 'delivery'), ...args)).map((n) => n === 1));
+  }
+
+  deliveriesOf(run: string, userIds: string[]): Promise<(Delivery | undefined)[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.run('deliveries', async () => (await this.redis.hmget(this.runKey(run, 'delivery'), ...userIds)).map((s) => (s === null ? undefined : (JSON.parse(s) as Delivery))));
+  }
+
+  runsSince(sinceMs: number): Promise<RunActivity[]> {
+    return this.run('runs', async () => {
+      const flat = await this.redis.zrangebyscore(this.runsKey('last'), sinceMs, '+inf', 'WITHSCORES');
+      const runs = flat.filter((_, i) => i % 2 === 0);
+      const [first, reconciled] = await Promise.all(
+        (['first', 'reconciled'] as const).map((part) => Promise.all(runs.map((run) => this.redis.zscore(this.runsKey(part), run)))),
+      );
+      return runs.map((run, i) => ({
+        run,
+        firstClaimAt: Number(first[i] ?? flat[2 * i + 1]),
+        lastClaimAt: Number(flat[2 * i + 1]),
+        ...(reconciled[i] === null ? {} : { reconciledThrough: Number(reconciled[i]) }),
+      }));
+    });
+  }
+
+  markReconciled(run: string, throughMs: number): Promise<void> {
+    return this.run('runs', async () => void (await this.redis.zadd(this.runsKey('reconciled'), throughMs, run)));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * What every function reports of each invocation or request: Invocations (by outcome), Errors,
- * DurationMs (P50 and P99), ColdStarts (the first in an instance), and for web functions the
- * requests turned away, Throttled (429) and Unavailable (503).
+ * What every function reports of each invocation or request: Invocations (by outcome), Errors
+ * and ErrorRate (the failed share, which an alarm can compare with 1% where it cannot divide two
+ * counts), DurationMs (P50 and P99), ColdStarts (the first in an instance), and for web
+ * functions the requests turned away, Throttled (429) and Unavailable (503).
  */
 import type { MetricsRecorder } from './recorder';
 
@@ -15,6 +16,7 @@ export function recordInvocation(metrics: MetricsRecorder, fn: string, outcome: 
   }
   metrics.count('Invocations', 1, { ...dims, outcome });
   metrics.count('Errors', outcome === 'error' ? 1 : 0, dims);
+  metrics.observe('ErrorRate', outcome === 'error' ? 1 : 0, dims);
   metrics.distribution('DurationMs', ms, dims);
   if (status === 429) metrics.count('Throttled', 1, dims);
   if (status === 503) metrics.count('Unavailable', 1, dims);

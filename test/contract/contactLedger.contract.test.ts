@@ -53,6 +53,9 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
     expect(await h.ledger.reserveBudget('r', [5, 5], { messages: 4, milliYuan: 100 })).toBe(1);
     expect(await h.ledger.reserveBudget('r2', [40, 40, 40], { milliYuan: 100 })).toBe(2);
     expect(await h.ledger.reserveBudget('r2', [10, 50], { milliYuan: 100 })).toBe(1);
+    expect(await h.ledger.spent('r')).toEqual({ messages: 4, milliYuan: 20 });
+    expect(await h.ledger.spent('r2')).toEqual({ messages: 3, milliYuan: 90 });
+    expect(await h.ledger.spent('never')).toEqual({ messages: 0, milliYuan: 0 });
   });
 
   it('keeps a run’s progress', async () => {

@@ -45,7 +45,8 @@ describe('npm run alarms', () => {
     expect(first.code).toBe(0);
     expect(first.text).toContain(`plan: ${ruleCount} to create, 0 to update, 0 unchanged`);
     expect(first.text.match(/^create /gm)).toHaveLength(ruleCount);
-    expect(first.text).toMatch(/^ +pending: the platform does not send ErrorRate yet: /m);
+    // Every metric the file names is one the platform sends.
+    expect(first.text).not.toMatch(/pending/);
     expect(fake.rules.size).toBe(0);
 
     const applied = await alarms(['apply', '--file', rulesFile]);
