@@ -11,8 +11,8 @@ const CHARTS = [
   { id: 'fallbacks', title: 'Recommendations per minute by fallback', kind: 'line' },
   { id: 'business', title: 'Items shown, clicked and bought per minute', kind: 'line' },
   { id: 'funnel', title: 'Campaign funnel (this hour)', kind: 'bar' },
-  { id: 'costFunction', title: 'Projected monthly cost by function (yuan)', kind: 'bar' },
-  { id: 'costCategory', title: 'Projected monthly cost by category (yuan)', kind: 'bar' },
+  { id: 'costFunction', title: 'Projected monthly cost by function (npm run cost, example profile)', kind: 'bar' },
+  { id: 'costCategory', title: 'Projected monthly cost by category (npm run cost, example profile)', kind: 'bar' },
 ];
 
 const SCRIPT = String.raw`
@@ -85,6 +85,7 @@ async function refresh() {
   const delivered = totals(data, 'SmsDelivered', () => 'delivered');
   barChart(chart('funnel'), [['audience', Object.values(decided).reduce((a, b) => a + b, 0)], ['control', decided.control || 0], ['suppressed', decided.suppressed || 0], ['sent', decided.sent || 0], ['failed', decided.failed || 0], ['delivered', delivered.delivered || 0]]);
   const cost = await fetch('/-/cost.json').then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+  if (cost) document.querySelectorAll('[data-currency]').forEach((e) => (e.textContent = ', ' + cost.currency));
   barChart(chart('costFunction'), cost ? Object.entries(cost.byFunction) : []);
   barChart(chart('costCategory'), cost ? Object.entries(cost.byCategory) : []);
   document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString() + ' · ' + data.length + ' datums in the last hour';
@@ -95,7 +96,7 @@ setInterval(() => refresh().catch(() => undefined), 5000);
 `;
 
 export function dashboardPage(): string {
-  const sections = CHARTS.map((c) => `<section><h2>${c.title}</h2><svg data-chart="${c.id}" data-kind="${c.kind}" data-points="0" viewBox="0 0 560 220" width="560" height="220"></svg></section>`).join('\n');
+  const sections = CHARTS.map((c) => `<section><h2>${c.title}${c.id.startsWith('cost') ? '<span data-currency></span>' : ''}</h2><svg data-chart="${c.id}" data-kind="${c.kind}" data-points="0" viewBox="0 0 560 220" width="560" height="220"></svg></section>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>smart-marketing: last hour</title>
 <style>

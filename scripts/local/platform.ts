@@ -19,6 +19,8 @@ import { invokeFunctionRoute, refuseUnsigned, type ApiReply } from './fc3Api';
 import { LocalFunction } from './localFunction';
 import { fireOssTriggers } from './ossTriggers';
 import { renderProject } from './project';
+import { DEFAULT_MEASURED, DEFAULT_PROFILE, monthlyCost, newestPrices } from '../cost/run';
+import type { CostBreakdown } from '../cost/model';
 import { lastHour, localMetrics, prometheusText } from './metricsRoutes';
 import { fail, json } from './reply';
 import { platformStatus } from './status';
@@ -88,6 +90,7 @@ export class LocalPlatform {
     if (pathname === '/-/status' && req.method === 'GET') return json(res, 200, this.status());
     if (pathname.startsWith('/2023-03-30/')) return this.fcApiRoute(req, res);
     if (req.method === 'GET' && ['/-/metrics', '/-/metrics.json', '/-/dashboard'].includes(pathname)) return this.metricsRoute(pathname, res);
+    if (req.method === 'GET' && pathname === '/-/cost.json') return json(res, 200, await this.projectedCost());
     const invoke = /^\/-\/invoke\/([^/]+)$/.exec(pathname);
     if (invoke && req.method === 'POST') return this.invokeRoute(invoke[1], req, res);
     const oss = /^\/-\/oss\/([^/]+)\/(.+)$/.exec(pathname);
@@ -101,6 +104,15 @@ export class LocalPlatform {
       return json(res, 405, { code: 'method_not_allowed', message: `${fn.name} accepts ${methods.join(', ')}` });
     }
     await fn.handleHttp(req, res, url.slice(fnMatch![1].length + 1) || '/', trigger.triggerName);
+  }
+
+  private cost?: Promise<{ currency: string; byFunction: Record<string, number>; byCategory: Record<string, number> }>;
+
+  /** The example traffic profile's monthly bill (npm run cost), by function and by category, for the dashboard. */
+  private projectedCost() {
+    const summary = (b: CostBreakdown) => ({ currency: b.currency, byFunction: Object.fromEntries(b.functions.map((f) => [f.name, f.cost])), byCategory: b.serverless.byCategory });
+    this.cost ??= monthlyCost({ profile: DEFAULT_PROFILE, prices: newestPrices(), measured: DEFAULT_MEASURED }).then(summary);
+    return this.cost;
   }
 
   private async metricsRoute(pathname: string, res: ServerResponse) {

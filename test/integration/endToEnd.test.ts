@@ -1,17 +1,21 @@
 /**
- * The marketer's whole loop in the local runtime, driven as a user drives it: `npm run simulate`
+ * The platform's whole loop in the local runtime, driven as a user drives it: `npm run simulate`
  * sends two weeks of traffic, train learns the propensity model from the raw log, profiles and a
  * scored campaign are uploaded, the minute timer fires the campaign, which fans out over chunk
  * workers through the local runtime's FC API and messages reach the provider (the outbox); more
  * traffic brings purchases, and `npm run campaign -- report` shows treated against control.
+ * Then recommend serves the trained model, and the operators' side is checked: every metric
+ * family at /-/metrics, no phone number or secret in the whole log, and the dashboard in
+ * headless Chromium.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunReport } from '../../functions/campaign/report';
 import { signRequest } from '#lib/auth';
 import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
+import { pixelsOf, readPng } from './png';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -118,6 +122,28 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   expect(logged.match(/(?<![\d*])1[3-9]\d{9}(?!\d)/g) ?? []).toEqual([]);
   for (const secret of ['demo-secret', 'local-runtime-secret']) expect(logged).not.toContain(secret);
 }, 300_000);
+
+/** Debian's Chromium, which .ci/run installs; a machine without one skips the dashboard test, saying so. */
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
+if (!chromium) process.stderr.write('dashboard screenshot test skipped: no Chromium (apt-get install chromium)\n');
+
+(chromium ? it : it.skip)('shows the last hour on the dashboard: a screenshot in headless Chromium has charts with data', async () => {
+  const shot = path.join(p.dir, 'dashboard.png');
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1280,1500', '--virtual-time-budget=15000'];
+  const { stdout: dom } = await run(chromium!, [...args, '--dump-dom', `${p.url}/-/dashboard`], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const points = Object.fromEntries([...dom.matchAll(/data-chart="(\w+)" data-kind="\w+" data-points="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
+  expect(Object.keys(points)).toEqual(['latency', 'throughput', 'errors', 'fallbacks', 'business', 'funnel', 'costFunction', 'costCategory']);
+  for (const [chart, n] of Object.entries(points)) expect([chart, n > 0]).toEqual([chart, true]);
+
+  await run(chromium!, [...args, `--screenshot=${shot}`, `${p.url}/-/dashboard`], { timeout: 60_000 });
+  const picture = readPng(readFileSync(shot));
+  expect(picture.width).toBe(1280);
+  // The first series' blue and the second's red, drawn as lines, dots and bars.
+  expect(pixelsOf(picture, '#1f77b4')).toBeGreaterThan(2000);
+  expect(pixelsOf(picture, '#d62728')).toBeGreaterThan(500);
+  mkdirSync(path.join(root, '.local'), { recursive: true });
+  copyFileSync(shot, path.join(root, '.local/dashboard.png')); // to look at; .local/ is git-ignored
+}, 120_000);
 
 /** Every metric family the platform promises operators (docs/operations.md), as Prometheus names. */
 const EVERY_FAMILY = [
