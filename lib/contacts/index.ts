@@ -4,7 +4,8 @@ import { MemoryContactLedger } from './memoryLedger';
 import type { ContactLedger } from './port';
 import { RedisContactLedger } from './redisLedger';
 
-export type { BudgetLimits, ContactCaps, ContactLedger, PersonState, RunProgress } from './port';
+export type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
+export { isUncertain, outIdOf, runOfOutId, settlementOf, type Settlement } from './settlement';
 
 /** Redis when it is configured, else this process's memory; one per process. */
 export function contactLedgerFrom(c: Config): ContactLedger {

@@ -9,12 +9,12 @@ import { processShared } from '#lib/shared';
 import type { ProfileUpdate } from './contract';
 import { MemoryProfileStore } from './memoryStore';
 import { PhoneVault } from './phoneVault';
-import type { ProfileStore, StoredProfile } from './port';
+import type { Consent, ProfileStore, StoredProfile } from './port';
 import { RedisProfileStore } from './redisStore';
 
 export { MAX_PROFILES, validateProfiles, type ProfileRejection, type ProfileUpdate } from './contract';
 export { e164, PhoneVault } from './phoneVault';
-export type { Consent, ProfileStore, StoredProfile } from './port';
+export type { Consent, ProfileStore, ReplyEvidence, StoredProfile } from './port';
 
 export class ProfileBook {
   constructor(
@@ -56,6 +56,19 @@ export class ProfileBook {
   /** Whose number this is (opt-out replies arrive by number). */
   userOfPhone(phone: string): Promise<string | undefined> {
     return this.store.userOfPhone(this.vault.lookupHash(phone));
+  }
+
+  /**
+   * Withdraws SMS consent (every campaign's at once) for whoever has this number (E.164), found by
+   * its keyed hash. A later statement wins: `applied` is false when the profile holds a newer one.
+   */
+  async withdrawSmsConsent(phone: string, statement: Omit<Consent, 'granted'>): Promise<{ userId?: string; applied: boolean }> {
+    const userId = await this.userOfPhone(phone);
+    if (!userId) return { applied: false };
+    const [old] = await this.store.get([userId]);
+    if (old?.consentSms && old.consentSms.at > statement.at) return { userId, applied: false };
+    await this.upsert([{ userId, consentSms: { granted: false, ...statement } }]);
+    return { userId, applied: true };
   }
 }
 

@@ -54,6 +54,7 @@ describe('local runtime', () => {
       recommend: ['http:http'],
       train: ['oss:dataset-upload', 'timer:daily'],
       campaign: ['oss:profile-import', 'oss:definitions', 'timer:every-minute'],
+      'sms-feedback': ['http:http', 'timer:reconcile'],
     });
     expect(s.ports).toEqual({
       objectStore: expect.stringMatching(/^local:.*mkt-data$/),
@@ -91,6 +92,15 @@ describe('local runtime', () => {
     const recent = await recentOf('recommend');
     expect(recent[0]).toMatchObject({ trigger: 'http', outcome: 'ok', status: 200 });
     expect(recent[0].durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("takes an SMS provider's push on sms-feedback's HTTP trigger (a built-in runtime), with the URL's token", async () => {
+    const up = JSON.stringify([{ phone_number: '13912345675', content: 'TD', send_time: '2026-11-21 09:59:00', dest_code: '1234', sequence_id: '1' }]);
+    const post = (token: string) => fetch(`${p.url}/sms-feedback/sms/aliyun/reply?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: up });
+    const refused = await post('not-the-local-token-0123456789');
+    expect({ status: refused.status, body: await refused.text() }).toEqual({ status: 401, body: '' });
+    const taken = await post('local-sms-callback-token');
+    expect({ status: taken.status, body: await taken.json() }).toEqual({ status: 200, body: { code: 0, msg: '接收成功' } });
   });
 
   it('answers 404 for unknown functions and 405 for methods the trigger does not allow', async () => {

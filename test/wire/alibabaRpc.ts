@@ -1,5 +1,5 @@
 /**
- * A wire-level fake of Alibaba Cloud RPC APIs (Dysmsapi SendSms and SendBatchSms, CMS PutCustomMetric):
+ * A wire-level fake of Alibaba Cloud RPC APIs (Dysmsapi SendSms, SendBatchSms and QuerySendDetails, CMS PutCustomMetric):
  * it checks the signature (HMAC-SHA1 over the sorted, percent-encoded parameters), the
  * common parameters, timestamp and nonce as the real gateway does, then answers in the
  * service's JSON format, errors included.
@@ -95,9 +95,24 @@ const batchFaultReplies: Record<Exclude<BatchSmsFault, 'timeout'>, ActionReply> 
   systemError: { body: { Code: 'isp.SYSTEM_ERROR', Message: 'isp.SYSTEM_ERROR' } },
 };
 
+/** A message SendBatchSms took, as QuerySendDetails lists it; set `status` (and `errCode`) to play the carrier. */
+export interface AliyunSentRecord {
+  phone: string;
+  outId: string;
+  bizId: string;
+  templateCode: string;
+  sentAt: number;
+  /** 1 waiting for the carrier, 2 failed, 3 delivered. */
+  status: 1 | 2 | 3;
+  errCode?: string;
+  receivedAt?: number;
+}
+
 export interface SendBatchSmsAction extends ActionHandler {
   /** Every number taken: answered OK, or taken and never answered (those may have gone out). */
   accepted: string[];
+  /** Every message taken, for QuerySendDetails. */
+  records: AliyunSentRecord[];
   /** Faults for the next requests; once none is left, the numbers decide (like SendSms: `…0000` flow control, `…9999` system error). */
   faults: BatchSmsFault[];
 }
@@ -133,7 +148,13 @@ function checkBatch(p: Record<string, string>): { phones: string[] } | { refusal
 /** Dysmsapi SendBatchSms as the service validates it: one Code for the whole request. A fresh one per fake. */
 export function sendBatchSmsAction(): SendBatchSmsAction {
   const accepted: string[] = [];
+  const records: AliyunSentRecord[] = [];
   const faults: BatchSmsFault[] = [];
+  const took = (p: Record<string, string>, phones: string[]) => {
+    const bizId = `${Date.now()}^${records.length}`;
+    for (const phone of phones) records.push({ phone: phone.replace(/^\+?86/, ''), outId: p.OutId ?? '', bizId, templateCode: p.TemplateCode, sentAt: Date.now(), status: 1 });
+    return bizId;
+  };
   const handle = (p: Record<string, string>): ActionReply | Promise<ActionReply> => {
     const checked = checkBatch(p);
     if ('refusal' in checked) return checked.refusal;
@@ -141,15 +162,46 @@ export function sendBatchSmsAction(): SendBatchSmsAction {
     const fault = faults.shift();
     if (fault === 'timeout') {
       accepted.push(...phones);
+      took(p, phones);
       return new Promise<ActionReply>(() => {});
     }
     if (fault) return batchFaultReplies[fault];
     if (phones.some((n) => n.endsWith('0000'))) return batchFaultReplies.flowControl;
     if (phones.some((n) => n.endsWith('9999'))) return batchFaultReplies.systemError;
     accepted.push(...phones);
-    return { body: { Code: 'OK', Message: 'OK', BizId: `${Date.now()}^0` } };
+    return { body: { Code: 'OK', Message: 'OK', BizId: took(p, phones) } };
   };
-  return Object.assign(handle, { accepted, faults });
+  return Object.assign(handle, { accepted, records, faults });
+}
+
+const beijing = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+
+/** Dysmsapi QuerySendDetails as the service checks it: one number's messages on one day (Beijing, last 30 days), a page at a time. */
+export function querySendDetailsAction(batch: Pick<SendBatchSmsAction, 'records'>): ActionHandler {
+  return (p) => {
+    const refuse = (Code: string, Message: string) => ({ body: { Code, Message } });
+    if (!p.PhoneNumber) return { status: 400, body: { Code: 'MissingPhoneNumber', Message: 'PhoneNumber is mandatory for this action.' } };
+    if (!p.SendDate) return { status: 400, body: { Code: 'MissingSendDate', Message: 'SendDate is mandatory for this action.' } };
+    if (!/^1[3-9]\d{9}$/.test(p.PhoneNumber)) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+    const day = /^(\d{4})(\d{2})(\d{2})$/.exec(p.SendDate);
+    const dayMs = day ? Date.UTC(+day[1], +day[2] - 1, +day[3]) - 8 * 3600_000 : NaN;
+    if (!Number.isFinite(dayMs) || Date.now() - dayMs > 31 * 86_400_000) return refuse('isv.INVALID_PARAMETERS', '参数异常: SendDate');
+    const size = Number(p.PageSize);
+    const page = Number(p.CurrentPage ?? '1');
+    if (!Number.isInteger(size) || size < 1 || size > 50 || !Number.isInteger(page) || page < 1) return refuse('isv.INVALID_PARAMETERS', '参数异常: PageSize/CurrentPage');
+    const onDay = batch.records.filter((r) => r.phone === p.PhoneNumber && r.sentAt >= dayMs && r.sentAt < dayMs + 86_400_000 && (!p.BizId || r.bizId === p.BizId));
+    const SmsSendDetailDTO = onDay.slice((page - 1) * size, page * size).map((r) => ({
+      PhoneNum: r.phone,
+      SendStatus: r.status,
+      ErrCode: r.errCode ?? (r.status === 1 ? '' : 'DELIVERED'),
+      TemplateCode: r.templateCode,
+      Content: '【示例商城】…',
+      SendDate: beijing(r.sentAt),
+      ReceiveDate: r.receivedAt === undefined ? '' : beijing(r.receivedAt),
+      OutId: r.outId,
+    }));
+    return { body: { Code: 'OK', Message: 'OK', TotalCount: onDay.length, SmsSendDetailDTOs: { SmsSendDetailDTO } } };
+  };
 }
 
 /** CMS PutCustomMetric as the service validates it. */

@@ -5,6 +5,10 @@
  *
  * Per number, by suffix: `…0000` delivery frequency limit, `…1111` daily limit, `…4444` blacklist;
  * `numberFaults` scripts a number's next answers. `faults` scripts whole requests.
+ *
+ * PullSmsSendStatusByPhoneNumber answers from `records` (every message taken, answered or not):
+ * only those the carrier reported on (`report`), as the real API does, within its 7 days, with
+ * SessionContext echoed only when `echoSessionContext` is on (Tencent enables it on request).
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
@@ -20,6 +24,15 @@ const fail = (Code: string, Message: string): FakeReply => ({
   body: JSON.stringify({ Response: { Error: { Code, Message }, RequestId: randomUUID() } }),
 });
 
+/** A message the fake took, and what the carrier said of it (set `report` to play the carrier). */
+export interface TencentSentRecord {
+  phone: string;
+  serialNo: string;
+  sessionContext: string;
+  sentAt: number;
+  report?: { status: 'SUCCESS' | 'FAIL'; description: string; receivedAt: number };
+}
+
 export interface TencentSmsFake extends HttpFake {
   /** Every request body that passed the checks. */
   sent: Record<string, unknown>[];
@@ -29,16 +42,25 @@ export interface TencentSmsFake extends HttpFake {
   faults: string[];
   /** A number (`+86…`) to the codes of its next answers, one each, before it is answered `Ok` again. */
   numberFaults: Map<string, string[]>;
+  /** Every message taken (answered `Ok`, or in a request never answered). */
+  records: TencentSentRecord[];
+  /** Whether pulls echo SessionContext (off by default, as on Tencent until enabled). */
+  echoSessionContext: boolean;
 }
+
+const ACTIONS = new Set(['SendSms', 'PullSmsSendStatusByPhoneNumber']);
+const KEPT_S = 7 * 86_400;
 
 export async function startTencentSmsFake(): Promise<TencentSmsFake> {
   const sent: Record<string, unknown>[] = [];
   const accepted: string[] = [];
   const faults: string[] = [];
   const numberFaults = new Map<string, string[]>();
+  const records: TencentSentRecord[] = [];
+  let self: TencentSmsFake;
   const fake = await startFake(async (r) => {
     const h = (name: string) => String(r.headers[name] ?? '');
-    if (h('x-tc-action') !== 'SendSms') return fail('InvalidAction', `action ${h('x-tc-action')} not found`);
+    if (!ACTIONS.has(h('x-tc-action'))) return fail('InvalidAction', `action ${h('x-tc-action')} not found`);
     if (h('x-tc-version') !== '2021-01-11') return fail('NoSuchVersion', 'version not found');
     if (!h('x-tc-region')) return fail('MissingParameter', 'The request is missing a required parameter `Region`.');
     const timestamp = Number(h('x-tc-timestamp'));
@@ -59,6 +81,7 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     }
     const body = JSON.parse(r.body.toString()) as { PhoneNumberSet?: string[]; SmsSdkAppId?: string; TemplateId?: string; TemplateParamSet?: unknown; SessionContext?: string };
     if (body.SmsSdkAppId !== TEST_TENCENT.sdkAppId) return fail('FailedOperation.SmsSdkAppIdVerifyFail', 'SmsSdkAppId verify fail.');
+    if (h('x-tc-action') === 'PullSmsSendStatusByPhoneNumber') return pullByPhone(body as PullByPhone, records, self.echoSessionContext);
     if (!body.TemplateId) return fail('MissingParameter', 'TemplateId is required.');
     const phones = body.PhoneNumberSet ?? [];
     if (phones.length === 0) return fail('MissingParameter', 'PhoneNumberSet is required.');
@@ -67,19 +90,59 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     if (!Array.isArray(params) || !params.every((v) => typeof v === 'string')) return fail('InvalidParameterValue.TemplateParameterFormatError', 'TemplateParamSet must be strings.');
     sent.push(body);
     const fault = faults.shift();
+    const took = (phone: string, serialNo = `2433:${randomUUID()}`) => {
+      records.push({ phone, serialNo, sessionContext: body.SessionContext ?? '', sentAt: Date.now() });
+      return serialNo;
+    };
     if (fault === 'timeout') {
       accepted.push(...phones);
+      phones.forEach((phone) => took(phone));
       return new Promise<FakeReply>(() => {});
     }
     if (fault) return fail(fault, `fault: ${fault}`);
     const SendStatusSet = phones.map((phone) => {
       const [Code, Message] = answerFor(phone, numberFaults.get(phone)?.shift());
       if (Code === 'Ok') accepted.push(phone);
-      return { SerialNo: Code === 'Ok' ? `2433:${randomUUID()}` : '', PhoneNumber: phone, Fee: Code === 'Ok' ? 1 : 0, SessionContext: body.SessionContext ?? '', Code, Message, IsoCode: 'CN' };
+      return { SerialNo: Code === 'Ok' ? took(phone) : '', PhoneNumber: phone, Fee: Code === 'Ok' ? 1 : 0, SessionContext: body.SessionContext ?? '', Code, Message, IsoCode: 'CN' };
     });
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Response: { SendStatusSet, RequestId: randomUUID() } }) };
   });
-  return Object.assign(fake, { sent, accepted, faults, numberFaults });
+  self = Object.assign(fake, { sent, accepted, faults, numberFaults, records, echoSessionContext: false });
+  return self;
+}
+
+interface PullByPhone {
+  PhoneNumber?: string;
+  BeginTime?: number;
+  EndTime?: number;
+  Offset?: number;
+  Limit?: number;
+}
+
+const ok = (Response: Record<string, unknown>): FakeReply => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Response: { ...Response, RequestId: randomUUID() } }) });
+
+/** PullSmsSendStatusByPhoneNumber as the service checks it: the number's reported messages from BeginTime (at most 7 days back) to EndTime. */
+function pullByPhone(body: PullByPhone, records: TencentSentRecord[], echo: boolean): FakeReply {
+  const nowS = Math.floor(Date.now() / 1000);
+  if (!/^\+861[3-9]\d{9}$/.test(body.PhoneNumber ?? '')) return fail('InvalidParameterValue.IncorrectPhoneNumber', 'incorrect phone number');
+  if (!Number.isInteger(body.BeginTime) || !Number.isInteger(body.Limit) || body.Offset !== 0) return fail('InvalidParameter', 'BeginTime, Offset (0) and Limit are required integers.');
+  if (body.Limit! < 1 || body.Limit! > 100) return fail('InvalidParameterValue', 'Limit must be 1-100.');
+  if (body.BeginTime! < nowS - KEPT_S) return fail('InvalidParameterValue.BeginTimeTooEarly', 'BeginTime is more than 7 days ago.');
+  const end = body.EndTime ?? nowS;
+  const PullSmsSendStatusSet = records
+    .filter((rec) => rec.phone === body.PhoneNumber && rec.report && rec.report.receivedAt / 1000 >= body.BeginTime! && rec.report.receivedAt / 1000 <= end)
+    .slice(0, body.Limit)
+    .map((rec) => ({
+      UserReceiveTime: Math.floor(rec.report!.receivedAt / 1000),
+      CountryCode: '86',
+      SubscriberNumber: rec.phone.slice(3),
+      PhoneNumber: rec.phone,
+      SerialNo: rec.serialNo,
+      ReportStatus: rec.report!.status,
+      Description: rec.report!.description,
+      SessionContext: echo ? rec.sessionContext : '',
+    }));
+  return ok({ PullSmsSendStatusSet });
 }
 
 function answerFor(phone: string, scripted: string | undefined): [string, string] {
