@@ -7,10 +7,12 @@
  */
 import { shanghaiDateHour } from '#lib/clock';
 import type { ContactLedger } from '#lib/contacts';
+import type { ProfileBook } from '#lib/profiles';
 import type { ObjectStore } from '#lib/objectStore';
 import { increment } from '#lib/tally';
 import { rawEvents } from '#models/datasets/rawEvents';
 import type { CampaignDefinition } from './definition';
+import { deliveryFigures, type DeliveryFigures } from './deliveryFigures';
 import { variantOf } from './policy';
 import { runKeyOf } from './runCampaign';
 import { costYuan } from './smsText';
@@ -39,6 +41,8 @@ export interface RunReport {
   suppressed: Record<string, number>;
   segments: number;
   costYuan: number;
+  /** What the carriers and the people said since (sms-feedback). */
+  delivery: DeliveryFigures;
   variants: VariantResult[];
 }
 
@@ -61,11 +65,12 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
   return { lift, lift95: [lift - 1.96 * se, lift + 1.96 * se] };
 }
 
-export async function runReport(deps: { ledger: ContactLedger; objects: ObjectStore }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
+export async function runReport(deps: { ledger: ContactLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
   const run = runKeyOf(d, runId);
   const startedMs = Date.parse(runId);
   const converted = await buyers(deps.objects, startedMs, d.attributionDays);
-  const report: RunReport = { campaign: d.id, run, startedAt: runId, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
+  const report: Omit<RunReport, 'delivery'> = { campaign: d.id, run, startedAt: runId, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
+  const sent: [string, number][] = [];
   const byVariant = new Map(d.variants.map((v) => [v.id, { variant: v.id, treated: 0, treatedConverted: 0, control: 0, controlConverted: 0 }]));
   for (const [userId, state] of await deps.ledger.people(run)) {
     report.audience++;
@@ -78,6 +83,7 @@ export async function runReport(deps: { ledger: ContactLedger; objects: ObjectSt
     } else if (state.status === 'sent') {
       report.sent++;
       report.segments += state.segments;
+      sent.push([userId, state.segments]);
       const v = byVariant.get(state.variant)!;
       v.treated++;
       v.treatedConverted += bought;
@@ -87,5 +93,5 @@ export async function runReport(deps: { ledger: ContactLedger; objects: ObjectSt
   }
   report.costYuan = costYuan(report.segments, priceMilliYuan / 1000);
   report.variants = [...byVariant.values()].map((v) => ({ ...v, ...liftOf(v.treated, v.treatedConverted, v.control, v.controlConverted) }));
-  return report;
+  return { ...report, delivery: await deliveryFigures(deps, run, startedMs, sent, priceMilliYuan) };
 }

@@ -34,10 +34,17 @@ export function reportPage(r: RunReport): string {
     ['segments', String(r.segments)],
     ['cost', `¥${r.costYuan.toFixed(2)}`],
   ];
+  const delivery: [string, string][] = [
+    ['delivered', `${r.delivery.delivered} (${pct(r.delivery.delivered, r.sent)} of sent)`],
+    ...Object.entries(r.delivery.undelivered).map(([code, n]): [string, string] => [`undelivered: ${code}`, String(n)]),
+    ['awaiting a receipt', String(r.delivery.awaitingReceipt)],
+    ['opted out by reply', String(r.delivery.optedOut)],
+    ['cost as billed', `¥${r.delivery.actualCostYuan.toFixed(2)}`],
+  ];
   const perVariant = r.variants.map((v): [string, string] => [v.variant, `treated ${v.treatedConverted}/${v.treated} (${pct(v.treatedConverted, v.treated)}), control ${v.controlConverted}/${v.control} (${pct(v.controlConverted, v.control)})`]);
   return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>${escape(r.run)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#212529}table{border-collapse:collapse;margin:1em 0}th,td{text-align:left;padding:4px 12px;border-bottom:1px solid #dee2e6}th{font-weight:normal;color:#495057}</style></head>
 <body><h1>${escape(r.campaign)}</h1><p>run ${escape(r.startedAt)}; purchases within ${r.attributionDays} days count</p>
-<h2>Conversion, treated vs control</h2>${chart(r.variants)}${table(perVariant)}<h2>Run</h2>${table(counts)}</body></html>
+<h2>Conversion, treated vs control</h2>${chart(r.variants)}${table(perVariant)}<h2>Run</h2>${table(counts)}<h2>Delivery</h2>${table(delivery)}</body></html>
 `;
 }

@@ -12,6 +12,7 @@ import { isObject } from '#lib/contractCheck';
 import type { HttpRequest } from '#lib/fc/decode';
 import type { FcHttpResult } from '#lib/fc/types';
 import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import { aliyunReply, aliyunReport, ALIYUN_ACK, ALIYUN_RETRY } from '#lib/sms/aliyunFeedback';
 import { parseEach, type FeedbackProvider } from '#lib/sms/feedback';
@@ -24,6 +25,7 @@ export interface CallbackDeps {
   ledger: ContactLedger;
   profiles: ProfileBook;
   logger: Logger;
+  metrics?: MetricsRecorder;
 }
 
 interface Route {

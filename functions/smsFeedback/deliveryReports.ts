@@ -7,14 +7,17 @@
  */
 import type { ContactLedger, Delivery } from '#lib/contacts';
 import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import type { DeliveryReport } from '#lib/sms/feedback';
+import { recordDeliveries } from './feedbackMetrics';
 import { deliveryOfReport, runsOfSends } from './sends';
 
 export interface ReportDeps {
   ledger: ContactLedger;
   profiles: ProfileBook;
   logger: Logger;
+  metrics?: MetricsRecorder;
 }
 
 export interface ReportOutcome {
@@ -35,7 +38,9 @@ export async function recordReports(deps: ReportDeps, reports: DeliveryReport[],
   });
   const outcome = { recorded: 0, duplicates: 0, unmatched: reports.length - runs.filter((r) => r !== undefined).length };
   for (const [run, deliveries] of byRun) {
-    for (const kept of await deps.ledger.recordDeliveries(run, deliveries)) outcome[kept ? 'recorded' : 'duplicates']++;
+    const kept = await deps.ledger.recordDeliveries(run, deliveries);
+    kept.forEach((k) => outcome[k ? 'recorded' : 'duplicates']++);
+    recordDeliveries(deps.metrics, deliveries.filter((_, i) => kept[i]).map(([, d]) => d));
   }
   return outcome;
 }

@@ -7,6 +7,7 @@ import { now } from '#lib/clock';
 import { config, smsCallbackTokenOf } from '#lib/config';
 import { contactLedgerFrom } from '#lib/contacts';
 import { eventHandler } from '#lib/fc/eventFunction';
+import { metricsRecorderFor } from '#lib/metrics';
 import { profileBookFrom } from '#lib/profiles';
 import { deliveryLookupFrom } from '#lib/sms';
 import { feedbackUseCase } from './app';
@@ -22,5 +23,6 @@ export const handler = eventHandler(
     reconcileAfterMs: c.smsReconcileAfterMin * 60_000,
     qps: c.smsQps,
     clock: now,
+    metrics: metricsRecorderFor(c, 'sms-feedback'),
   }),
 );

@@ -14,9 +14,11 @@
  */
 import { isUncertain, runOfOutId, type ContactLedger, type Delivery, type PersonState, type RunActivity } from '#lib/contacts';
 import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import { requestPacer } from '#lib/sms/batchSender';
 import type { DeliveryLookup, DeliveryRecord } from '#lib/sms/feedback';
+import { recordDeliveries } from './feedbackMetrics';
 import { CARRIER_REPORT_MS, LOOKBACK_MS } from './sends';
 /** Queries one invocation makes at most (the rest wait for the next tick). */
 export const MAX_QUERIES = 2000;
@@ -32,6 +34,7 @@ export interface ReconcileDeps {
   /** Provider requests a second (MKT_SMS_QPS), within the query's own limit. */
   qps: number;
   logger: Logger;
+  metrics?: MetricsRecorder;
 }
 
 export interface ReconcileSummary {
@@ -87,6 +90,7 @@ async function reconcileRun(deps: ReconcileDeps, lookup: DeliveryLookup, activit
       } else open++;
     }
     await deps.ledger.recordDeliveries(activity.run, settled);
+    recordDeliveries(deps.metrics, settled.map(([, d]) => d));
   } while (cursor !== undefined);
   pass.summary.open += open;
   return open;

@@ -6,13 +6,16 @@
  * does an old reply once the person has consented again. Other replies are counted, not kept.
  */
 import type { Logger } from '#lib/log';
+import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import type { SmsReply } from '#lib/sms/feedback';
 import { isOptOut, normalisedReply } from '#lib/sms/optOut';
+import { recordOptOuts } from './feedbackMetrics';
 
 export interface ReplyDeps {
   profiles: ProfileBook;
   logger: Logger;
+  metrics?: MetricsRecorder;
 }
 
 export interface ReplyOutcome {
@@ -42,5 +45,6 @@ export async function takeReplies(deps: ReplyDeps, replies: SmsReply[], nowMs: n
       deps.logger.info(applied ? 'sms consent withdrawn by reply' : 'sms opt-out older than the consent held', { provider: r.provider, userId, at: new Date(r.at).toISOString() });
     }
   }
+  recordOptOuts(deps.metrics, outcome.optOuts);
   return outcome;
 }

@@ -56,6 +56,31 @@ async function world(n: number) {
 }
 
 describe('campaign plan and report', () => {
+  it('reports what the carriers and the people said: delivered, undelivered by code, awaiting, opted out, cost as billed', async () => {
+    const w = await world(100);
+    const sms = new OutboxSmsSender(path.join(dir, 'outbox.jsonl'));
+    const policy = { caps: { perDay: 5, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
+    await runCampaign({ profiles: w.profiles, ledger: w.ledger, sms, policy, clock: () => Date.parse(RUN), logger: createLogger({}, () => undefined) }, d, RUN, everyone);
+    const run = `lift@${RUN}`;
+    const sent = [...(await w.ledger.people(run))].filter(([, s]) => s.status === 'sent').map(([id]) => id);
+    const at = Date.parse(RUN) + 60_000;
+    const receipt = (outcome: 'delivered' | 'undelivered', code: string, segments?: number) => ({ outcome, code, at, provider: 'aliyun', via: 'receipt' as const, segments });
+    await w.ledger.recordDeliveries(run, [
+      [sent[0], receipt('delivered', 'DELIVERED', 3)],
+      [sent[1], receipt('delivered', 'DELIVERED')],
+      [sent[2], receipt('undelivered', 'MK:0001')],
+    ]);
+    const [p] = await w.profiles.store.get([sent[0]]);
+    await w.profiles.withdrawSmsConsent(w.profiles.phoneOf(p!)!, { at: at + 1000, source: 'reply:R', evidence: { provider: 'aliyun', text: 'R', receivedAt: at + 1000 } });
+
+    const report = await runReport(w, d, RUN, 45);
+    expect(report.delivery).toMatchObject({ delivered: 2, undelivered: { 'MK:0001': 1 }, awaitingReceipt: sent.length - 3, optedOut: 1 });
+    expect(report.delivery.deliveryRate).toBeCloseTo(2 / sent.length, 10);
+    // The receipt billed sent[0] three segments where the run counted one.
+    expect(report.delivery.actualCostYuan).toBeCloseTo(report.costYuan + 2 * 0.045, 6);
+    expect(reportPage(report)).toContain('undelivered: MK:0001');
+  });
+
   it('computes the lift and its 95% interval from two proportions', () => {
     const { lift, lift95 } = liftOf(1000, 120, 1000, 100);
     expect(lift).toBeCloseTo(0.02, 10);
@@ -93,6 +118,7 @@ describe('campaign plan and report', () => {
     const a = report.variants.find((v) => v.variant === 'a')!;
     expect(a).toMatchObject({ treatedConverted: a.treated, controlConverted: 0, lift: 1 });
     expect(report.variants.find((v) => v.variant === 'b')!.treatedConverted).toBe(0);
+    expect(report.delivery).toEqual({ delivered: 0, undelivered: {}, awaitingReceipt: report.sent, deliveryRate: 0, optedOut: 0, actualCostYuan: report.costYuan });
     const html = reportPage(report);
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');

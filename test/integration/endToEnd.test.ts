@@ -82,6 +82,13 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   const fannedOut = (await (await fetch(`${p.url}/-/status`)).json()) as { functions: Array<{ name: string; recent: Array<{ trigger: string }> }> };
   expect(fannedOut.functions.find((f) => f.name === 'campaign')!.recent.filter((r) => r.trigger === 'fc-api').length).toBeGreaterThanOrEqual(2);
 
+  // The provider's delivery reports for every message (one undelivered), and one person replying TD.
+  const national = (outId: string) => `137${outId.split('|user-')[1].padStart(7, '0')}6`;
+  const reports = sent.map((l, i) => ({ phone_number: national(l.outId), send_time: '2026-11-30 10:00:01', report_time: '2026-11-30 10:00:05', success: i > 0, err_code: i > 0 ? 'DELIVERED' : 'MK:0001', err_msg: '', sms_size: '1', biz_id: `${i}^0`, out_id: l.outId }));
+  const callback = (kind: string, body: unknown) => fetch(`${p.url}/sms-feedback/sms/aliyun/${kind}?token=local-sms-callback-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(await (await callback('report', reports)).json()).toMatchObject({ code: 0 });
+  expect(await (await callback('reply', [{ phone_number: national(sent[1].outId), content: 'TD', send_time: '2026-11-30 10:05:00', dest_code: '1234', sequence_id: '1' }])).json()).toMatchObject({ code: 0 });
+
   // Purchases after the run, through ingest, then the report.
   await cli('scripts/simulate.ts', '--url', p.url, '--sessions', '600', '--users', '200', '--seed', '8');
   await invoke('compact', fixture('timer.json'));
@@ -92,6 +99,7 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   expect(report.suppressed.no_consent).toBeGreaterThan(0);
   expect(report.control + report.sent + report.suppressed.no_consent).toBe(120);
   expect(report.control).toBeGreaterThan(10);
+  expect(report.delivery).toMatchObject({ delivered: sent.length - 1, undelivered: { 'MK:0001': 1 }, awaitingReceipt: 0, optedOut: 1 });
   const [variant] = report.variants;
   expect(variant).toMatchObject({ variant: 'a', treated: sent.length, control: report.control });
   expect(variant.treatedConverted + variant.controlConverted).toBeGreaterThan(0);
@@ -170,6 +178,10 @@ const EVERY_FAMILY = [
   'mkt_item_exposures_total',
   'mkt_item_clicks_total',
   'mkt_conversions_total',
+  'mkt_sms_delivered_total',
+  'mkt_sms_undelivered_total',
+  'mkt_sms_delivery_rate',
+  'mkt_sms_opt_outs_total',
 ];
 
 /** Sends one signed batch (with one malformed event) again and again until ingest answers 429. */
