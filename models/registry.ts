@@ -2,6 +2,8 @@
  * The model registry in the object store:
  *   models/<name>/<version>/model.onnx   the served graph
  *   models/<name>/<version>/meta.json    metrics, data window, feature spec, id mappings, code version
+ *   models/<name>/<version>/evaluated.onnx  when the served graph was refitted on all the data after
+ *                                        its evaluation: the graph that was evaluated (champion challenges score it)
  *   models/<name>/current.json           the champion, and the champions before it (for rollback)
  * A challenger is promoted only when it beats the champion on the same evaluation.
  */
@@ -42,6 +44,8 @@ export interface Pointer {
   previous: string[];
 }
 
+const LAST_TRAINED = 'models/last-trained.json';
+
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
 
 export class ModelRegistry {
@@ -54,13 +58,23 @@ export class ModelRegistry {
     // meta.json last: a version without it is an unfinished upload and is never listed.
     await this.store.put(`${this.dir(meta.name, meta.version)}meta.json`, json(meta), { contentType: 'application/json' });
     // One small object to read, so whatever watches training need not list every version.
-    await this.store.put(`models/${meta.name}/trained.json`, json({ version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
+    await this.store.put(LAST_TRAINED, json({ name: meta.name, version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
   }
 
-  /** The newest version registered (promoted or not): when training last succeeded. */
-  async lastTrained(name: string): Promise<{ version: string; createdAt: string } | undefined> {
-    const body = await this.store.get(`models/${name}/trained.json`);
-    return body && (JSON.parse(body.toString()) as { version: string; createdAt: string });
+  /** The version registered last, of any model (promoted or not): when training last succeeded. */
+  async lastTrained(): Promise<{ name: string; version: string; createdAt: string } | undefined> {
+    const body = await this.store.get(LAST_TRAINED);
+    return body && (JSON.parse(body.toString()) as { name: string; version: string; createdAt: string });
+  }
+
+  /** Stores the graph a refitted version was evaluated as (before its meta.json, so a listed version has it). */
+  async registerEvaluated(name: string, version: string, model: Buffer): Promise<void> {
+    await this.store.put(`${this.dir(name, version)}evaluated.onnx`, model, { contentType: 'application/octet-stream' });
+  }
+
+  /** The graph a version was evaluated as, when it differs from the served one. */
+  async evaluatedModel(name: string, version: string): Promise<Buffer | undefined> {
+    return this.store.get(`${this.dir(name, version)}evaluated.onnx`);
   }
 
   async meta(name: string, version: string): Promise<ModelMeta | undefined> {

@@ -10,7 +10,6 @@ import { eventHandler } from '#lib/fc/eventFunction';
 import { metricsRecorderFor } from '#lib/metrics';
 import { objectStoreFrom } from '#lib/objectStore';
 import { now } from '#lib/clock';
-import { MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { flushEventLog } from './flush';
 
@@ -22,7 +21,7 @@ const metrics = metricsRecorderFor(c, 'compact');
 
 export const handler = eventHandler('compact', async (_invocation, _context, logger) => {
   const flushed = await flushEventLog({ ...deps, logger });
-  const trained = await registry.lastTrained(MODEL_NAME);
-  if (trained) metrics.gauge('HoursSinceTraining', (now() - Date.parse(trained.createdAt)) / 3_600_000, { model: MODEL_NAME });
+  const trained = await registry.lastTrained();
+  if (trained) metrics.gauge('HoursSinceTraining', (now() - Date.parse(trained.createdAt)) / 3_600_000);
   return flushed;
 });

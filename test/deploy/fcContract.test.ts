@@ -124,7 +124,7 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     expect((await train.request('POST', '/initialize', { controlPath: '/initialize' })).status).toBe(200);
     const daily = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'daily', payload: '{"job":"daily"}' }));
     const scheduled = await train.invoke(daily);
-    expect(scheduled).toMatchObject({ ok: true, result: [{ model: 'ease', skipped: expect.any(String) }, { model: 'propensity', skipped: expect.any(String) }] });
+    expect(scheduled).toMatchObject({ ok: true, result: [{ model: 'ease', skipped: expect.any(String) }, { model: 'propensity', skipped: expect.any(String) }, { model: 'uplift', skipped: expect.any(String) }] });
 
     oss.objects.set('datasets/broken.rating', { body: Buffer.from('not an interaction file\n'), etag: 'E', lastModified: new Date().toUTCString() });
     const upload = JSON.parse(events('oss.json').toString());
