@@ -23,6 +23,8 @@ const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/fc3/events', name));
 const MINUTE_MS = 60_000;
 
+/** Beijing wall time now, as the SMS providers write it (`2026-11-30 10:05:00`). */
+const beijingNow = () => new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
 /** Beijing wall time `hh:mm`, `minutes` from now. */
 const beijing = (minutes: number) => new Date(Date.now() + minutes * MINUTE_MS + 8 * 3600_000).toISOString().slice(11, 16);
 
@@ -87,7 +89,7 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   const reports = sent.map((l, i) => ({ phone_number: national(l.outId), send_time: '2026-11-30 10:00:01', report_time: '2026-11-30 10:00:05', success: i > 0, err_code: i > 0 ? 'DELIVERED' : 'MK:0001', err_msg: '', sms_size: '1', biz_id: `${i}^0`, out_id: l.outId }));
   const callback = (kind: string, body: unknown) => fetch(`${p.url}/sms-feedback/sms/aliyun/${kind}?token=local-sms-callback-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect(await (await callback('report', reports)).json()).toMatchObject({ code: 0 });
-  expect(await (await callback('reply', [{ phone_number: national(sent[1].outId), content: 'TD', send_time: '2026-11-30 10:05:00', dest_code: '1234', sequence_id: '1' }])).json()).toMatchObject({ code: 0 });
+  expect(await (await callback('reply', [{ phone_number: national(sent[1].outId), content: 'TD', send_time: beijingNow(), dest_code: '1234', sequence_id: '1' }])).json()).toMatchObject({ code: 0 });
 
   // Purchases after the run, through ingest, then the report.
   await cli('scripts/simulate.ts', '--url', p.url, '--sessions', '600', '--users', '200', '--seed', '8');
