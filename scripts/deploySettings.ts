@@ -25,6 +25,7 @@ const RULES: Rule[] = [
   { name: 'MKT_SECURITY_GROUP_ID', what: 'a security group of that VPC that lets the functions reach Tair on its port', pattern: /^sg-[a-z0-9]+$/ },
   { name: 'REDIS_URL', what: "the Tair/Redis instance's VPC address, redis://:<password>@<host>:6379", pattern: /^rediss?:\/\/.+/ },
   { name: 'MKT_PHONE_KEY', what: 'the key phone numbers are sealed with: 32 random bytes, base64 (openssl rand -base64 32); keep it, sealed numbers need it', pattern: /^[A-Za-z0-9+/]{43,}={0,2}$/ },
+  { name: 'MKT_SMS_CALLBACK_TOKEN', what: "the token the SMS providers' callback URLs carry (sms-feedback): 24+ URL-safe characters (openssl rand -hex 24)", pattern: /^[A-Za-z0-9_-]{24,256}$/ },
   { name: 'MKT_APP_KEYS', what: 'the mini-programs as appId:secret pairs, comma-separated (not the demo key)', pattern: /^(?!.*demo-secret)[^:,\s]+:[^,\s]{8,}(,[^:,\s]+:[^,\s]{8,})*$/ },
   { name: 'TENCENT_SECRET_ID', what: 'Tencent Cloud SecretId (MKT_SMS_PROVIDER=tencent)', when: tencent },
   { name: 'TENCENT_SECRET_KEY', what: 'Tencent Cloud SecretKey (MKT_SMS_PROVIDER=tencent)', when: tencent },

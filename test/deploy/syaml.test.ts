@@ -29,6 +29,7 @@ const deployEnv = {
   REDIS_URL: 'redis://:pw@r-uf6a.redis.rds.aliyuncs.com:6379',
   MKT_APP_KEYS: 'shop:0123456789abcdef',
   MKT_PHONE_KEY: Buffer.alloc(32, 9).toString('base64'),
+  MKT_SMS_CALLBACK_TOKEN: 'a'.repeat(48),
   MKT_SMS_PROVIDER: 'tencent',
   TENCENT_SECRET_ID: 'AKIDtest',
   TENCENT_SECRET_KEY: 'tencent-test-key',
@@ -132,6 +133,7 @@ describe('s.yaml', () => {
     expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: undefined, MKT_VPC_ID: '' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is not set: /), expect.stringMatching(/^MKT_VPC_ID is not set: /)]);
     expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: 'acs:ram::000000000000:role/mkt-functions' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is malformed/)]);
     expect(deploySettingsProblems({ ...deployEnv, TENCENT_SECRET_KEY: '' })).toEqual([expect.stringMatching(/^TENCENT_SECRET_KEY is not set/)]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_SMS_CALLBACK_TOKEN: 'short' })).toEqual([expect.stringMatching(/^MKT_SMS_CALLBACK_TOKEN is malformed/)]);
     expect(deploySettingsProblems({ ...deployEnv, MKT_ORT_LAYER_ARN: deployEnv.MKT_ORT_LAYER_ARN.replace('cn-shanghai', 'cn-hangzhou') })).toEqual([expect.stringMatching(/publish the layer in the functions' region/)]);
     expect(readFileSync(path.join(root, 's.yaml'), 'utf8')).not.toMatch(/0{12}/);
   });
