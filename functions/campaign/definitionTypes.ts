@@ -106,4 +106,6 @@ export interface CampaignDefinition {
   channel: Channel;
   /** Days after a send in which a conversion counts for the campaign (1-30, default 7). */
   attributionDays: number;
+  /** A message's item is never one the person was shown or messaged about in these last days (0-30, default 0: no such rule). */
+  skipSeenDays: number;
 }

@@ -41,14 +41,14 @@ export class PersonalItems {
     return new PersonalItems(await EaseScorer.load(model), meta, new Map(meta.itemIds.map((id, i) => [id, i])), catalog, features);
   }
 
-  /** Each person's item; a person with no history the model knows, or nothing left to offer, has none. */
-  async topFor(userIds: string[]): Promise<Map<string, Item>> {
+  /** Each person's item, never one in their `skip` set; a person with no history the model knows, or nothing left to offer, has none. */
+  async topFor(userIds: string[], skip: Set<string>[] = []): Promise<Map<string, Item>> {
     const histories = await Promise.all(userIds.map((id) => this.features.history(id)));
     const recency = (this.meta.params.recency as Recency | undefined) ?? NO_RECENCY;
     const items = new Map<string, Item>();
     for (const [i, userId] of userIds.entries()) {
       const { recent, purchased } = histories[i];
-      const touched = new Set([...purchased, ...recent.map((r) => r.itemId)]);
+      const touched = new Set([...purchased, ...recent.map((r) => r.itemId), ...(skip[i] ?? [])]);
       const history = [...new Set(recent.slice(0, RECENT_LIMIT).map((r) => this.index.get(r.itemId)).filter((x): x is number => x !== undefined))].reverse();
       if (history.length === 0) continue;
       const { top } = await this.scorer.top(history, recency, Math.min(DEPTH, this.meta.itemIds.length));

@@ -7,7 +7,7 @@
  * quiet hours defer the rest of a run to their end. A chunk of a large run (chunks.ts) does
  * the same over its own parts of the profiles, with its share of the provider's QPS.
  */
-import type { ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
+import type { Contact, ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import type { ProfileBook, StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
@@ -95,6 +95,7 @@ export interface Send {
   variant: string;
   message: BatchMessage;
   segments: number;
+  item?: string;
 }
 
 /** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
@@ -106,13 +107,23 @@ export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition
   const variant = variantOf(d, p.userId);
   const rendered = render(d, variant, p.attributes, item);
   if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
-  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments };
+  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments, item: item?.id };
+}
+
+/** The messages a batch sent, for each person's contact history (what recommend and later campaigns read). */
+function sentContacts(d: CampaignDefinition, run: string, states: Map<string, PersonState>, at: number, priceMilliYuan: number): [string, Contact][] {
+  return [...states].flatMap(([userId, s]): [string, Contact][] =>
+    s.status === 'sent' ? [[userId, { channel: 'sms', at, items: s.item ? [s.item] : [], campaign: d.id, run, variant: s.variant, outcome: 'sent', costMilliYuan: s.segments * priceMilliYuan }]] : [],
+  );
 }
 
 /** The top items of the people whose variant names one (none when no variant does). */
-export async function itemsFor(deps: Pick<RunDeps, 'items'>, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
-  const wanting = deps.items ? people.filter((p) => variantOf(d, p.userId).itemStrategy === 'top_recommendation') : [];
-  return wanting.length > 0 ? deps.items!.topFor(wanting.map((p) => p.userId)) : new Map();
+export async function itemsFor(deps: Pick<RunDeps, 'items' | 'ledger' | 'clock'>, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
+  const wanting = deps.items ? people.filter((p) => variantOf(d, p.userId).itemStrategy === 'top_recommendation').map((p) => p.userId) : [];
+  if (wanting.length === 0) return new Map();
+  // Items the person was shown or messaged about lately, when the campaign asks to skip them.
+  const seen = d.skipSeenDays > 0 ? await deps.ledger.contactsOf(wanting, deps.clock() - d.skipSeenDays * 86_400_000) : [];
+  return deps.items!.topFor(wanting, seen.map((contacts) => new Set(contacts.flatMap((c) => c.items))));
 }
 
 /**
@@ -150,9 +161,10 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
   const sending = allowed.slice(0, granted);
   const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), pace);
   outcomes.forEach((o, i) => {
-    const { p, variant, segments } = sending[i];
-    states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments } : { status: 'failed', variant, code: o.code, failure: o.failure });
+    const { p, variant, segments, item } = sending[i];
+    states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) } : { status: 'failed', variant, code: o.code, failure: o.failure });
   });
   await deps.ledger.settle(run, states);
+  await deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan));
   return states;
 }

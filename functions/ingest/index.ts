@@ -5,6 +5,7 @@
 import { authenticatorFor } from '#lib/auth';
 import { now } from '#lib/clock';
 import { appKeysOf, config } from '#lib/config';
+import { contactLedgerFrom } from '#lib/contacts';
 import { eventLogFrom } from '#lib/eventLog';
 import { listenOnCaPort } from '#lib/fc/customRuntime';
 import { featureStoreFrom } from '#lib/featureStore';
@@ -18,6 +19,7 @@ const features = featureStoreFrom(c);
 export const requestListener = createIngestApp({
   log: eventLogFrom(c),
   features,
+  contacts: contactLedgerFrom(c),
   auth: authenticatorFor(appKeysOf(c), features, now),
   profiles: profileBookFrom(c),
   metrics: metricsRecorderFor(c, 'ingest'),

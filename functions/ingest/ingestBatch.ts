@@ -7,7 +7,8 @@
  * is logged, not returned, since the raw log already has the event.
  */
 import { speaksFor, type Authenticator, type Caller } from '#lib/auth';
-import { behaviourOf } from '#lib/behaviour';
+import { behaviourOf, userKeyOf } from '#lib/behaviour';
+import type { Contact, ContactLedger } from '#lib/contacts';
 import { within } from '#lib/deadline';
 import { AppError, badRequest } from '#lib/errors';
 import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
@@ -24,6 +25,8 @@ const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
 export interface IngestDeps {
   log: EventLog;
   features: FeatureStore;
+  /** Each person's contact history: what recommend showed them (exposure events). */
+  contacts: ContactLedger;
   metrics: MetricsRecorder;
   auth: Authenticator;
   profiles: ProfileBook;
@@ -132,7 +135,9 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {
-    await within(deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), deps.featureBudgetMs).catch((err) => {
+    const shown = fresh.filter((e) => e.type === 'exposure' && e.item_ids?.length).map((e): [string, Contact] => [userKeyOf(e), { channel: 'shown', at: e.ts + skew, items: e.item_ids! }]);
+    const updates = Promise.all([deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), deps.contacts.noteContacts(shown)]);
+    await within(updates, deps.featureBudgetMs).catch((err) => {
       deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });
       deps.logger.warn('feature update failed; events are durable and will train later', { err, events: fresh.length });
     });

@@ -26,6 +26,7 @@ export interface CallbackDeps {
   profiles: ProfileBook;
   logger: Logger;
   metrics?: MetricsRecorder;
+  priceMilliYuan?: number;
 }
 
 interface Route {

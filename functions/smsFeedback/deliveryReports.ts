@@ -10,7 +10,7 @@ import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import type { DeliveryReport } from '#lib/sms/feedback';
-import { recordDeliveries } from './feedbackMetrics';
+import { noteDeliveries } from './afterDelivery';
 import { deliveryOfReport, runsOfSends } from './sends';
 
 export interface ReportDeps {
@@ -18,6 +18,7 @@ export interface ReportDeps {
   profiles: ProfileBook;
   logger: Logger;
   metrics?: MetricsRecorder;
+  priceMilliYuan?: number;
 }
 
 export interface ReportOutcome {
@@ -40,7 +41,7 @@ export async function recordReports(deps: ReportDeps, reports: DeliveryReport[],
   for (const [run, deliveries] of byRun) {
     const kept = await deps.ledger.recordDeliveries(run, deliveries);
     kept.forEach((k) => outcome[k ? 'recorded' : 'duplicates']++);
-    recordDeliveries(deps.metrics, deliveries.filter((_, i) => kept[i]).map(([, d]) => d));
+    await noteDeliveries(deps, run, deliveries.filter((_, i) => kept[i]));
   }
   return outcome;
 }

@@ -24,5 +24,6 @@ export const handler = eventHandler(
     qps: c.smsQps,
     clock: now,
     metrics: metricsRecorderFor(c, 'sms-feedback'),
+    priceMilliYuan: c.smsPriceMilliYuan,
   }),
 );

@@ -18,7 +18,7 @@ import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import { requestPacer } from '#lib/sms/batchSender';
 import type { DeliveryLookup, DeliveryRecord } from '#lib/sms/feedback';
-import { recordDeliveries } from './feedbackMetrics';
+import { noteDeliveries } from './afterDelivery';
 import { CARRIER_REPORT_MS, LOOKBACK_MS } from './sends';
 /** Queries one invocation makes at most (the rest wait for the next tick). */
 export const MAX_QUERIES = 2000;
@@ -35,6 +35,7 @@ export interface ReconcileDeps {
   qps: number;
   logger: Logger;
   metrics?: MetricsRecorder;
+  priceMilliYuan?: number;
 }
 
 export interface ReconcileSummary {
@@ -90,7 +91,7 @@ async function reconcileRun(deps: ReconcileDeps, lookup: DeliveryLookup, activit
       } else open++;
     }
     await deps.ledger.recordDeliveries(activity.run, settled);
-    recordDeliveries(deps.metrics, settled.map(([, d]) => d));
+    await noteDeliveries(deps, activity.run, settled);
   } while (cursor !== undefined);
   pass.summary.open += open;
   return open;

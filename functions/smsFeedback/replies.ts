@@ -10,7 +10,7 @@ import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
 import type { SmsReply } from '#lib/sms/feedback';
 import { isOptOut, normalisedReply } from '#lib/sms/optOut';
-import { recordOptOuts } from './feedbackMetrics';
+import { recordOptOuts } from './afterDelivery';
 
 export interface ReplyDeps {
   profiles: ProfileBook;

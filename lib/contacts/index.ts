@@ -4,7 +4,7 @@ import { MemoryContactLedger } from './memoryLedger';
 import type { ContactLedger } from './port';
 import { RedisContactLedger } from './redisLedger';
 
-export type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
+export { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
 export { isUncertain, outIdOf, runOfOutId, settlementOf, type Settlement } from './settlement';
 
 /** Redis when it is configured, else this process's memory; one per process. */

@@ -1,12 +1,13 @@
 /** The embedded contact ledger: this process's memory (the default when REDIS_URL is unset). */
 import { affordable, dayOf, weekOf } from './buckets';
-import type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
+import { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
 import { replacesDelivery } from './settlement';
 
 export class MemoryContactLedger implements ContactLedger {
   readonly describe = 'memory';
   private readonly runs = new Map<string, Map<string, PersonState>>();
   private readonly contacts = new Map<string, number>();
+  private readonly histories = new Map<string, Contact[]>();
   private readonly budgets = new Map<string, { messages: number; milliYuan: number }>();
   private readonly progresses = new Map<string, RunProgress>();
   private readonly deliveries = new Map<string, Map<string, Delivery>>();
@@ -46,6 +47,17 @@ export class MemoryContactLedger implements ContactLedger {
     const granted = affordable(used, costEach, limits);
     this.budgets.set(run, { messages: used.messages + granted, milliYuan: used.milliYuan + costEach.slice(0, granted).reduce((a, b) => a + b, 0) });
     return granted;
+  }
+
+  async noteContacts(contacts: [string, Contact][]): Promise<void> {
+    for (const [userId, contact] of contacts) {
+      const kept = (this.histories.get(userId) ?? []).filter((c) => c.at > contact.at - CONTACT_RETENTION_MS && JSON.stringify(c) !== JSON.stringify(contact));
+      this.histories.set(userId, [...kept, { ...contact }].sort((a, b) => a.at - b.at));
+    }
+  }
+
+  async contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]> {
+    return userIds.map((id) => (this.histories.get(id) ?? []).filter((c) => c.at >= sinceMs).map((c) => ({ ...c })));
   }
 
   async spent(run: string): Promise<{ messages: number; milliYuan: number }> {

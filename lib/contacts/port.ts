@@ -9,8 +9,29 @@ export type PersonState =
   | { status: 'claimed'; at: number }
   | { status: 'control' }
   | { status: 'suppressed'; reason: string }
-  | { status: 'sent'; variant: string; messageId: string; segments: number }
+  | { status: 'sent'; variant: string; messageId: string; segments: number; item?: string }
   | { status: 'failed'; variant: string; code: string; failure: string };
+
+/**
+ * One contact with a person, on any channel, in the person's history (kept CONTACT_RETENTION_MS):
+ * a campaign's message (noted when sent, and again when the carrier reports on it) or items
+ * recommend showed (exposure events through ingest).
+ */
+export interface Contact {
+  channel: 'sms' | 'shown';
+  at: number;
+  /** The items shown, or the item a message named. */
+  items: string[];
+  campaign?: string;
+  run?: string;
+  variant?: string;
+  /** sms: `sent`, then `delivered` or `undelivered:<carrier code>`. */
+  outcome?: string;
+  /** What the message cost: as counted when sent, as billed once the receipt gives its segments. */
+  costMilliYuan?: number;
+}
+
+export const CONTACT_RETENTION_MS = 30 * 86_400_000;
 
 export interface RunProgress {
   /** The profile scan's position after the last page done. */
@@ -46,6 +67,10 @@ export interface ContactLedger {
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
   /** What the run's budget has paid for so far, every attempt and chunk together. */
   spent(run: string): Promise<{ messages: number; milliYuan: number }>;
+  /** Adds to each person's contact history (a contact noted twice is kept once); older than the retention is dropped. */
+  noteContacts(contacts: [string, Contact][]): Promise<void>;
+  /** Each person's contacts since `sinceMs`, oldest first. */
+  contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]>;
   progress(run: string): Promise<RunProgress>;
   saveProgress(run: string, progress: RunProgress): Promise<void>;
   close(): Promise<void>;

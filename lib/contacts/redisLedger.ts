@@ -6,7 +6,7 @@
 import Redis from 'ioredis';
 import { unavailable } from '#lib/errors';
 import { dayOf, weekOf } from './buckets';
-import type { BudgetLimits, ContactCaps, ContactLedger, Delivery, PersonState, RunActivity, RunProgress } from './port';
+import { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
 
 /** KEYS: people hash. ARGV: state JSON, then user ids. Returns 1 for each claimed now. */
 const CLAIM = `
@@ -92,6 +92,7 @@ export class RedisContactLedger implements ContactLedger {
   }
 
   private runKey = (run: string, part: string) => `${this.o.prefix}run:{${run}}:${part}`;
+  private historyKey = (userId: string) => `${this.o.prefix}contacts:{${userId}}`;
   private contactKey = (userId: string, period: string) => `${this.o.prefix}contact:{${userId}}:${period}`;
   /** The runs by claim time (one slot for all three). */
   private runsKey = (part: 'first' | 'last' | 'reconciled') => `${this.o.prefix}{runs}:${part}`;
@@ -135,6 +136,29 @@ export class RedisContactLedger implements ContactLedger {
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
     if (costEach.length === 0) return Promise.resolve(0);
     return this.run('budget', () => this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.milliYuan ?? -1, ...costEach));
+  }
+
+  /** A sorted set per person, scored by time: older than the retention is trimmed on each write, and the key expires with it. */
+  noteContacts(contacts: [string, Contact][]): Promise<void> {
+    if (contacts.length === 0) return Promise.resolve();
+    return this.run('contacts', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const [userId, contact] of contacts) {
+        const key = this.historyKey(userId);
+        pipeline.zadd(key, contact.at, JSON.stringify(contact));
+        pipeline.zremrangebyscore(key, '-inf', `(${contact.at - CONTACT_RETENTION_MS}`);
+        pipeline.pexpire(key, CONTACT_RETENTION_MS);
+      }
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    });
+  }
+
+  contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.run('contacts', async () => {
+      const found = await Promise.all(userIds.map((id) => this.redis.zrangebyscore(this.historyKey(id), sinceMs, '+inf')));
+      return found.map((members) => members.map((m) => JSON.parse(m) as Contact));
+    });
   }
 
   spent(run: string): Promise<{ messages: number; milliYuan: number }> {

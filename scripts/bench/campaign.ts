@@ -62,7 +62,7 @@ runBench(async (bench) => {
     const d = parseDefinition(DEFINITION, 'bench.yaml').definition!;
     const select = await selectionFor({ objects: new LocalObjectStore(bench.env.LOCAL_OSS_DIR, 'mkt-data'), features, profiles, clock: () => NOW }, d);
     const started = performance.now();
-    const plan = await planCampaign({ profiles, clock: () => NOW }, d, select, 45);
+    const plan = await planCampaign({ profiles, ledger, clock: () => NOW }, d, select, 45);
     const planS = (performance.now() - started) / 1000;
     process.stderr.write(`plan: ${JSON.stringify(plan)} in ${planS.toFixed(1)} s\n`);
     const policy = { caps: { perDay: 1, perWeek: 3 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };

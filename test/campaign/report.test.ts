@@ -90,7 +90,7 @@ describe('campaign plan and report', () => {
 
   it('plans without claiming or sending: audience, control, suppressed by reason, messages, segments, cost', async () => {
     const w = await world(200);
-    const plan = await planCampaign({ profiles: w.profiles, clock: () => Date.parse(RUN) }, { ...d, budget: { messages: 50 } }, everyone, 45);
+    const plan = await planCampaign({ profiles: w.profiles, ledger: w.ledger, clock: () => Date.parse(RUN) }, { ...d, budget: { messages: 50 } }, everyone, 45);
     expect(plan.audience).toBe(200);
     expect(plan.suppressed.no_consent).toBe(20);
     expect(plan.suppressed.missing_name).toBeGreaterThan(0);

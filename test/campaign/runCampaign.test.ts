@@ -286,6 +286,19 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, ki
       expect([itemOf(cluster, 0), itemOf(cluster, 1), itemOf(0, 3)]).not.toContain(item);
     }
     expect(await statuses('items@t')).toMatchObject({ sent: 30, 'suppressed:missing_item': 1 });
+
+    // Every message is in the person's contact history, with its item; a campaign skipping items
+    // seen in the last week then offers each person another one.
+    const itemOfUser = new Map(sent.map(([user, item]) => [`u${user}`, item]));
+    const history = await ledger.contactsOf(['u0'], 0);
+    expect(history[0]).toEqual([expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 })]);
+    const skipping = parseDefinition(yaml.replace('id: items', 'id: fresh') + 'skip_seen_items_days: 7\n', 'fresh.yaml').definition!;
+    fake.received.length = 0;
+    await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 5, perWeek: 10 } } }), skipping, 't', everyone);
+    const again = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
+    const second = again.flatMap((c) => (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map((phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const));
+    expect(second.length).toBeGreaterThan(0);
+    for (const [user, item] of second) expect([user, item === itemOfUser.get(`u${user}`)]).toEqual([user, false]);
   });
 
   it('resumes a run that died mid-way from its last page, never resending what may have gone out', async () => {

@@ -1,6 +1,6 @@
 /** One contract, every contact ledger: in-process and Redis (the real one, under a test prefix). */
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
-import type { ContactLedger } from '#lib/contacts/port';
+import { CONTACT_RETENTION_MS, type ContactLedger } from '#lib/contacts/port';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { onTestPrefix } from './redisTestPrefix';
 
@@ -56,6 +56,17 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
     expect(await h.ledger.spent('r')).toEqual({ messages: 4, milliYuan: 20 });
     expect(await h.ledger.spent('r2')).toEqual({ messages: 3, milliYuan: 90 });
     expect(await h.ledger.spent('never')).toEqual({ messages: 0, milliYuan: 0 });
+  });
+
+  it("keeps each person's contacts on every channel, once each, for the retention only", async () => {
+    const sms = { channel: 'sms' as const, at: NOON, items: ['sku-1'], campaign: 'c', run: 'c@r', variant: 'a', outcome: 'sent', costMilliYuan: 45 };
+    const shown = { channel: 'shown' as const, at: NOON + 1000, items: ['sku-2', 'sku-3'] };
+    await h.ledger.noteContacts([['u1', sms], ['u1', shown], ['u1', sms], ['u2', shown]]);
+    expect(await h.ledger.contactsOf(['u1', 'u2', 'u3'], NOON)).toEqual([[sms, shown], [shown], []]);
+    expect(await h.ledger.contactsOf(['u1'], NOON + 1)).toEqual([[shown]]);
+    const later = { channel: 'shown' as const, at: NOON + CONTACT_RETENTION_MS + 5000, items: ['sku-4'] };
+    await h.ledger.noteContacts([['u1', later]]);
+    expect(await h.ledger.contactsOf(['u1'], 0)).toEqual([[later]]);
   });
 
   it('keeps a run’s progress', async () => {

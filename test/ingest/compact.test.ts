@@ -13,6 +13,7 @@ import { LocalMetricsSink } from '#lib/metrics/localSink';
 import { MetricsRecorder } from '#lib/metrics/recorder';
 import { LocalJournal } from '#lib/eventLog/localJournal';
 import type { EventLog, LogEntry } from '#lib/eventLog/port';
+import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { listAll } from '#lib/objectStore/port';
@@ -89,7 +90,7 @@ describe('compact across a deploy that changes the event contract', () => {
     const body = JSON.stringify({ events });
     const features = new MemoryFeatureStore();
     const auth = authenticatorFor({ demo: ['demo-secret'] }, features, Date.now);
-    const deps = { log: journal, features, profiles: new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 1))), metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, featureBudgetMs: 300, clock: Date.now, logger: quiet };
+    const deps = { log: journal, features, contacts: new MemoryContactLedger(), profiles: new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 1))), metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, featureBudgetMs: 300, clock: Date.now, logger: quiet };
     return ingestBatch(deps, { headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) }, body: Buffer.from(body), query: new URLSearchParams(), clientIp: '1.2.3.4' });
   };
   const click = (event_id: string, fields: Record<string, unknown> = {}) => ({ event_id, type: 'click', user_id: 'u1', ts: Date.now(), item_id: 'sku', ...fields });

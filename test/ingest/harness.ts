@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authenticatorFor, type AppSecrets } from '#lib/auth';
+import type { ContactLedger } from '#lib/contacts';
+import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import type { EventLog } from '#lib/eventLog';
 import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
@@ -21,6 +23,7 @@ export interface IngestHarness {
   log: EventLog;
   features: FeatureStore;
   profiles: ProfileBook;
+  contacts: ContactLedger;
   metrics: LocalMetricsSink;
   close(): Promise<void>;
 }
@@ -31,9 +34,11 @@ export async function startIngest(overrides: { secrets?: AppSecrets; profiles?: 
   const features = overrides.features ?? new MemoryFeatureStore();
   const metrics = new LocalMetricsSink();
   const profiles = overrides.profiles ?? new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 7)));
+  const contacts = new MemoryContactLedger();
   const app = createIngestApp({
     log,
     features,
+    contacts,
     metrics: new MetricsRecorder(metrics),
     profiles,
     auth: authenticatorFor(overrides.secrets ?? { demo: ['demo-secret'], shop2: ['another-secret'] }, features, Date.now),
@@ -50,6 +55,7 @@ export async function startIngest(overrides: { secrets?: AppSecrets; profiles?: 
     log,
     features,
     profiles,
+    contacts,
     metrics,
     close: async () => {
       server.closeAllConnections();

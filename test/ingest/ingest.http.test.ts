@@ -82,6 +82,14 @@ describe('POST /v1/events: accepted batches', () => {
     expect(reply.body).toMatchObject({ accepted: 1, duplicates: 0 });
   });
 
+  it("notes what recommend showed in each person's contact history, once however often the batch is resent", async () => {
+    const shown = event({ user_id: 'viewer', type: 'exposure', item_id: undefined, item_ids: ['sku-1', 'sku-2'] });
+    await send({ events: [shown, event({ user_id: 'viewer', type: 'click', item_id: 'sku-1' })] });
+    await send({ events: [shown] });
+    const [history] = await h.contacts.contactsOf(['viewer'], 0);
+    expect(history).toEqual([{ channel: 'shown', at: expect.any(Number), items: ['sku-1', 'sku-2'] }]);
+  });
+
   it('updates real-time features before answering', async () => {
     await send({ events: [event({ user_id: 'fu', item_id: 'sku-9', type: 'add_to_cart' }), event({ user_id: undefined, anonymous_id: 'visitor-7', item_id: 'sku-3' })] });
     const u = await h.features.user('fu', Date.now());

@@ -60,6 +60,10 @@ describe('Alibaba SmsReport', () => {
       expect.objectContaining({ outcome: 'delivered', messageId: 'biz-3', segments: 2 }),
     ]);
     expect(await settlements(h.ledger, RUN_A, ['u0', 'u1', 'u2'])).toEqual(['delivered', 'undelivered', 'delivered']);
+    // The person's contact history has the outcome and the cost as billed (2 segments at 45).
+    const [, , [u2]] = await h.ledger.contactsOf(['u0', 'u1', 'u2'], 0);
+    expect(u2).toMatchObject({ channel: 'sms', run: RUN_A, campaign: RUN_A.split('@')[0], outcome: 'delivered', costMilliYuan: 90 });
+    expect((await h.ledger.contactsOf(['u1'], 0))[0][0].outcome).toBe('undelivered:MK:0001');
     expect(lastTaken()).toMatchObject({ items: 7, malformed: 2, recorded: 3, duplicates: 0, unmatched: 2 });
     expect(logged(h.logs, 'sms callback item skipped').map((l) => [l.index, l.code])).toEqual([
       [3, 'invalid_success'],

@@ -56,7 +56,7 @@ export function feedback(options: { lookup?: DeliveryLookup; clock?: () => numbe
   const logger = createLogger({ fn: 'sms-feedback' }, (line) => logs.push(line));
   const clock = options.clock ?? Date.now;
   const invoke = (event: Buffer, nowMs?: number) => {
-    const useCase = feedbackUseCase({ token: TOKEN, ledger, profiles, lookup: options.lookup, reconcileAfterMs: options.reconcileAfterMs ?? 30 * 60_000, qps: 1000, clock: () => nowMs ?? clock() });
+    const useCase = feedbackUseCase({ token: TOKEN, ledger, profiles, lookup: options.lookup, reconcileAfterMs: options.reconcileAfterMs ?? 30 * 60_000, qps: 1000, priceMilliYuan: 45, clock: () => nowMs ?? clock() });
     return useCase(decodeInvocation(event), context, logger);
   };
   return {
