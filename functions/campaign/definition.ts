@@ -12,7 +12,7 @@ import { CAMPAIGN_TIME_ZONE, FILE_FIELD, SCORING_MODELS, type Budget, type Campa
 
 export * from './definitionTypes';
 
-const TOP_LEVEL_FIELDS = ['id', 'name', 'schedule', 'audience', 'scoring', 'control_share', 'variants', 'budget', 'channel', 'attribution_days', 'skip_seen_items_days'] as const;
+const TOP_LEVEL_FIELDS = ['id', 'name', 'schedule', 'audience', 'scoring', 'control_share', 'variants', 'budget', 'channel', 'attribution_days', 'skip_seen_items_days', 'retry_undelivered'] as const;
 
 export const DEFAULT_CONTROL_SHARE = 0.1;
 export const DEFAULT_ATTRIBUTION_DAYS = 7;
@@ -53,10 +53,12 @@ export function parseDefinition(text: string, file: string): { definition?: Camp
   const attributionDays = attributionAt ? r.number(attributionAt, (n) => Number.isInteger(n) && n >= 1 && n <= 30, 'a whole number of days from 1 to 30') : DEFAULT_ATTRIBUTION_DAYS;
   const skipSeenAt = r.optional(fields, 'skip_seen_items_days');
   const skipSeenDays = skipSeenAt ? r.number(skipSeenAt, (n) => Number.isInteger(n) && n >= 0 && n <= 30, 'a whole number of days from 0 to 30') : 0;
+  const retryAt = r.optional(fields, 'retry_undelivered');
+  const retryUndelivered = retryAt ? r.flag(retryAt) : false;
   if (variants) checkTemplates(r, variants, channel);
 
   const errors = r.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  const parts = { id, name, schedule, audience, scoring, controlShare, variants: variants?.map((v) => v.variant), budget, channel: channel.channel, attributionDays, skipSeenDays };
+  const parts = { id, name, schedule, audience, scoring, controlShare, variants: variants?.map((v) => v.variant), budget, channel: channel.channel, attributionDays, skipSeenDays, retryUndelivered };
   if (errors.length || Object.values(parts).some((part) => part === undefined) || parts.variants!.some((v) => v === undefined)) return { errors };
   return { definition: parts as CampaignDefinition, errors };
 }

@@ -93,6 +93,12 @@ export class DefinitionReader {
     return (values as readonly string[]).includes(value) ? (value as T) : this.fail(place, `must be one of ${values.join(', ')}, not "${clip(value)}"`);
   }
 
+  flag(place: Place): boolean | undefined {
+    const { node } = place;
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    return this.fail(place, `must be true or false, not ${clip(isScalar(node) ? String(node.source ?? node.value) : 'a list or mapping')}`);
+  }
+
   /** A number for which `ok` holds, else the error says what was `expected` (e.g. "a number from 0 to 1"). */
   number(place: Place, ok: (n: number) => boolean, expected: string): number | undefined {
     const { node } = place;

@@ -108,4 +108,6 @@ export interface CampaignDefinition {
   attributionDays: number;
   /** A message's item is never one the person was shown or messaged about in these last days (0-30, default 0: no such rule). */
   skipSeenDays: number;
+  /** Send once more to people whose message was proven undelivered (default false). */
+  retryUndelivered: boolean;
 }

@@ -132,15 +132,21 @@ export async function itemsFor(deps: Pick<RunDeps, 'items' | 'ledger' | 'clock'>
  */
 type Pace = { qps: number; pacer: () => Promise<void> };
 
-async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace): Promise<Map<string, PersonState>> {
+/** Sends to these people as a run does (claims, policy, caps, budget, provider batches); `budgetOf` names the run whose budget pays. */
+export function sendTo(deps: RunDeps, d: CampaignDefinition, run: string, people: StoredProfile[], budgetOf = run): Promise<Map<string, PersonState>> {
+  const pacer = requestPacer(deps.policy.qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  return decidePage(deps, d, run, people, { qps: deps.policy.qps, pacer }, budgetOf);
+}
+
+async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf = run): Promise<Map<string, PersonState>> {
   const states = new Map<string, PersonState>();
   for (let i = 0; i < selected.length; i += deps.sms.maxBatch) {
-    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace)) states.set(id, state);
+    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace, budgetOf)) states.set(id, state);
   }
   return states;
 }
 
-async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace): Promise<Map<string, PersonState>> {
+async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf: string): Promise<Map<string, PersonState>> {
   const now = deps.clock();
   const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
   const states = new Map<string, PersonState>();
@@ -156,7 +162,7 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
   toSend.filter((_, i) => !withinCaps[i]).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
   const allowed = toSend.filter((_, i) => withinCaps[i]);
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
-  const granted = await deps.ledger.reserveBudget(run, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
+  const granted = await deps.ledger.reserveBudget(budgetOf, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
   allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
   const sending = allowed.slice(0, granted);
   const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), pace);

@@ -2,7 +2,8 @@
  * Campaigns on the clock. An upload under `campaigns/` is validated (the report, errors with
  * field and line, goes to `campaign-reports/validation/<file>.json`) and, when valid, becomes
  * the campaign's active definition. The minute timer then starts every campaign due at that
- * minute (its cron in Asia/Shanghai, or its one-off time) and resumes runs quiet hours deferred.
+ * minute (its cron in Asia/Shanghai, or its one-off time), resumes runs quiet hours deferred, and
+ * at the top of each hour retries undelivered messages where a campaign allows it.
  * A run's id is the minute it was due, so a replayed or doubled tick is the same run. A run
  * with more profiles than a chunk holds is fanned out over chunk workers (chunks.ts).
  */
@@ -18,6 +19,7 @@ import { chunkOf, chunksOfRun, submitChunks, type Chunk, type Fanout } from './c
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
 import { PersonalItems } from './personalItems';
 import { runCampaign, runKeyOf, type RunDeps, type RunResult } from './runCampaign';
+import { retryDue, retryUndelivered, runsToRetry } from './retryUndelivered';
 import { recordRun } from './runMetrics';
 import { selectionFor, type SelectionDeps } from './selection';
 
@@ -132,7 +134,11 @@ async function resume(deps: ScheduleDeps, d: CampaignDefinition, deferred: Defer
 export async function runDue(deps: ScheduleDeps, tickMs: number) {
   const minute = Math.floor(tickMs / MINUTE_MS) * MINUTE_MS;
   const runs: Promise<unknown>[] = [];
-  for (const d of await activeDefinitions(deps.objects)) if (dueAt(d, minute)) runs.push(runOne(deps, d, new Date(minute).toISOString()));
+  const active = await activeDefinitions(deps.objects);
+  for (const d of active) if (dueAt(d, minute)) runs.push(runOne(deps, d, new Date(minute).toISOString()));
+  const retrying = retryDue(minute) ? active.filter((d) => d.retryUndelivered) : [];
+  const recent = retrying.length > 0 ? await deps.ledger.runsSince(tickMs - 86_400_000) : [];
+  for (const d of retrying) for (const run of runsToRetry(d, recent, tickMs)) runs.push(retryUndelivered(deps, d, run));
   for await (const o of listAll(deps.objects, DEFERRED_PREFIX)) {
     const deferred = await read<Deferred>(deps.objects, o.key);
     const active = deferred && deferred.resumeAt <= tickMs ? await read<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_PREFIX}${deferred.campaign}.json`) : undefined;

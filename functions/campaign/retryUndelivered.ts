@@ -1,0 +1,43 @@
+/**
+ * A campaign with `retry_undelivered: true` sends once more to the people of a run whose message
+ * was proven undelivered (a carrier's failure receipt, or a provider with no record of it): never
+ * to one whose send is still uncertain, which may have gone out. The retry is a run of its own,
+ * `<run>~retry`, so claiming keeps it to once however often it is tried; it pays from the first
+ * run's budget, and policy (consent, caps, quiet hours) applies again. The minute timer tries each
+ * such campaign's runs of the last day at the top of every hour, as receipts come in.
+ */
+import { settlementOf, type RunActivity } from '#lib/contacts';
+import type { StoredProfile } from '#lib/profiles';
+import type { CampaignDefinition } from './definition';
+import { quietUntil } from './policy';
+import { sendTo, type RunDeps } from './runCampaign';
+
+export const RETRY_SUFFIX = '~retry';
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export const retryDue = (minuteMs: number) => minuteMs % HOUR_MS === 0;
+
+/** The campaign's first runs (not retries) that claimed anyone in the last day. */
+export const runsToRetry = (d: CampaignDefinition, runs: RunActivity[], nowMs: number) =>
+  runs.filter((r) => r.run.startsWith(`${d.id}@`) && !r.run.endsWith(RETRY_SUFFIX) && r.lastClaimAt >= nowMs - DAY_MS).map((r) => r.run);
+
+export async function retryUndelivered(deps: RunDeps, d: CampaignDefinition, run: string): Promise<{ run: string; retried: number }> {
+  const retryRun = `${run}${RETRY_SUFFIX}`;
+  if (quietUntil(deps.clock(), deps.policy.quiet) !== undefined) return { run: retryRun, retried: 0 };
+  const undelivered: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.ledger.scanPeople(run, cursor, 1000);
+    cursor = page.next;
+    const sent = page.people.filter(([, s]) => s.status === 'sent');
+    const deliveries = await deps.ledger.deliveriesOf(run, sent.map(([id]) => id));
+    sent.forEach(([id, state], i) => settlementOf(state, deliveries[i]) === 'undelivered' && undelivered.push(id));
+  } while (cursor !== undefined);
+  if (undelivered.length === 0) return { run: retryRun, retried: 0 };
+  const people = (await deps.profiles.store.get(undelivered)).filter((p): p is StoredProfile => p !== undefined);
+  const states = await sendTo(deps, d, retryRun, people, run);
+  const retried = [...states.values()].filter((s) => s.status === 'sent').length;
+  deps.logger.info('undelivered messages retried', { run, retried, undelivered: undelivered.length });
+  return { run: retryRun, retried };
+}
