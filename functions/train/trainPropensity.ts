@@ -8,7 +8,8 @@ import { unprocessable } from '#lib/errors';
 import type { ConversionSet } from '#models/datasets/conversions';
 import { seededRandom, shuffled } from '#lib/random';
 import { FEATURE_NAMES, propensityFeatures } from '#models/propensity/features';
-import { exportPropensity, PROPENSITY_MODEL, PropensityScorer, type Standardisation } from '#models/propensity/serving';
+import { exportPropensity, PROPENSITY_MODEL, PropensityScorer } from '#models/propensity/serving';
+import { standardisation } from '#models/shared/standardisation';
 import { modelMeta } from '#models/registry';
 import { fitLogistic } from '#models/shared/logistic';
 import { rocAuc } from '#models/shared/upliftMetrics';
@@ -40,16 +41,6 @@ function heldOut(labels: Uint8Array, share: number): Set<number> {
     group.slice(0, Math.round(group.length * share)).forEach((i) => out.add(i));
   }
   return out;
-}
-
-function standardisation(rows: Float64Array[]): Standardisation {
-  const d = rows[0].length;
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (const r of rows) for (let j = 0; j < d; j++) mean[j] += r[j] / rows.length;
-  for (const r of rows) for (let j = 0; j < d; j++) std[j] += (r[j] - mean[j]) ** 2 / rows.length;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1; // a constant feature stays 0 after scaling
-  return { mean, std };
 }
 
 async function evaluate(model: Buffer, rows: Float64Array[], labels: Uint8Array) {

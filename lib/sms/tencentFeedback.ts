@@ -7,7 +7,7 @@ import { sms } from 'tencentcloud-sdk-nodejs/tencentcloud/services/sms';
 import { Invalid } from '#lib/contractCheck';
 import { beijingTime, mobile, optionalText, record, text, type DeliveryLookup, type DeliveryRecord, type DeliveryReport, type SmsReply } from './feedback';
 import { SmsError } from './port';
-import { classifyTencentError, type TencentSmsOptions } from './tencentSms';
+import { classifyTencentError, tencentSmsClient, type TencentSmsOptions } from './tencentSms';
 
 /** What Tencent expects back for a callback it may stop re-sending. */
 export const TENCENT_ACK = { result: 0, errmsg: 'OK' };
@@ -62,14 +62,7 @@ export class TencentDeliveryLookup implements DeliveryLookup {
   private readonly client: InstanceType<typeof sms.v20210111.Client>;
 
   constructor(private readonly o: TencentLookupOptions) {
-    this.client = new sms.v20210111.Client({
-      credential: { secretId: o.secretId, secretKey: o.secretKey },
-      region: o.region ?? 'ap-guangzhou',
-      profile: {
-        signMethod: 'TC3-HMAC-SHA256',
-        httpProfile: { endpoint: o.endpoint ?? 'sms.tencentcloudapi.com', protocol: o.protocol ?? 'https://', reqMethod: 'POST', reqTimeout: o.timeoutS ?? 5, agent: o.agent },
-      },
-    });
+    this.client = tencentSmsClient(o);
   }
 
   async recordsOf(phone: string, fromMs: number, toMs: number): Promise<DeliveryRecord[]> {

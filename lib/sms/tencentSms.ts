@@ -63,6 +63,18 @@ function requestsOf(messages: Addressed[]): Addressed[][] {
   return [...byParams.values()].flat();
 }
 
+/** The SDK's client, signing TC3-HMAC-SHA256, for sending and for the delivery lookups. */
+export function tencentSmsClient(o: Omit<TencentSmsOptions, 'signName'>): InstanceType<typeof sms.v20210111.Client> {
+  return new sms.v20210111.Client({
+    credential: { secretId: o.secretId, secretKey: o.secretKey },
+    region: o.region ?? 'ap-guangzhou',
+    profile: {
+      signMethod: 'TC3-HMAC-SHA256',
+      httpProfile: { endpoint: o.endpoint ?? 'sms.tencentcloudapi.com', protocol: o.protocol ?? 'https://', reqMethod: 'POST', reqTimeout: o.timeoutS ?? 5, agent: o.agent },
+    },
+  });
+}
+
 export class TencentSmsSender implements SmsSender {
   readonly describe = 'tencent-sms';
   readonly provider = 'tencent';
@@ -71,20 +83,7 @@ export class TencentSmsSender implements SmsSender {
   private readonly client: InstanceType<typeof sms.v20210111.Client>;
 
   constructor(private readonly o: TencentSmsOptions) {
-    this.client = new sms.v20210111.Client({
-      credential: { secretId: o.secretId, secretKey: o.secretKey },
-      region: o.region ?? 'ap-guangzhou',
-      profile: {
-        signMethod: 'TC3-HMAC-SHA256',
-        httpProfile: {
-          endpoint: o.endpoint ?? 'sms.tencentcloudapi.com',
-          protocol: o.protocol ?? 'https://',
-          reqMethod: 'POST',
-          reqTimeout: o.timeoutS ?? 5,
-          agent: o.agent,
-        },
-      },
-    });
+    this.client = tencentSmsClient(o);
   }
 
   async send(m: SmsMessage): Promise<SmsReceipt> {

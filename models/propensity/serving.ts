@@ -2,6 +2,7 @@
  * The served propensity model: one ONNX graph from raw features to p(purchase within the
  * horizon). Standardisation is part of the graph, so callers pass `propensityFeatures` as is.
  */
+import type { Standardisation } from '#models/shared/standardisation';
 import { RowScorer } from '#models/onnx/rowScorer';
 import { buildModel } from '#models/onnx/builder';
 import type { Logistic } from '#models/shared/logistic';
@@ -9,10 +10,6 @@ import type { Logistic } from '#models/shared/logistic';
 /** The registry name the propensity model is trained and served under. */
 export const PROPENSITY_MODEL = 'propensity';
 
-export interface Standardisation {
-  mean: Float64Array;
-  std: Float64Array;
-}
 
 export function exportPropensity(model: Logistic, scale: Standardisation, metadata: Record<string, string> = {}): Buffer {
   const d = model.weights.length;

@@ -5,25 +5,11 @@
  * is then folded into the weights, so the fitted models, and `exportUplift`, read raw features.
  */
 import { fitLogistic, predictLogistic, type Logistic } from '#models/shared/logistic';
+import { standardisation, type Standardisation } from '#models/shared/standardisation';
 
 export interface TLearner {
   treated: Logistic;
   control: Logistic;
-}
-
-export interface Standardisation {
-  mean: Float64Array;
-  std: Float64Array;
-}
-
-export function standardisation(rows: Float64Array[]): Standardisation {
-  const d = rows[0].length;
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (const r of rows) for (let j = 0; j < d; j++) mean[j] += r[j] / rows.length;
-  for (const r of rows) for (let j = 0; j < d; j++) std[j] += (r[j] - mean[j]) ** 2 / rows.length;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1; // a constant feature stays 0 after scaling
-  return { mean, std };
 }
 
 /** The same model reading raw features: w' = w / std, b' = b − Σ w·mean / std. */
