@@ -23,17 +23,20 @@ export function eventHandler(functionName: string, useCase: UseCase): EventHandl
     fcCredentials(config()).update(context?.credentials);
     const metrics = metricsRecorderFor(config(), functionName);
     let outcome = 'ok';
+    const ms = () => Math.round(performance.now() - started);
     try {
       const invocation = decodeInvocation(event);
-      return await useCase(invocation, context, requestLog);
+      const result = await useCase(invocation, context, requestLog);
+      requestLog.info('invocation done', { trigger: invocation.kind, ms: ms() });
+      return result;
     } catch (err) {
       if (err instanceof AppError && err.status < 500) {
         outcome = 'dropped';
-        requestLog.warn('event dropped', { code: err.code, reason: err.message });
+        requestLog.warn('event dropped', { code: err.code, reason: err.message, ms: ms() });
         return { dropped: err.code, reason: err.message };
       }
       outcome = 'error';
-      requestLog.error('invocation failed', { err });
+      requestLog.error('invocation failed', { err, ms: ms() });
       throw err;
     } finally {
       recordInvocation(metrics, functionName, outcome, performance.now() - started);

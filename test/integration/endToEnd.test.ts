@@ -127,8 +127,14 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   for (const family of EVERY_FAMILY) expect([family, value(family)]).toEqual([family, expect.any(Number)]);
   expect(EVERY_FAMILY.filter((family) => !(value(family) > 0))).toEqual([]);
 
-  // No full phone number and no secret in anything the platform logged during the whole run.
+  // One JSON line per event worth logging, with its level; each invocation with its function, request id and duration.
   const logged = p.output();
+  const lines = logged.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.every((l) => typeof l.time === 'string' && ['debug', 'info', 'warn', 'error'].includes(String(l.level)) && typeof l.msg === 'string')).toBe(true);
+  const done = lines.filter((l) => l.msg === 'invocation done');
+  expect(new Set(done.map((l) => l.fn))).toEqual(new Set(['compact', 'train', 'campaign', 'sms-feedback']));
+  expect(done.every((l) => typeof l.requestId === 'string' && typeof l.ms === 'number')).toBe(true);
+  // No full phone number and no secret in anything the platform logged during the whole run.
   expect(logged.match(/(?<![\d*])1[3-9]\d{9}(?!\d)/g) ?? []).toEqual([]);
   for (const secret of ['demo-secret', 'local-runtime-secret']) expect(logged).not.toContain(secret);
 }, 300_000);
