@@ -170,7 +170,6 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
     const { p, variant, segments, item } = sending[i];
     states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) } : { status: 'failed', variant, code: o.code, failure: o.failure });
   });
-  await deps.ledger.settle(run, states);
-  await deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan));
+  await Promise.all([deps.ledger.settle(run, states), deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan))]);
   return states;
 }

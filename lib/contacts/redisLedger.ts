@@ -67,12 +67,20 @@ return out`;
 
 const DAY_S = 86_400;
 
+/** KEYS: a person's contact history. ARGV: time, contact, retention ms. Adds it, drops what is past the retention, renews the expiry. */
+const NOTE_CONTACT = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (tonumber(ARGV[1]) - tonumber(ARGV[3])))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 type Scripted = Redis & {
   mktClaim(key: string, ...args: string[]): Promise<number[]>;
   mktReserveContact(day: string, week: string, ...args: (string | number)[]): Promise<number>;
   mktReserveBudget(key: string, ...args: (string | number)[]): Promise<number>;
   mktNoteRun(first: string, last: string, at: number, run: string): Promise<number>;
   mktRecordDeliveries(key: string, ...args: string[]): Promise<number[]>;
+  mktNoteContact(key: string, at: number, contact: string, retentionMs: number): Promise<number>;
 };
 
 export class RedisContactLedger implements ContactLedger {
@@ -88,6 +96,7 @@ export class RedisContactLedger implements ContactLedger {
     redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
     redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
     redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
+    redis.defineCommand('mktNoteContact', { numberOfKeys: 1, lua: NOTE_CONTACT });
     this.redis = redis as Scripted;
   }
 
@@ -141,16 +150,8 @@ export class RedisContactLedger implements ContactLedger {
   /** A sorted set per person, scored by time: older than the retention is trimmed on each write, and the key expires with it. */
   noteContacts(contacts: [string, Contact][]): Promise<void> {
     if (contacts.length === 0) return Promise.resolve();
-    return this.run('contacts', async () => {
-      const pipeline = this.redis.pipeline();
-      for (const [userId, contact] of contacts) {
-        const key = this.historyKey(userId);
-        pipeline.zadd(key, contact.at, JSON.stringify(contact));
-        pipeline.zremrangebyscore(key, '-inf', `(${contact.at - CONTACT_RETENTION_MS}`);
-        pipeline.pexpire(key, CONTACT_RETENTION_MS);
-      }
-      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
-    });
+    // One script call a person, sent together by auto-pipelining (each key its own slot on a cluster).
+    return this.run('contacts', async () => void (await Promise.all(contacts.map(([userId, c]) => this.redis.mktNoteContact(this.historyKey(userId), c.at, JSON.stringify(c), CONTACT_RETENTION_MS)))));
   }
 
   contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]> {
