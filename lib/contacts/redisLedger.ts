@@ -83,8 +83,12 @@ type Scripted = Redis & {
   mktNoteContact(key: string, at: number, contact: string, retentionMs: number): Promise<number>;
 };
 
+const RUN_NOTE_EVERY_MS = 60_000;
+
 export class RedisContactLedger implements ContactLedger {
   readonly describe: string;
+  /** When this process last noted each run's claims. */
+  private readonly notedRuns = new Map<string, { first: number; last: number }>();
   readonly redis: Scripted;
 
   constructor(private readonly o: { url: string; prefix: string }) {
@@ -117,8 +121,13 @@ export class RedisContactLedger implements ContactLedger {
   claim(run: string, userIds: string[], at: number): Promise<boolean[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return this.run('claim', async () => {
-      // Noted first (another slot, so not in the claim's script): a claim is never left out of the runs that reconciliation reads.
-      await this.redis.mktNoteRun(this.runsKey('first'), this.runsKey('last'), at, run);
+      // Noted first (another slot, so not in the claim's script): a claim is never left out of the runs that reconciliation
+      // reads. Once a minute a run is enough: reconciliation waits half an hour after a run's last claim.
+      const noted = this.notedRuns.get(run);
+      if (!noted || at < noted.first || at >= noted.last + RUN_NOTE_EVERY_MS) {
+        await this.redis.mktNoteRun(this.runsKey('first'), this.runsKey('last'), at, run);
+        this.notedRuns.set(run, { first: Math.min(at, noted?.first ?? at), last: Math.max(at, noted?.last ?? at) });
+      }
       return (await this.redis.mktClaim(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map((n) => n === 1);
     });
   }
