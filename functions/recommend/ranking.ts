@@ -4,7 +4,7 @@
  */
 import type { ScoredItem } from '#lib/featureStore';
 import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
-import type { TopItems } from '#models/ease/serving';
+import type { Ranked, TopItems } from '#models/recommender/scorer';
 import type { Catalog } from '#lib/catalog';
 import type { ServedModel } from './servingState';
 
@@ -49,7 +49,7 @@ export const REASON_TRENDING = 'popular right now';
 export const REASON_NEW = 'new arrival';
 export const REASON_PICKED = 'picked for you';
 
-const TRENDING_TOP_UP = 100;
+export const TRENDING_TOP_UP = 100;
 
 /** The model's input for a user: known items, each once at its newest position, oldest first. */
 export function modelHistory(model: ServedModel, recentNewestFirst: string[]): { indices: number[]; itemIds: string[] } {
@@ -64,6 +64,12 @@ export function modelHistory(model: ServedModel, recentNewestFirst: string[]): {
     itemIds.push(id);
   }
   return { indices: indices.reverse(), itemIds: itemIds.reverse() };
+}
+
+/** The items among `ids` the model knows, with their model indices: what it can be asked to score. */
+export function knownItems(model: ServedModel, ids: string[]): { ids: string[]; indices: number[] } {
+  const known = ids.filter((id) => model.index.has(id));
+  return { ids: known, indices: known.map((id) => model.index.get(id)!) };
 }
 
 /**
@@ -96,17 +102,18 @@ function modelPick(model: ServedModel, top: TopItems, historyIds: string[], i: n
   return { itemId: model.meta.itemIds[top.items[i]], score, reason: REASON_PICKED, because: score > 0 ? historyIds[top.because[i]] : undefined };
 }
 
-/** The caller's candidates by model score: those in the top k with their reasons, the rest scored from every item's score. */
-export function rankCandidates(model: ServedModel, ranked: { top: TopItems; scores?: Float32Array }, historyIds: string[], trending: ScoredItem[], candidates: string[]): Pick[] {
+/**
+ * The caller's candidates by model score: those in the top k with their reasons, the rest by the
+ * scores the model gave `scoredIds` (in `ranked.candidateScores`' order), unknown ones 0.
+ */
+export function rankCandidates(model: ServedModel, ranked: Ranked, scoredIds: string[], historyIds: string[], trending: ScoredItem[], candidates: string[]): Pick[] {
   const byId = new Map<string, Pick>();
   for (let i = 0; i < ranked.top.items.length; i++) {
     const pick = modelPick(model, ranked.top, historyIds, i);
     byId.set(pick.itemId, pick);
   }
-  const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => {
-    const i = model.index.get(p.itemId);
-    return { ...p, score: i === undefined ? 0 : ranked.scores![i] };
-  });
+  const scoreOf = new Map(scoredIds.map((id, i) => [id, ranked.candidateScores![i]]));
+  const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => ({ ...p, score: scoreOf.get(p.itemId) ?? 0 }));
   return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
 }
 

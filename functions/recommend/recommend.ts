@@ -1,7 +1,8 @@
 /**
- * The recommend use case. Recall: the model's neighbours of the user's recent behaviour,
- * trending items, new arrivals (or only the caller's candidates). Ranking: the served ONNX
- * model. Then the rules: nothing bought, excluded or unavailable, variety across categories.
+ * The recommend use case. Recall: the model's neighbours of the user's recent behaviour (every
+ * item, for a small catalogue), trending items, new arrivals (or only the caller's candidates).
+ * Ranking: the served ONNX model. Then the rules: nothing bought, excluded or unavailable,
+ * variety across categories.
  * Every dependency gets a slice of the request's budget; when one fails or is late, the
  * answer degrades and says why in `fallback`, and never fails for it.
  */
@@ -12,7 +13,7 @@ import type { Catalog } from '#lib/catalog';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
-import { becauseOf, candidatesByTrend, listRanking, modelHistory, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, type Pick, type Ranking } from './ranking';
+import { becauseOf, candidatesByTrend, knownItems, listRanking, modelHistory, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, TRENDING_TOP_UP, type Pick, type Ranking } from './ranking';
 import { diversify, withNewArrivals } from './rules';
 import type { ServedModel, ServingState } from './servingState';
 import type { TrendingItems } from './trending';
@@ -73,15 +74,18 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
     const input = modelHistory(model, recentIds);
     if (input.indices.length > 0) {
       const k = Math.min(model.items, req.n * 4 + blocked.size + 20);
+      // A model that recalls from neighbours ranks the trending items too; the caller's candidates are always scored.
+      const asked = req.candidates ?? (model.recalls ? trending.slice(0, TRENDING_TOP_UP).map((t) => t.itemId) : undefined);
+      const known = asked && knownItems(model, asked);
       const scored = await within(
-        model.scorer.top(input.indices, model.recency, k, req.candidates !== undefined),
+        model.scorer.top(input.indices, model.recency, k, known?.indices),
         deps.budgetMs - stages.elapsedMs,
       ).catch((err: Error) => {
         deps.logger.warn('model failed; answering trending', { err: err.message, version: model.version });
         return undefined;
       });
       if (!scored) fallback = 'model_error';
-      else if (req.candidates) ranking = listRanking(rankCandidates(model, scored, input.itemIds, trending, req.candidates), visiblePick, categoryOf);
+      else if (req.candidates) ranking = listRanking(rankCandidates(model, scored, known!.ids, input.itemIds, trending, req.candidates), visiblePick, categoryOf);
       else ranking = modelRanking(model, scored.top, input.itemIds, trending, blocked, catalog);
     }
     stages.mark('model');

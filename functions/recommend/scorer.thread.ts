@@ -1,4 +1,4 @@
-/** Entry of recommend's model thread (see models/ease/offThread.ts); bundled beside index.js. */
-import { serveScorerThread } from '#models/ease/offThread';
+/** Entry of recommend's model thread (see models/recommender/offThread.ts); bundled beside index.js. */
+import { serveScorerThread } from '#models/recommender/offThread';
 
 void serveScorerThread();

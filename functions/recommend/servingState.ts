@@ -11,14 +11,17 @@ import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
 import { NO_RECENCY, type Recency } from '#models/ease/ease';
 import { startThread } from '#lib/threads';
-import { OffThreadScorer } from '#models/ease/offThread';
-import { MODEL_NAME, type Scorer } from '#models/ease/serving';
+import { MODEL_NAME } from '#models/ease/serving';
+import { OffThreadScorer } from '#models/recommender/offThread';
+import type { Scorer } from '#models/recommender/scorer';
 import { ModelRegistry, type ModelMeta } from '#models/registry';
 import { CATALOG_KEY, Catalog } from '#lib/catalog';
 
 export class ServedModel {
   readonly index: Map<string, number>;
   readonly recency: Recency;
+  /** Whether the model scores the history's neighbours (and what it is given), not every item. */
+  readonly recalls: boolean;
   private users = 0;
   private retired = false;
   private released = false;
@@ -29,6 +32,7 @@ export class ServedModel {
   ) {
     this.index = new Map(meta.itemIds.map((id, i) => [id, i]));
     this.recency = (meta.params.recency as Recency | undefined) ?? NO_RECENCY;
+    this.recalls = Boolean(meta.params.recall);
   }
 
   get version(): string {

@@ -16,18 +16,25 @@ export interface EaseModel {
   weights: Float32Array;
 }
 
-/** The Gram graph: X in, G = XᵀX out. It does not depend on λ, so tuning computes it once. */
+/** The Gram graph, a block of users at a time: G_out = G_in + XᵀX. G does not depend on λ, so tuning computes it once. */
 function gramGraph(): Buffer {
   return buildModel({
     name: 'ease_gram',
-    inputs: [{ name: 'X', type: 'float32', shape: ['users', 'items'] }],
+    inputs: [
+      { name: 'X', type: 'float32', shape: ['users', 'items'] },
+      { name: 'G_in', type: 'float32', shape: ['items', 'items'] },
+    ],
     outputs: [{ name: 'G', type: 'float32', shape: ['items', 'items'] }],
     nodes: [
       { op: 'Transpose', inputs: ['X'], outputs: ['Xt'], attributes: { perm: [1, 0] } },
-      { op: 'MatMul', inputs: ['Xt', 'X'], outputs: ['G'] },
+      { op: 'MatMul', inputs: ['Xt', 'X'], outputs: ['XtX'] },
+      { op: 'Add', inputs: ['G_in', 'XtX'], outputs: ['G'] },
     ],
   });
 }
+
+/** Floats of dense X per Gram block: memory stays bounded however many users there are. */
+const BLOCK_FLOATS = 1 << 25;
 
 /** The solve graph: G and λ in, B out. */
 function solveGraph(): Buffer {
@@ -68,13 +75,19 @@ export class EaseTrainer {
     return new EaseTrainer(await createSession(gramGraph(), provider), await createSession(solveGraph(), provider));
   }
 
-  /** G = XᵀX for per-user item lists (dense indices below `items`), X binary unless weighted. */
+  /** G = XᵀX for per-user item lists (dense indices below `items`), X binary unless weighted; dense a block of users at a time. */
   async gram(byUser: number[][], items: number, weights?: InteractionWeights): Promise<ort.Tensor> {
-    const x = new Float32Array(byUser.length * items);
-    byUser.forEach((list, u) => {
-      for (const i of list) x[u * items + i] = weights?.[u]?.get(i) ?? 1;
-    });
-    return (await this.gramSession.run({ X: new ort.Tensor('float32', x, [byUser.length, items]) })).G;
+    const block = Math.max(1, Math.floor(BLOCK_FLOATS / items));
+    let gram: ort.Tensor = new ort.Tensor('float32', new Float32Array(items * items), [items, items]);
+    for (let first = 0; first < byUser.length; first += block) {
+      const users = byUser.slice(first, first + block);
+      const x = new Float32Array(users.length * items);
+      users.forEach((list, u) => {
+        for (const i of list) x[u * items + i] = weights?.[first + u]?.get(i) ?? 1;
+      });
+      gram = (await this.gramSession.run({ X: new ort.Tensor('float32', x, [users.length, items]), G_in: gram })).G;
+    }
+    return gram;
   }
 
   async solve(gram: ort.Tensor, lambda: number): Promise<EaseModel> {

@@ -98,3 +98,23 @@ export function buildModel(g: GraphSpec): Buffer {
   for (const [key, value] of Object.entries(g.metadata ?? {})) w.message(14, (p) => p.string(1, key).string(2, value));
   return w.finish();
 }
+
+/** Nodes appended in order, each output named for the caller or numbered: graphs read as expressions. */
+export class Nodes {
+  readonly list: Node[] = [];
+  private count = 0;
+
+  constructor(private readonly prefix = 't') {}
+
+  /** Appends a one-output node; returns its output's name (`name`, or a fresh one). */
+  op(op: string, inputs: string[], attributes?: Record<string, Attribute>, name?: string, domain?: string): string {
+    const output = name ?? `${this.prefix}${this.count++}`;
+    this.list.push({ op, inputs, outputs: [output], ...(attributes && { attributes }), ...(domain && { domain }) });
+    return output;
+  }
+
+  /** Appends a node with several outputs, named by the caller. */
+  multi(op: string, inputs: string[], outputs: string[], attributes?: Record<string, Attribute>): void {
+    this.list.push({ op, inputs, outputs, ...(attributes && { attributes }) });
+  }
+}

@@ -12,10 +12,15 @@ import { createLogger } from '#lib/log';
 import { LocalMetricsSink } from '#lib/metrics/localSink';
 import { MetricsRecorder } from '#lib/metrics/recorder';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { fitAls } from '#models/als/als';
+import { nearestItems } from '#models/als/neighbours';
+import { rotate } from '#models/als/rotation';
 import { fitEase } from '#models/ease/ease';
 import { unevaluatedMeta } from '#models/ease/meta';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
+import { exportRecommender } from '#models/recommender/graph';
 import { ModelRegistry } from '#models/registry';
+import { csrFromLists } from '#models/sparse/csr';
 import { createRecommendApp } from '../../functions/recommend/app';
 import { CATALOG_KEY } from '#lib/catalog';
 import { ServingState } from '../../functions/recommend/servingState';
@@ -28,18 +33,34 @@ export const itemOf = (cluster: number, n: number) => `c${cluster}-${n}`;
 export const clusterOf = (itemId: string) => Number(itemId.slice(1, itemId.indexOf('-')));
 const ITEM_IDS = Array.from({ length: CLUSTERS * PER_CLUSTER }, (_, i) => itemOf(Math.floor(i / PER_CLUSTER), i % PER_CLUSTER));
 
-/** Trains and registers a clustered EASE model; `extraIds` are ids past the model's size (a broken model). */
-export async function registerModel(store: LocalObjectStore, version: string, options: { promote?: boolean; extraIds?: string[]; seed?: number } = {}) {
-  const rand = seededRandom(options.seed ?? 5);
-  const byUser = Array.from({ length: 300 }, (_, u) => {
+/** Users who touch items of one cluster. */
+function clusteredUsers(seed: number): number[][] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: 300 }, (_, u) => {
     const cluster = u % CLUSTERS;
     return [...new Set(Array.from({ length: 4 }, () => cluster * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))];
   });
+}
+
+/** Trains and registers a clustered EASE model; `extraIds` are ids past the model's size (a broken model). */
+export async function registerModel(store: LocalObjectStore, version: string, options: { promote?: boolean; extraIds?: string[]; seed?: number } = {}) {
+  const byUser = clusteredUsers(options.seed ?? 5);
   const model = await fitEase(byUser, ITEM_IDS.length, 5);
   const meta = unevaluatedMeta({ version, itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])], popular: [itemOf(2, 9), itemOf(2, 8)], lambda: 5, source: 'test' });
   const registry = new ModelRegistry(store);
   await registry.register(meta, exportEase(model));
   if (options.promote !== false) await registry.promote(MODEL_NAME, version);
+}
+
+/** Trains and registers (and promotes) a clustered ALS model served by recall from each item's `perItem` nearest items. */
+export async function registerRecallModel(store: LocalObjectStore, version: string, perItem = 4) {
+  const fit = await fitAls(csrFromLists(clusteredUsers(5), ITEM_IDS.length), { dim: 8, reg: 0.01, unobserved: 0.1, epochs: 8 });
+  const model = await rotate(fit.model);
+  const neighbours = await nearestItems(model, perItem);
+  const params = { family: 'als', recency: { boost: 0, tau: 1 }, recall: perItem };
+  const registry = new ModelRegistry(store);
+  await registry.register(unevaluatedMeta({ version, itemIds: ITEM_IDS, popular: [itemOf(2, 9)], source: 'test', params }), exportRecommender({ items: ITEM_IDS.length, als: { model, weight: 1 }, neighbours }));
+  await registry.promote(MODEL_NAME, version);
 }
 
 export async function putCatalog(store: LocalObjectStore, lines: Record<string, unknown>[]) {

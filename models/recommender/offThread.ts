@@ -1,12 +1,12 @@
 /**
- * An EASE scorer on a worker thread. onnxruntime-node runs a session synchronously on the
+ * A recommendation scorer on a worker thread. onnxruntime-node runs a session synchronously on the
  * thread that calls it, so on the main thread every model run stalls HTTP handling; the
  * recommend instance has 2 vCPUs, and here the main thread keeps serving while the worker
  * runs the model. A worker that dies is replaced; the calls it held fail (and fall back).
  */
 import { parentPort, workerData, type Worker, type WorkerOptions } from 'node:worker_threads';
-import type { Recency } from './ease';
-import { EaseScorer, type Scorer, type TopItems } from './serving';
+import type { Recency } from '#models/ease/ease';
+import { RecommenderScorer, type Ranked, type Scorer } from './scorer';
 
 type Call = { id: number; op: 'top'; args: Parameters<Scorer['top']> } | { id: number; op: 'candidateScores'; args: Parameters<Scorer['candidateScores']> };
 type Reply = { id: number; result?: unknown; error?: string };
@@ -67,8 +67,8 @@ export class OffThreadScorer implements Scorer {
     });
   }
 
-  top(history: number[], recency?: Recency, k?: number, allScores?: boolean): Promise<{ top: TopItems; scores?: Float32Array }> {
-    return this.call('top', [history, recency, k, allScores]);
+  top(history: number[], recency?: Recency, k?: number, candidates?: number[]): Promise<Ranked> {
+    return this.call('top', [history, recency, k, candidates]);
   }
 
   candidateScores(history: number[], candidates: number[], recency?: Recency): Promise<number[]> {
@@ -85,7 +85,7 @@ export class OffThreadScorer implements Scorer {
 export async function serveScorerThread(): Promise<void> {
   const port = parentPort!;
   try {
-    const scorer = await EaseScorer.load(Buffer.from((workerData as { model: Uint8Array }).model), 'cpu', 1);
+    const scorer = await RecommenderScorer.load(Buffer.from((workerData as { model: Uint8Array }).model), 'cpu', 1);
     port.on('message', (call: Call) => {
       const run = call.op === 'top' ? scorer.top(...call.args) : scorer.candidateScores(...call.args);
       run.then(
