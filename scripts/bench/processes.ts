@@ -3,6 +3,7 @@
  * (started here unless MKT_URL points at a running one), tracked child processes, and a
  * clean-up of all of it however the run ends.
  */
+import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,3 +81,12 @@ export function runBench(body: (b: BenchEnvironment) => Promise<void>): void {
       rmSync(dir, { recursive: true, force: true });
     });
 }
+
+/** A port nothing listens on now, for an instance the bench starts. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });

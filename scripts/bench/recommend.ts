@@ -6,12 +6,11 @@
  * included). Starts the local platform itself unless MKT_URL points at a running one.
  * The last line is JSON: p50_ms, p99_ms, rps, baseline_p99_ms, overhead_ratio, cold_start_ms.
  */
-import net from 'node:net';
 import { signRequest } from '#lib/auth';
 import { requestTokens } from '../lib/ingestClient';
 import { runPhase, type PhaseResult } from './load';
 import { encodeRequest } from './rawHttp';
-import { runBench, type BenchEnvironment } from './processes';
+import { freePort, runBench, type BenchEnvironment } from './processes';
 import { prepareModel, populateFeatures, SERVED_USERS } from './recommendData';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -52,14 +51,6 @@ async function measure(label: string, baseUrl: string, tokens: Map<string, strin
   );
   return r;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Starts `dist/recommend/index.js` as FC starts an instance; ms until its first 200 (after /initialize). */
 async function coldStart(bench: BenchEnvironment): Promise<number> {

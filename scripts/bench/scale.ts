@@ -10,7 +10,6 @@
  * evaluation, p99_ms, overhead_ratio, cold_start_ms, serving_peak_rss_mb.
  */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { signRequest } from '#lib/auth';
 import { CATALOG_KEY } from '#lib/catalog';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
@@ -21,7 +20,7 @@ import { ModelRegistry } from '#models/registry';
 import { trainEase } from '../../functions/train/trainEase';
 import { requestTokens } from '../lib/ingestClient';
 import { runPhase, type PhaseResult } from './load';
-import { runBench, type BenchEnvironment } from './processes';
+import { freePort, runBench, type BenchEnvironment } from './processes';
 import { encodeRequest } from './rawHttp';
 import { syntheticShop } from './syntheticShop';
 
@@ -87,14 +86,6 @@ async function measure(label: string, baseUrl: string, tokens: Map<string, strin
   log(`${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}${why}${r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req` : ''}`);
   return r;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** A fresh recommend instance as FC starts one: ms to its first 200 with a model, and the instance to use further. */
 async function startInstance(bench: BenchEnvironment, env: Record<string, string> = {}) {
