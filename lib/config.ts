@@ -140,6 +140,7 @@ const spec = {
 
   recommendBudgetMs: ['MKT_RECOMMEND_BUDGET_MS', integer(50, 5, 10_000)],
   featureBudgetMs: ['MKT_FEATURE_BUDGET_MS', integer(15, 1, 10_000)],
+  demoteMessagedDays: ['MKT_DEMOTE_MESSAGED_DAYS', integer(3, 0, 30)],
   modelCheckS: ['MKT_MODEL_CHECK_S', integer(10, 1, 3600)],
 
   sms: ['MKT_SMS_PROVIDER', oneOf(['outbox', 'aliyun', 'tencent'] as const, 'outbox')],

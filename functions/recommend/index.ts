@@ -5,6 +5,7 @@
  */
 import { authenticatorFor } from '#lib/auth';
 import { now } from '#lib/clock';
+import { contactLedgerFrom } from '#lib/contacts';
 import { appKeysOf, config } from '#lib/config';
 import { listenOnCaPort } from '#lib/fc/customRuntime';
 import { featureStoreFrom } from '#lib/featureStore';
@@ -21,6 +22,7 @@ const features = featureStoreFrom(c);
 
 export const requestListener = createRecommendApp({
   features,
+  contacts: contactLedgerFrom(c),
   state: new ServingState({ store: objectStoreFrom(c), checkEveryMs: c.modelCheckS * 1000, logger, clock: now }),
   trending: new TrendingItems(features, now),
   metrics: metricsRecorderFor(c, 'recommend'),
@@ -29,6 +31,7 @@ export const requestListener = createRecommendApp({
   auth: authenticatorFor(appKeysOf(c), features, now),
   budgetMs: c.recommendBudgetMs,
   featureBudgetMs: c.featureBudgetMs,
+  demoteMessagedDays: c.demoteMessagedDays,
 }).callback();
 
 if (require.main === module) listenOnCaPort(requestListener);

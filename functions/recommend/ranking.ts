@@ -23,6 +23,7 @@ export interface Pick {
  */
 export interface Ranking {
   readonly length: number;
+  itemId(position: number): string;
   /** False for what may not be shown (bought, excluded, unavailable, already ranked higher). */
   allowed(position: number): boolean;
   /** Undefined for an item in no known category (not capped). */
@@ -32,7 +33,7 @@ export interface Ranking {
 
 /** A Ranking over a list of picks already built. */
 export function listRanking(picks: Pick[], allowed: (pick: Pick) => boolean, categoryOf: (pick: Pick) => string | undefined): Ranking {
-  return { length: picks.length, allowed: (i) => allowed(picks[i]), category: (i) => categoryOf(picks[i]), pick: (i) => picks[i] };
+  return { length: picks.length, itemId: (i) => picks[i].itemId, allowed: (i) => allowed(picks[i]), category: (i) => categoryOf(picks[i]), pick: (i) => picks[i] };
 }
 
 const ACTIONS: Record<string, (item: string) => string> = {
@@ -88,6 +89,7 @@ export function modelRanking(model: ServedModel, top: TopItems, historyIds: stri
   };
   return {
     length: k + Math.min(trending.length, TRENDING_TOP_UP),
+    itemId: idAt,
     allowed: (i) => {
       const itemId = idAt(i);
       return (i < k ? facts.available[top.items[i]] === 1 : catalog.available(itemId) && !inTop(itemId)) && !blocked.has(itemId);

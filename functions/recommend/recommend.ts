@@ -2,7 +2,7 @@
  * The recommend use case. Recall: the model's neighbours of the user's recent behaviour (every
  * item, for a small catalogue), trending items, new arrivals (or only the caller's candidates).
  * Ranking: the served ONNX model. Then the rules: nothing bought, excluded or unavailable,
- * variety across categories.
+ * variety across categories, and what a campaign just messaged the person about comes last.
  * Every dependency gets a slice of the request's budget; when one fails or is late, the
  * answer degrades and says why in `fallback`, and never fails for it.
  */
@@ -10,6 +10,7 @@ import { within } from '#lib/deadline';
 import { Stages } from '#lib/fc/serverTiming';
 import type { FeatureStore, UserHistory } from '#lib/featureStore';
 import type { Catalog } from '#lib/catalog';
+import { messagedItems, type ContactLedger } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
@@ -22,6 +23,7 @@ export type Fallback = 'no_model' | 'feature_store_unavailable' | 'model_error';
 
 export interface RecommendDeps {
   features: FeatureStore;
+  contacts: { contactsOf: ContactLedger['contactsOf'] };
   state: ServingState;
   trending: TrendingItems;
   metrics: MetricsRecorder;
@@ -29,6 +31,8 @@ export interface RecommendDeps {
   clock: () => number;
   budgetMs: number;
   featureBudgetMs: number;
+  /** Items messaged about within this many days are demoted (0: never). */
+  demoteMessagedDays: number;
 }
 
 export interface RecommendResponse {
@@ -51,12 +55,13 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   const catalog = deps.state.catalog;
   const trendingFresh = deps.trending.fresh;
 
-  const [history, trendingNow] = await Promise.all([
+  const [history, trendingNow, messaged] = await Promise.all([
     within(deps.features.history(req.userKey), deps.featureBudgetMs).catch((err: Error) => {
       deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
       return undefined;
     }),
     deps.trending.get(deps.featureBudgetMs),
+    recentlyMessaged(deps, req.userKey),
   ]);
   stages.mark('features');
   let fallback: Fallback | null = history ? null : 'feature_store_unavailable';
@@ -96,10 +101,10 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
     visiblePick,
     categoryOf,
   );
-  let items = diversify(ranking, req.n);
+  let items = diversify(ranking, req.n, messaged);
   if (!req.candidates) {
     const inList = new Set(items.map((p) => p.itemId));
-    const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => visible(id) && !inList.has(id));
+    const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => visible(id) && !inList.has(id) && !messaged.has(id));
     items = withNewArrivals(items, arrivals.map((itemId) => ({ itemId, score: 0, reason: REASON_NEW })), req.n);
   }
   stages.mark('rules');
@@ -122,6 +127,19 @@ function recordServing(deps: RecommendDeps, model: ServedModel | undefined, cata
   deps.metrics.observe('CacheHitRate', model ? 1 : 0, { cache: 'model' });
   deps.metrics.observe('CacheHitRate', catalog.size > 0 ? 1 : 0, { cache: 'catalogue' });
   deps.metrics.observe('CacheHitRate', trendingFresh ? 1 : 0, { cache: 'trending' });
+}
+
+/** Items a campaign messaged the user about lately; none when the ledger is slow or down (a list still beats no list). */
+async function recentlyMessaged(deps: RecommendDeps, userKey: string): Promise<Set<string>> {
+  if (deps.demoteMessagedDays === 0) return new Set();
+  const since = deps.clock() - deps.demoteMessagedDays * 86_400_000;
+  try {
+    const [contacts] = await within(deps.contacts.contactsOf([userKey], since), deps.featureBudgetMs);
+    return messagedItems(contacts);
+  } catch (err) {
+    deps.logger.warn('contact history unavailable; not demoting messaged items', { err: (err as Error).message });
+    return new Set();
+  }
 }
 
 /** The user's recent items, newest first: what the request carries, then the feature store's. */

@@ -7,15 +7,21 @@ export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
 /**
  * Takes n allowed candidates in rank order, skipping one once its category is at the cap, then
  * fills any shortfall from the skipped ones in rank order: variety first, never an emptier list.
+ * Demoted items (what the person was just messaged about) come only after all of those.
  * The ranking is read only as far as needed.
  */
-export function diversify(ranking: Ranking, n: number): Pick[] {
+export function diversify(ranking: Ranking, n: number, demoted: ReadonlySet<string> = new Set()): Pick[] {
   const cap = categoryCap(n);
   const perCategory = new Map<string, number>();
   const chosen: number[] = [];
   const skipped: number[] = [];
+  const later: number[] = [];
   for (let i = 0; i < ranking.length && chosen.length < n; i++) {
     if (!ranking.allowed(i)) continue;
+    if (demoted.size > 0 && demoted.has(ranking.itemId(i))) {
+      if (later.length < n) later.push(i);
+      continue;
+    }
     const category = ranking.category(i);
     if (category !== undefined) {
       const count = perCategory.get(category) ?? 0;
@@ -28,7 +34,7 @@ export function diversify(ranking: Ranking, n: number): Pick[] {
     chosen.push(i);
   }
   const positions = chosen.length === n || skipped.length === 0 ? chosen : chosen.concat(skipped.slice(0, n - chosen.length)).sort((a, b) => a - b);
-  return positions.map((i) => ranking.pick(i));
+  return positions.concat(later.slice(0, n - positions.length)).map((i) => ranking.pick(i));
 }
 
 /** Puts new arrivals in at every tenth place from the third (one per ten items), keeping at most n. */

@@ -5,6 +5,7 @@ import type { ContactLedger } from './port';
 import { RedisContactLedger } from './redisLedger';
 
 export { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
+export { messagedItems } from './history';
 export { isUncertain, outIdOf, runOfOutId, settlementOf, type Settlement } from './settlement';
 
 /** Redis when it is configured, else this process's memory; one per process. */

@@ -2,8 +2,11 @@
  * The benchmark's world: a catalogue of 3,706 items (MovieLens-1M's size) in 36 categories,
  * an EASE model trained on 6,000 synthetic users who mostly stay in their favourite
  * categories, registered and promoted in a local object store, and 5,000 users' recent
- * behaviour in Redis, written through the real feature store.
+ * behaviour in Redis, written through the real feature store, with each user's contact
+ * history (a campaign message and what recommend showed) through the real contact ledger.
  */
+import type { Contact } from '#lib/contacts';
+import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
@@ -49,18 +52,26 @@ export async function prepareModel(ossRoot: string): Promise<{ version: string; 
   return { version, bytes: onnx.length, trainS };
 }
 
-/** Each served user: 20 recent events (views, carts, a purchase now and then). */
+/**
+ * Each served user: 20 recent events (views, carts, a purchase now and then); in the contact
+ * history, yesterday's campaign message naming one of those items, and five lists shown.
+ */
 export async function populateFeatures(redisUrl: string, prefix: string): Promise<void> {
   const store = new RedisFeatureStore({ url: redisUrl, prefix, commandTimeoutMs: 10_000 });
+  const ledger = new RedisContactLedger({ url: redisUrl, prefix });
   const rand = seededRandom(7);
   const now = Date.now();
   for (let first = 0; first < SERVED_USERS; first += 250) {
     const events = [];
+    const contacts: [string, Contact][] = [];
     for (let u = first; u < first + 250; u++) {
+      const userId = `bench-u${u}`;
       const items = sessionOf(rand, 20);
-      events.push(...items.map((i, k) => ({ userId: `bench-u${u}`, type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (20 - k) * 60_000, itemId: itemId(i) })));
+      events.push(...items.map((i, k) => ({ userId, type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (20 - k) * 60_000, itemId: itemId(i) })));
+      contacts.push([userId, { channel: 'sms', at: now - 86_400_000, items: [itemId((items[0] + CATEGORIES) % ITEMS)], campaign: 'bench', run: 'bench@1', outcome: 'delivered' }]);
+      for (let k = 1; k <= 5; k++) contacts.push([userId, { channel: 'shown', at: now - k * 600_000, items: items.slice(k, k + 10).map(itemId) }]);
     }
-    await store.record(events);
+    await Promise.all([store.record(events), ledger.noteContacts(contacts)]);
   }
-  await store.close();
+  await Promise.all([store.close(), ledger.close()]);
 }

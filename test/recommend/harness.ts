@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authenticatorFor, signRequest, type AppSecrets, type Authenticator } from '#lib/auth';
+import type { ContactLedger } from '#lib/contacts';
+import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import type { FeatureStore } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { seededRandom } from '#lib/random';
@@ -103,7 +105,7 @@ function request(url: string, method: string, headers: object, body?: string): P
   });
 }
 
-export async function startRecommend(o: { secrets?: AppSecrets; features?: FeatureStore; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
+export async function startRecommend(o: { secrets?: AppSecrets; features?: FeatureStore; contacts?: ContactLedger; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recommend-'));
   const store = o.store ?? new LocalObjectStore(dir, 'bucket');
   const features = o.features ?? new MemoryFeatureStore();
@@ -114,6 +116,7 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
   if (o.load !== false) await state.load();
   const app = createRecommendApp({
     features,
+    contacts: o.contacts ?? new MemoryContactLedger(),
     state,
     trending: new TrendingItems(features, Date.now),
     metrics: new MetricsRecorder(metrics),
@@ -122,6 +125,7 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
     auth,
     budgetMs: o.budgetMs ?? 200,
     featureBudgetMs: o.featureBudgetMs ?? 100,
+    demoteMessagedDays: 3,
   });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,9 @@
 /** The recommend API end to end over HTTP: ranking, rules, reasons, validation and signatures. */
 import type { Behaviour } from '#lib/behaviour';
+import type { Contact, ContactLedger } from '#lib/contacts';
+import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
+import { onTestPrefix } from '../contract/redisTestPrefix';
 import { categoryCap } from '../../functions/recommend/rules';
 import { clusterOf, itemOf, putCatalog, registerModel, startRecommend, type RecommendHarness } from './harness';
 
@@ -151,5 +154,66 @@ describe('recommend', () => {
     const signedForIngest = signRequest('demo', 'demo-secret', 'GET', '/v1/events?user_id=u1', '');
     expect((await h.get('user_id=u1', signedForIngest)).status).toBe(401);
     expect((await h.get('user_id=u1', signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=u1', ''))).status).toBe(200);
+  });
+});
+
+describe('recommend after a campaign message', () => {
+  const HOUR = 3600_000;
+  const sms = (items: string[], run: string, ageMs: number, outcome = 'sent'): Contact => ({ channel: 'sms', at: Date.now() - ageMs, items, campaign: run.split('@')[0], run, outcome });
+  let ledger: ReturnType<typeof onTestPrefix<RedisContactLedger>>;
+  let features: MemoryFeatureStore;
+
+  beforeEach(() => {
+    ledger = onTestPrefix((url, prefix) => new RedisContactLedger({ url, prefix }));
+    features = new MemoryFeatureStore();
+  });
+  afterEach(() => ledger.teardown());
+
+  const topThree = async (h: RecommendHarness) => (await h.get('user_id=u1&n=3')).body.items.map((i) => i.item_id);
+
+  it('demotes the items the person was just messaged about, read from the contact ledger in Redis', async () => {
+    const h = await startRecommend({ features, contacts: ledger.adapter, load: false });
+    try {
+      await registerModel(h.store, 'v1');
+      await h.state.load();
+      await features.record([view('u1', itemOf(1, 2), 5000, 'page_view')]);
+      const before = await topThree(h);
+      expect(before).toHaveLength(3);
+
+      await ledger.adapter.noteContacts([
+        ['u1', sms([before[0]], 'spring@r1', HOUR)], // messaged an hour ago: demoted
+        ['u1', sms([before[1]], 'spring@r2', 2 * HOUR)],
+        ['u1', sms([], 'spring@r2', HOUR, 'undelivered:MOBILE_NOT_ON_SERVICE')], // never reached them: not demoted
+        ['u1', sms([before[2]], 'autumn@r0', 5 * 24 * HOUR)], // older than the three days: not demoted
+        ['u1', { channel: 'shown', at: Date.now() - HOUR, items: [before[1]] }], // shown, not messaged
+        ['u2', sms([before[1]], 'spring@r1', HOUR)], // another person's message
+      ]);
+      const after = await topThree(h);
+      expect(after).not.toContain(before[0]);
+      expect(after).toEqual(expect.arrayContaining([before[1], before[2]]));
+      expect(after.every((id) => clusterOf(id) === 1)).toBe(true);
+
+      const all = (await h.get('user_id=u1&n=30')).body.items.map((i) => i.item_id);
+      expect(all).toContain(before[0]); // demoted, not hidden: it still fills a long list
+      expect(all.indexOf(before[0])).toBeGreaterThan(all.indexOf(before[1]));
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('ranks as usual when the contact ledger fails, without calling it a fallback', async () => {
+    const down = { contactsOf: () => Promise.reject(new Error('ECONNREFUSED')) } as unknown as ContactLedger;
+    const h = await startRecommend({ features, contacts: down, load: false });
+    try {
+      await registerModel(h.store, 'v1');
+      await h.state.load();
+      await features.record([view('u1', itemOf(1, 2), 5000, 'page_view')]);
+      const r = await h.get('user_id=u1&n=3');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ model_version: 'v1', fallback: null });
+      expect(r.body.items).toHaveLength(3);
+    } finally {
+      await h.close();
+    }
   });
 });

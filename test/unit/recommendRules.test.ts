@@ -35,6 +35,14 @@ describe('diversify', () => {
     expect(diversify({ ...base, pick: (i) => (built.push(i), base.pick(i)) }, 4).map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'b1']);
     expect(built).toEqual([0, 1, 2, 4]);
   });
+
+  it('puts demoted items after every other candidate, capped ones included, and uses them only to fill', () => {
+    const ids = ['a1', 'b1', 'a2', 'a3', 'c1', 'a4', 'b2'];
+    const demoted = new Set(['b1', 'c1']);
+    expect(diversify(ranking(ids), 5, demoted).map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'a4', 'b2']);
+    expect(diversify(ranking(ids), 7, demoted).map((p) => p.itemId)).toEqual(['a1', 'a2', 'a3', 'a4', 'b2', 'b1', 'c1']);
+    expect(diversify(ranking(ids), 5).map((p) => p.itemId)).toEqual(['a1', 'b1', 'a2', 'c1', 'b2']);
+  });
 });
 
 describe('new arrivals', () => {
