@@ -4,7 +4,7 @@
  */
 import { affordable } from '#lib/contacts/buckets';
 import type { ContactLedger } from '#lib/contacts';
-import type { ProfileBook } from '#lib/profiles';
+import { profilePages, type ProfileBook } from '#lib/profiles';
 import { increment } from '#lib/tally';
 import type { CampaignDefinition } from './definition';
 import type { PersonalItems } from './personalItems';
@@ -26,9 +26,7 @@ export async function planCampaign(deps: { profiles: ProfileBook; items?: Person
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const segments: number[] = [];
   const run = runKeyOf(d, 'plan');
-  let cursor: string | undefined;
-  do {
-    const page = await deps.profiles.store.scan(cursor, 1000);
+  for await (const page of profilePages(deps.profiles.store)) {
     const selected = await select(page.profiles, deps.clock());
     const items = await itemsFor(deps, d, selected);
     for (const p of selected) {
@@ -38,8 +36,7 @@ export async function planCampaign(deps: { profiles: ProfileBook; items?: Person
       else if (decided.status === 'control') plan.control++;
       else if (decided.status === 'suppressed') increment(plan.suppressed, decided.reason);
     }
-    cursor = page.next;
-  } while (cursor);
+  }
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
   plan.messages = affordable({ messages: 0, milliYuan: 0 }, segments.map((n) => n * priceMilliYuan), { messages: d.budget.messages, ...budget });
   if (segments.length > plan.messages) plan.suppressed.budget = segments.length - plan.messages;

@@ -9,7 +9,7 @@
  */
 import type { Contact, ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
 import type { Logger } from '#lib/log';
-import type { ProfileBook, StoredProfile } from '#lib/profiles';
+import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
 import type { BatchMessage, SmsSender } from '#lib/sms/port';
 import { increment } from '#lib/tally';
@@ -65,7 +65,8 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
   const progress = await deps.ledger.progress(progressKey);
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  while (!progress.done) {
+  const pages = progress.done ? [] : profilePages(deps.profiles.store, { cursor: progress.cursor, count: deps.pageSize ?? 1000, parts: chunk?.parts });
+  for await (const page of pages) {
     const resumeAt = quietUntil(deps.clock(), deps.policy.quiet);
     if (resumeAt !== undefined) {
       await deps.ledger.saveProgress(progressKey, { ...progress, deferredUntil: resumeAt });
@@ -73,7 +74,6 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
       return { ...result, status: 'deferred', resumeAt };
     }
     if (deps.stopBy !== undefined && Date.now() >= deps.stopBy) return { ...result, status: 'paused', cursor: progress.cursor };
-    const page = await deps.profiles.store.scan(progress.cursor, deps.pageSize ?? 1000, chunk?.parts);
     const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), { qps, pacer });
     for (const state of states.values()) {
       result.decided[state.status]++;

@@ -7,7 +7,7 @@
 import type { FeatureStore, UserFeatures } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
-import type { ProfileBook } from '#lib/profiles';
+import { profilePages, type ProfileBook } from '#lib/profiles';
 import type { StoredProfile } from '#lib/profiles/port';
 import { unprocessable } from '#lib/errors';
 import { propensityFeatures } from '#models/propensity/features';
@@ -61,13 +61,10 @@ export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition, r
 /** The K best-scored people of the whole audience: one pass over every profile before the run. */
 async function topK(deps: SelectionDeps, scored: (p: StoredProfile[], nowMs: number) => Promise<{ p: StoredProfile; score: number }[]>, k: number): Promise<Set<string>> {
   let best: { id: string; score: number }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.profiles.store.scan(cursor, 1000);
+  for await (const page of profilePages(deps.profiles.store)) {
     for (const { p, score } of await scored(page.profiles, deps.clock())) best.push({ id: p.userId, score });
     if (best.length > 2 * k) best = best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
-    cursor = page.next;
-  } while (cursor);
+  }
   return new Set(best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k).map((b) => b.id));
 }
 

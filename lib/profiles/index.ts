@@ -13,6 +13,7 @@ import type { Consent, ProfileStore, StoredProfile } from './port';
 import { RedisProfileStore } from './redisStore';
 
 export { MAX_PROFILES, validateProfiles, type ProfileRejection, type ProfileUpdate } from './contract';
+export { profilePages } from './pages';
 export { e164, PhoneVault } from './phoneVault';
 export type { Consent, ProfileStore, ReplyEvidence, StoredProfile } from './port';
 
