@@ -13,6 +13,7 @@ import { log } from '#lib/log';
 import { metricsRecorderFor } from '#lib/metrics';
 import { objectStoreFrom } from '#lib/objectStore';
 import { createRecommendApp } from './app';
+import { MessagedItems } from './messaged';
 import { ServingState } from './servingState';
 import { TrendingItems } from './trending';
 
@@ -22,7 +23,7 @@ const features = featureStoreFrom(c);
 
 export const requestListener = createRecommendApp({
   features,
-  contacts: contactLedgerFrom(c),
+  messaged: new MessagedItems(contactLedgerFrom(c), c.demoteMessagedDays, now, logger),
   state: new ServingState({ store: objectStoreFrom(c), checkEveryMs: c.modelCheckS * 1000, logger, clock: now }),
   trending: new TrendingItems(features, now),
   metrics: metricsRecorderFor(c, 'recommend'),
@@ -31,7 +32,6 @@ export const requestListener = createRecommendApp({
   auth: authenticatorFor(appKeysOf(c), features, now),
   budgetMs: c.recommendBudgetMs,
   featureBudgetMs: c.featureBudgetMs,
-  demoteMessagedDays: c.demoteMessagedDays,
 }).callback();
 
 if (require.main === module) listenOnCaPort(requestListener);

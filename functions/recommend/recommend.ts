@@ -10,12 +10,12 @@ import { within } from '#lib/deadline';
 import { Stages } from '#lib/fc/serverTiming';
 import type { FeatureStore, UserHistory } from '#lib/featureStore';
 import type { Catalog } from '#lib/catalog';
-import { messagedItems, type ContactLedger } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
 import { becauseOf, candidatesByTrend, knownItems, listRanking, modelHistory, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, TRENDING_TOP_UP, type Pick, type Ranking } from './ranking';
 import { diversify, withNewArrivals } from './rules';
+import type { MessagedItems } from './messaged';
 import type { ServedModel, ServingState } from './servingState';
 import type { TrendingItems } from './trending';
 
@@ -23,7 +23,7 @@ export type Fallback = 'no_model' | 'feature_store_unavailable' | 'model_error';
 
 export interface RecommendDeps {
   features: FeatureStore;
-  contacts: { contactsOf: ContactLedger['contactsOf'] };
+  messaged: MessagedItems;
   state: ServingState;
   trending: TrendingItems;
   metrics: MetricsRecorder;
@@ -31,8 +31,6 @@ export interface RecommendDeps {
   clock: () => number;
   budgetMs: number;
   featureBudgetMs: number;
-  /** Items messaged about within this many days are demoted (0: never). */
-  demoteMessagedDays: number;
 }
 
 export interface RecommendResponse {
@@ -61,7 +59,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
       return undefined;
     }),
     deps.trending.get(deps.featureBudgetMs),
-    recentlyMessaged(deps, req.userKey),
+    deps.messaged.of(req.userKey, deps.featureBudgetMs),
   ]);
   stages.mark('features');
   let fallback: Fallback | null = history ? null : 'feature_store_unavailable';
@@ -127,19 +125,6 @@ function recordServing(deps: RecommendDeps, model: ServedModel | undefined, cata
   deps.metrics.observe('CacheHitRate', model ? 1 : 0, { cache: 'model' });
   deps.metrics.observe('CacheHitRate', catalog.size > 0 ? 1 : 0, { cache: 'catalogue' });
   deps.metrics.observe('CacheHitRate', trendingFresh ? 1 : 0, { cache: 'trending' });
-}
-
-/** Items a campaign messaged the user about lately; none when the ledger is slow or down (a list still beats no list). */
-async function recentlyMessaged(deps: RecommendDeps, userKey: string): Promise<Set<string>> {
-  if (deps.demoteMessagedDays === 0) return new Set();
-  const since = deps.clock() - deps.demoteMessagedDays * 86_400_000;
-  try {
-    const [contacts] = await within(deps.contacts.contactsOf([userKey], since), deps.featureBudgetMs);
-    return messagedItems(contacts);
-  } catch (err) {
-    deps.logger.warn('contact history unavailable; not demoting messaged items', { err: (err as Error).message });
-    return new Set();
-  }
 }
 
 /** The user's recent items, newest first: what the request carries, then the feature store's. */

@@ -25,6 +25,7 @@ import { ModelRegistry } from '#models/registry';
 import { csrFromLists } from '#models/sparse/csr';
 import { createRecommendApp } from '../../functions/recommend/app';
 import { CATALOG_KEY } from '#lib/catalog';
+import { MessagedItems } from '../../functions/recommend/messaged';
 import { ServingState } from '../../functions/recommend/servingState';
 import { TrendingItems } from '../../functions/recommend/trending';
 
@@ -116,7 +117,7 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
   if (o.load !== false) await state.load();
   const app = createRecommendApp({
     features,
-    contacts: o.contacts ?? new MemoryContactLedger(),
+    messaged: new MessagedItems(o.contacts ?? new MemoryContactLedger(), 3, Date.now, logger),
     state,
     trending: new TrendingItems(features, Date.now),
     metrics: new MetricsRecorder(metrics),
@@ -125,7 +126,6 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
     auth,
     budgetMs: o.budgetMs ?? 200,
     featureBudgetMs: o.featureBudgetMs ?? 100,
-    demoteMessagedDays: 3,
   });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
