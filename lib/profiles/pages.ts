@@ -11,7 +11,7 @@ export async function* profilePages(store: ProfileStore, o: { cursor?: string; c
     const page = await reading;
     if (page.next !== undefined) {
       reading = store.scan(page.next, o.count, o.parts);
-      reading.catch(() => undefined); // left unread when the caller stops early; read again (and thrown) when it does not
+      reading.catch(() => undefined); // a failure surfaces when the caller reads on, not when it stopped early
     }
     yield page;
     if (page.next === undefined) return;
