@@ -4,7 +4,7 @@
  */
 import { affordable } from '#lib/contacts/buckets';
 import type { ContactLedger } from '#lib/contacts';
-import { profilePages, type ProfileBook } from '#lib/profiles';
+import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { increment } from '#lib/tally';
 import type { CampaignDefinition } from './definition';
 import type { PersonalItems } from './personalItems';
@@ -26,12 +26,14 @@ export async function planCampaign(deps: { profiles: ProfileBook; items?: Person
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const segments: number[] = [];
   const run = runKeyOf(d, 'plan');
+  // Nothing is sent, so phones stay sealed: a profile with one counts as reachable, as when a run opens it.
+  const sealed = { profiles: { phoneOf: (p: StoredProfile) => p.phoneSealed } };
   for await (const page of profilePages(deps.profiles.store)) {
     const selected = await select(page.profiles, deps.clock());
     const items = await itemsFor(deps, d, selected);
     for (const p of selected) {
       plan.audience++;
-      const decided = decideOne(deps, d, run, p, items.get(p.userId));
+      const decided = decideOne(sealed, d, run, p, items.get(p.userId));
       if (!('status' in decided)) segments.push(decided.segments);
       else if (decided.status === 'control') plan.control++;
       else if (decided.status === 'suppressed') increment(plan.suppressed, decided.reason);

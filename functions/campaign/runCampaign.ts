@@ -99,7 +99,7 @@ export interface Send {
 }
 
 /** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
-export function decideOne(deps: Pick<RunDeps, 'profiles'>, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
+export function decideOne(deps: { profiles: Pick<ProfileBook, 'phoneOf'> }, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
   if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
   const phone = deps.profiles.phoneOf(p);
   if (!phone) return { status: 'suppressed', reason: 'no_phone' };
@@ -140,13 +140,18 @@ export function sendTo(deps: RunDeps, d: CampaignDefinition, run: string, people
 
 async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf = run): Promise<Map<string, PersonState>> {
   const states = new Map<string, PersonState>();
+  // Each batch's contact notes are written while the next batch goes on; the page ends when they are all written.
+  const noting: Promise<void>[] = [];
   for (let i = 0; i < selected.length; i += deps.sms.maxBatch) {
-    for (const [id, state] of await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace, budgetOf)) states.set(id, state);
+    const batch = await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace, budgetOf);
+    noting.push(batch.noting);
+    for (const [id, state] of batch.states) states.set(id, state);
   }
+  await Promise.all(noting);
   return states;
 }
 
-async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf: string): Promise<Map<string, PersonState>> {
+async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf: string): Promise<{ states: Map<string, PersonState>; noting: Promise<void> }> {
   const now = deps.clock();
   const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
   const states = new Map<string, PersonState>();
@@ -170,6 +175,8 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
     const { p, variant, segments, item } = sending[i];
     states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) } : { status: 'failed', variant, code: o.code, failure: o.failure });
   });
-  await Promise.all([deps.ledger.settle(run, states), deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan))]);
-  return states;
+  const noting = deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan));
+  noting.catch(() => undefined); // awaited at the page's end; a batch that fails before then must not leave it unhandled
+  await deps.ledger.settle(run, states);
+  return { states, noting };
 }

@@ -85,23 +85,33 @@ type Scripted = Redis & {
 
 const RUN_NOTE_EVERY_MS = 60_000;
 
+function connect(url: string): Scripted {
+  const redis = new Redis(url, { commandTimeout: 5000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  redis.on('error', () => undefined); // surfaced by the commands that need Redis
+  redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
+  redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
+  redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
+  redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
+  redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
+  redis.defineCommand('mktNoteContact', { numberOfKeys: 1, lua: NOTE_CONTACT });
+  return redis as Scripted;
+}
+
 export class RedisContactLedger implements ContactLedger {
   readonly describe: string;
   /** When this process last noted each run's claims. */
   private readonly notedRuns = new Map<string, { first: number; last: number }>();
   readonly redis: Scripted;
+  /**
+   * Contact histories have a connection of their own: a run's notes are written while its next
+   * batch is claimed and decided, not queued in front of that batch's commands.
+   */
+  private readonly histories: Scripted;
 
   constructor(private readonly o: { url: string; prefix: string }) {
     this.describe = `redis:${new URL(o.url).host}`;
-    const redis = new Redis(o.url, { commandTimeout: 5000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
-    redis.on('error', () => undefined); // surfaced by the commands that need Redis
-    redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
-    redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
-    redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
-    redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
-    redis.defineCommand('mktNoteContact', { numberOfKeys: 1, lua: NOTE_CONTACT });
-    this.redis = redis as Scripted;
+    this.redis = connect(o.url);
+    this.histories = connect(o.url);
   }
 
   private runKey = (run: string, part: string) => `${this.o.prefix}run:{${run}}:${part}`;
@@ -160,13 +170,13 @@ export class RedisContactLedger implements ContactLedger {
   noteContacts(contacts: [string, Contact][]): Promise<void> {
     if (contacts.length === 0) return Promise.resolve();
     // One script call a person, sent together by auto-pipelining (each key its own slot on a cluster).
-    return this.run('contacts', async () => void (await Promise.all(contacts.map(([userId, c]) => this.redis.mktNoteContact(this.historyKey(userId), c.at, JSON.stringify(c), CONTACT_RETENTION_MS)))));
+    return this.run('contacts', async () => void (await Promise.all(contacts.map(([userId, c]) => this.histories.mktNoteContact(this.historyKey(userId), c.at, JSON.stringify(c), CONTACT_RETENTION_MS)))));
   }
 
   contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return this.run('contacts', async () => {
-      const found = await Promise.all(userIds.map((id) => this.redis.zrangebyscore(this.historyKey(id), sinceMs, '+inf')));
+      const found = await Promise.all(userIds.map((id) => this.histories.zrangebyscore(this.historyKey(id), sinceMs, '+inf')));
       return found.map((members) => members.map((m) => JSON.parse(m) as Contact));
     });
   }
@@ -235,7 +245,11 @@ export class RedisContactLedger implements ContactLedger {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    await Promise.all(
+      [this.redis, this.histories].map(async (redis) => {
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
+      }),
+    );
   }
 }
