@@ -86,7 +86,8 @@ type Scripted = Redis & {
 const RUN_NOTE_EVERY_MS = 60_000;
 
 function connect(url: string): Scripted {
-  const redis = new Redis(url, { commandTimeout: 5000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  // Connected on first use: recommend only ever reads histories, so its instances hold one connection, not two.
+  const redis = new Redis(url, { commandTimeout: 5000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true, lazyConnect: true });
   redis.on('error', () => undefined); // surfaced by the commands that need Redis
   redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
   redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
