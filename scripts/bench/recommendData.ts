@@ -15,6 +15,7 @@ import { unevaluatedMeta } from '#models/ease/meta';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '#lib/catalog';
+import { benchUser } from './recommendServing';
 
 export const ITEMS = 3706;
 const CATEGORIES = 36;
@@ -65,7 +66,7 @@ export async function populateFeatures(redisUrl: string, prefix: string): Promis
     const events = [];
     const contacts: [string, Contact][] = [];
     for (let u = first; u < first + 250; u++) {
-      const userId = `bench-u${u}`;
+      const userId = benchUser(u);
       const items = sessionOf(rand, 20);
       events.push(...items.map((i, k) => ({ userId, type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (20 - k) * 60_000, itemId: itemId(i) })));
       contacts.push([userId, { channel: 'sms', at: now - 86_400_000, items: [itemId((items[0] + CATEGORIES) % ITEMS)], campaign: 'bench', run: 'bench@1', outcome: 'delivered' }]);
