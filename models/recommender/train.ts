@@ -22,8 +22,11 @@ export const EASE_MAX_ITEMS = 10_000;
 /** From this many items, serving scores the history's neighbours and the candidates, not every item. */
 export const RECALL_FROM_ITEMS = 20_000;
 const NEIGHBOURS_PER_ITEM = 32;
-/** ALS dimensions tried, smallest first, while (users + items) × d stays within MAX_FACTOR_FLOATS. */
-const DIMS = [64, 128, 192];
+/**
+ * ALS dimensions tried, smallest first, while (users + items) × d stays within MAX_FACTOR_FLOATS;
+ * a larger one only below the number of items (past it the factors have no rank left to gain).
+ */
+const DIMS = [64, 128, 192, 256, 384];
 const MAX_FACTOR_FLOATS = 1 << 27;
 /** Tuning runs on a sample of users holding at most this many interactions. */
 const MAX_TUNING_INTERACTIONS = 3_000_000;
@@ -115,7 +118,7 @@ export async function tuneRecommender(byUser: number[][], items: number, chronol
       ? await tuneEase(split, items, chronological, await EaseTrainer.create(o.provider), o.weights && users.map((u) => o.weights![u]))
       : undefined;
   if (ease) o.onProgress?.(`EASE λ ${ease.lambda}: validation NDCG@10 ${ease.validationNdcg.toFixed(4)}`);
-  const dims = DIMS.filter((d) => d * (byUser.length + items) <= MAX_FACTOR_FLOATS);
+  const dims = DIMS.filter((d, k) => d * (byUser.length + items) <= MAX_FACTOR_FLOATS && (k === 0 || d < items));
   const als =
     o.only === 'ease' && ease
       ? undefined

@@ -168,7 +168,7 @@ describe('uplift model', () => {
     expect(second.championMetrics).toEqual(second.metrics);
     expect(second.promoted).toBe(false);
     expect((await registry.current(UPLIFT_MODEL))?.version).toBe(first.version);
-  });
+  }, 90_000); // two full daily trainings (the recommender's search included): seconds alone, longer beside other suites
 
   it('exports a graph whose scores equal the trainer’s, standardisation folded in', async () => {
     await campaignOnRecord(campaignPopulation(600, 4));

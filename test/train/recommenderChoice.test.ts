@@ -39,7 +39,10 @@ describe('tuning on validation', () => {
   };
 
   it('tries both families on a small catalogue and records each one’s validation score beside the chosen', async () => {
-    const { recipe, als } = await tuneRecommender(clustered(160, 48), 48, true);
+    const trialDims: number[] = [];
+    const onProgress = (stage: string) => stage.startsWith('ALS ') && trialDims.push(JSON.parse(stage.slice(4, stage.indexOf('}') + 1)).dim);
+    const { recipe, als } = await tuneRecommender(clustered(160, 48), 48, true, { onProgress });
+    expect(new Set(trialDims)).toEqual(new Set([64])); // 48 items: a larger dimension has no rank left to gain
     expect(recipe.validationNdcg.ease).toBeGreaterThan(0.3);
     expect(recipe.validationNdcg.als).toBeGreaterThan(0.3);
     expect(recipe.validationNdcg.chosen).toBeGreaterThanOrEqual(Math.max(recipe.validationNdcg.ease!, recipe.validationNdcg.als!));
