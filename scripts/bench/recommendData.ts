@@ -15,7 +15,7 @@ import { unevaluatedMeta } from '#models/ease/meta';
 import { exportEase, MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { CATALOG_KEY } from '#lib/catalog';
-import { benchUser } from './recommendServing';
+import { benchItem as itemId, benchUser } from './recommendServing';
 
 export const ITEMS = 3706;
 const CATEGORIES = 36;
@@ -23,7 +23,6 @@ const TRAIN_USERS = 6000;
 export const SERVED_USERS = 5000;
 export const BUCKET = 'mkt-data';
 
-const itemId = (i: number) => `sku-${i}`;
 const categoryOf = (i: number) => i % CATEGORIES;
 
 function sessionOf(rand: () => number, length: number): number[] {

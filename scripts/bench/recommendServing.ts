@@ -17,7 +17,9 @@ const COLD_STARTS = 3;
 /** As s.yaml starts recommend. */
 const NODE_FLAGS = ['--max-semi-space-size=32'];
 
+/** The bench's user and item ids (both benchmarks' data and their requests use these). */
 export const benchUser = (u: number) => `bench-u${u}`;
+export const benchItem = (i: number) => `sku-${i}`;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /**

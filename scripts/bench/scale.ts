@@ -18,7 +18,7 @@ import { MODEL_NAME } from '#models/ease/serving';
 import { ModelRegistry } from '#models/registry';
 import { trainEase } from '../../functions/train/trainEase';
 import { runBench, type BenchEnvironment } from './processes';
-import { benchUser, measureServing, startInstance } from './recommendServing';
+import { benchItem as itemId, benchUser, measureServing, startInstance } from './recommendServing';
 import { syntheticShop } from './syntheticShop';
 
 const size = {
@@ -30,7 +30,6 @@ const SERVED_USERS = Math.min(5000, size.users);
 const RECENT = 20;
 const BUCKET = 'mkt-data';
 
-const itemId = (i: number) => `sku-${i}`;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
