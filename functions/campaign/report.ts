@@ -32,6 +32,8 @@ export interface RunReport {
   campaign: string;
   run: string;
   startedAt: string;
+  /** Whether every page of the run (of each chunk, where it fanned out) has been decided; figures of an unfinished run still grow. */
+  finished: boolean;
   attributionDays: number;
   audience: number;
   control: number;
@@ -47,6 +49,14 @@ export interface RunReport {
 }
 
 const DAY_MS = 86_400_000;
+
+/** A run is finished when its progress, or that of every chunk it was split into, is done. */
+async function finished(ledger: ContactLedger, run: string): Promise<boolean> {
+  const progress = await ledger.progress(run);
+  if (progress.chunks === undefined) return progress.done;
+  const chunks = await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(`${run}#${i}`)));
+  return chunks.every((c) => c.done);
+}
 
 /** Users who bought within `days` of `fromMs`, from the raw log. */
 async function buyers(objects: ObjectStore, fromMs: number, days: number): Promise<Set<string>> {
@@ -68,8 +78,8 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
 export async function runReport(deps: { ledger: ContactLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
   const run = runKeyOf(d, runId);
   const startedMs = Date.parse(runId);
-  const converted = await buyers(deps.objects, startedMs, d.attributionDays);
-  const report: Omit<RunReport, 'delivery'> = { campaign: d.id, run, startedAt: runId, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
+  const [converted, done] = await Promise.all([buyers(deps.objects, startedMs, d.attributionDays), finished(deps.ledger, run)]);
+  const report: Omit<RunReport, 'delivery'> = { campaign: d.id, run, startedAt: runId, finished: done, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
   const sent: [string, number][] = [];
   const byVariant = new Map(d.variants.map((v) => [v.id, { variant: v.id, treated: 0, treatedConverted: 0, control: 0, controlConverted: 0 }]));
   for (const [userId, state] of await deps.ledger.people(run)) {

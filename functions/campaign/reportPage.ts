@@ -44,7 +44,7 @@ export function reportPage(r: RunReport): string {
   const perVariant = r.variants.map((v): [string, string] => [v.variant, `treated ${v.treatedConverted}/${v.treated} (${pct(v.treatedConverted, v.treated)}), control ${v.controlConverted}/${v.control} (${pct(v.controlConverted, v.control)})`]);
   return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>${escape(r.run)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#212529}table{border-collapse:collapse;margin:1em 0}th,td{text-align:left;padding:4px 12px;border-bottom:1px solid #dee2e6}th{font-weight:normal;color:#495057}</style></head>
-<body><h1>${escape(r.campaign)}</h1><p>run ${escape(r.startedAt)}; purchases within ${r.attributionDays} days count</p>
+<body><h1>${escape(r.campaign)}</h1><p>run ${escape(r.startedAt)}${r.finished ? '' : ' (still running: figures are not final)'}; purchases within ${r.attributionDays} days count</p>
 <h2>Conversion, treated vs control</h2>${chart(r.variants)}${table(perVariant)}<h2>Run</h2>${table(counts)}<h2>Delivery</h2>${table(delivery)}</body></html>
 `;
 }

@@ -113,6 +113,6 @@ export interface DeliveryLookup {
   readonly echoesOutId: boolean;
   /** The query's own rate limit, requests a second. */
   readonly maxQps: number;
-  /** The records of messages sent to `phone` (E.164) from `fromMs` to `toMs`. */
+  /** The records of messages sent to `phone` (E.164) from `fromMs` to `toMs` (the caller's now). */
   recordsOf(phone: string, fromMs: number, toMs: number): Promise<DeliveryRecord[]>;
 }

@@ -71,7 +71,7 @@ export class TencentDeliveryLookup implements DeliveryLookup {
       reply = await this.client.PullSmsSendStatusByPhoneNumber({
         PhoneNumber: phone,
         SmsSdkAppId: this.o.sdkAppId,
-        BeginTime: Math.floor(Math.max(fromMs, Date.now() - KEPT_MS) / 1000),
+        BeginTime: Math.floor(Math.max(fromMs, toMs - KEPT_MS) / 1000),
         EndTime: Math.ceil(toMs / 1000),
         Offset: 0,
         Limit: 100,

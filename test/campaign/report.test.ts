@@ -81,6 +81,18 @@ describe('campaign plan and report', () => {
     expect(reportPage(report)).toContain('undelivered: MK:0001');
   });
 
+  it('says a run is finished only once it, or every chunk it fanned out to, has decided its last page', async () => {
+    const w = await world(10);
+    const run = `lift@${RUN}`;
+    expect((await runReport(w, d, RUN, 45)).finished).toBe(false);
+    await w.ledger.saveProgress(run, { done: false, chunks: 2 });
+    await w.ledger.saveProgress(`${run}#0`, { done: true });
+    expect((await runReport(w, d, RUN, 45)).finished).toBe(false);
+    expect(reportPage(await runReport(w, d, RUN, 45))).toContain('still running');
+    await w.ledger.saveProgress(`${run}#1`, { done: true });
+    expect((await runReport(w, d, RUN, 45)).finished).toBe(true);
+  });
+
   it('computes the lift and its 95% interval from two proportions', () => {
     const { lift, lift95 } = liftOf(1000, 120, 1000, 100);
     expect(lift).toBeCloseTo(0.02, 10);
@@ -112,6 +124,7 @@ describe('campaign plan and report', () => {
     const purchase = (user_id: string, t: number): RawEvent => ({ app_id: 'demo', event_id: `p-${user_id}-${t}`, type: 'purchase', user_id, ts: t, event_time: t, received_at: t, client_ip: '' });
     await w.objects.put(`${rawPartition(at)}x.jsonl.gz`, encodeRawObject([...buyers.map((u) => purchase(u, at)), purchase('u2', at + 30 * 86_400_000)]));
     const report = await runReport(w, d, RUN, 45);
+    expect(report.finished).toBe(true);
     expect(report.audience).toBe(400);
     expect(report.sent + report.control + Object.values(report.suppressed).reduce((a, b) => a + b, 0)).toBe(400);
     expect(report.costYuan).toBeCloseTo(report.segments * 0.045, 6);

@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { AlibabaCredentials } from '#lib/cloudCredentials';
 import { codeDir, speaksHttp, type FunctionSpec } from '../../scripts/local/project';
+import { hostClockEnv } from '../hostClock';
 
 const root = path.resolve(__dirname, '../..');
 /** Where FC's custom runtimes keep Node.js 20, and where a container's code lies. */
@@ -89,7 +90,7 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.ex
 /** Starts one instance of `spec`'s function; `credentials` are the role's at start. */
 export async function startInstance(spec: FunctionSpec, credentials: AlibabaCredentials): Promise<FcInstance> {
   const dir = codeDir(root, spec);
-  const env = (port?: number) => ({ ...spec.props.environmentVariables, ...fcVariables(spec, dir, credentials, port) });
+  const env = (port?: number) => ({ ...spec.props.environmentVariables, ...fcVariables(spec, dir, credentials, port), ...hostClockEnv() });
   return speaksHttp(spec.props.runtime) ? startCaPort(spec, dir, env(await freePort())) : startEventRuntime(spec, dir, env());
 }
 

@@ -140,10 +140,10 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
 `,
   );
 
-  const sent = await eventually(async () => {
-    const lines = taken().filter((l) => l.outId.startsWith(`winback@${runId}|`));
-    return lines.length > 0 && lines.length === (await treatedCount(runId)) ? lines : undefined;
-  }, 240_000);
+  // The run is over when every chunk has decided its last page; only then is what the provider took the whole of it.
+  await eventually(async () => (await runReport('winback', runId)).finished || undefined, 240_000);
+  const sent = taken().filter((l) => l.outId.startsWith(`winback@${runId}|`));
+  expect(sent.length).toBe(await treatedCount(runId));
   expect(new Set(sent.map((l) => l.phone)).size).toBe(sent.length); // each person once (a batch's OutId is its first message's)
   const fannedOut = (await (await fetch(`${p.url}/-/status`)).json()) as { functions: Array<{ name: string; recent: Array<{ trigger: string }> }> };
   expect(fannedOut.functions.find((f) => f.name === 'campaign')!.recent.filter((r) => r.trigger === 'fc-api').length).toBeGreaterThanOrEqual(2);
@@ -294,7 +294,9 @@ async function burstUntilThrottled(): Promise<number> {
   return 200;
 }
 
+const runReport = async (campaign: string, runId: string) => (await invoke('campaign', JSON.stringify({ command: 'report', campaign, run: runId }))) as RunReport;
+
 async function treatedCount(runId: string): Promise<number> {
-  const plan = (await invoke('campaign', JSON.stringify({ command: 'report', campaign: 'winback', run: runId }))) as { sent?: number; uncertain?: number };
-  return (plan.sent ?? 0) + (plan.uncertain ?? 0) || -1;
+  const { sent, uncertain } = await runReport('winback', runId);
+  return sent + uncertain;
 }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hostClockEnv } from '../hostClock';
 
 export interface RunningPlatform {
   url: string;
@@ -20,6 +21,7 @@ export async function startPlatform(env: Record<string, string> = {}, dir = mkdt
     cwd: root,
     env: {
       PATH: process.env.PATH,
+      ...hostClockEnv(),
       PORT: '0',
       LOG_LEVEL: 'warn',
       LOCAL_OSS_DIR: path.join(dir, 'oss'),

@@ -19,7 +19,7 @@ const tencentReport = (over: Item): Item => ({ ...fixture<Item[]>('tencent-statu
 let h: Feedback;
 
 beforeEach(async () => {
-  h = feedback();
+  h = feedback({ clock: () => T0 + 60_000 });
   await h.profiles.upsert(Array.from({ length: 6 }, (_, i) => ({ userId: `u${i}`, phone: `+86${phoneOf(i)}`, consentSms: { granted: true, at: 1, source: 'test' }, tags: [], attributes: {} })));
   // Alibaba run: u0 sent (its batch's BizId), u1's batch timed out, u2's process died before an outcome.
   await h.ledger.claim(RUN_A, ['u0', 'u1', 'u2'], T0);
@@ -127,7 +127,7 @@ describe('who may push', () => {
     const failing = new Proxy(h.ledger, {
       get: (target, key) => (key === 'statesOf' ? async () => Promise.reject(unavailable('contact_ledger_unavailable', 'Redis people failed')) : Reflect.get(target, key)),
     });
-    const down = feedback({ ledger: failing });
+    const down = feedback({ ledger: failing, clock: () => T0 + 60_000 });
     try {
       await down.profiles.upsert([{ userId: 'u0', phone: `+86${phoneOf(0)}`, tags: [], attributes: {} }]);
       const reply = await down.post('/sms/aliyun/report', [aliyunReport({ phone_number: phoneOf(0), out_id: `${RUN_A}|u0` })]);

@@ -48,13 +48,14 @@ export interface Feedback {
   teardown(): Promise<void>;
 }
 
-export function feedback(options: { lookup?: DeliveryLookup; clock?: () => number; ledger?: ContactLedger; reconcileAfterMs?: number } = {}): Feedback {
+/** `clock` is the function's now: every test names its own, so none depends on the day it runs. */
+export function feedback(options: { lookup?: DeliveryLookup; clock: () => number; ledger?: ContactLedger; reconcileAfterMs?: number }): Feedback {
   const { adapter, teardown } = onTestPrefix((url, prefix) => new RedisContactLedger({ url, prefix }));
   const ledger = options.ledger ?? adapter;
   const profiles = new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 7)));
   const logs: string[] = [];
   const logger = createLogger({ fn: 'sms-feedback' }, (line) => logs.push(line));
-  const clock = options.clock ?? Date.now;
+  const { clock } = options;
   const invoke = (event: Buffer, nowMs?: number) => {
     const useCase = feedbackUseCase({ token: TOKEN, ledger, profiles, lookup: options.lookup, reconcileAfterMs: options.reconcileAfterMs ?? 30 * 60_000, qps: 1000, priceMilliYuan: 45, clock: () => nowMs ?? clock() });
     return useCase(decodeInvocation(event), context, logger);

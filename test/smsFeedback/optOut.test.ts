@@ -83,7 +83,7 @@ describe('a reply that means stop', () => {
   beforeEach(async () => {
     action = sendBatchSmsAction();
     fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: action });
-    h = feedback();
+    h = feedback({ clock: () => MORNING + 10 * 60_000 });
     await h.profiles.upsert(
       Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, phone: `+86${phoneOf(i)}`, consentSms: { granted: true, at: 1, source: 'miniprogram' }, tags: ['member'], attributes: { nickname: `客${i}` } })),
     );

@@ -86,7 +86,7 @@ const counts = (settled: Record<string, Settlement>) => Object.values(settled).r
 const reconcileAt = async (h: Feedback, nowMs: number) => (await h.invoke(Buffer.from(JSON.stringify({ triggerTime: new Date(nowMs).toISOString(), triggerName: 'reconcile', payload: '{"job":"reconcile"}' })), nowMs)) as ReconcileSummary;
 
 it('skips reconciliation where there is no provider to ask (the local outbox), and refuses events it does not take', async () => {
-  const h = feedback();
+  const h = feedback({ clock: () => T0 });
   try {
     await h.ledger.claim('outbox@t', ['u0'], T0);
     expect(await reconcileAt(h, T0 + 31 * MIN)).toMatchObject({ skipped: 'no_provider', runs: 0 });
