@@ -44,17 +44,27 @@ const MAX_ITEM_IDS = 100;
 const MAX_PROPERTIES_BYTES = 4096;
 const MAX_PROPERTIES_DEPTH = 32;
 const MAX_ID = 128;
+/** Bounds that keep every figure computed from an event finite (revenue is price × quantity, summed). */
+const MAX_PRICE = 1e9;
+const MAX_QUANTITY = 1e6;
+/** The last millisecond of year 9999: a time every date function can still format. */
+const MAX_TS = 253_402_300_799_999;
+/**
+ * A UTF-16 half with no partner (JSON can escape one). Ids are keys in Redis, which stores UTF-8,
+ * where every lone half becomes the same U+FFFD: two different ids would collide.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const isId = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && !LONE_SURROGATE.test(v);
 const PLATFORMS = new Set(['wechat', 'alipay', 'douyin', 'h5']);
 const TYPES = new Set<string>(STANDARD_EVENT_TYPES);
 const CUSTOM_TYPE = /^x_[a-z0-9_]{1,40}$/;
 const KNOWN_FIELDS = new Set(['event_id', 'type', 'user_id', 'anonymous_id', 'ts', 'item_id', 'item_ids', 'category', 'price', 'quantity', 'order_id', 'properties', 'context']);
 const CONTEXT_FIELDS = new Set(['platform', 'scene', 'page', 'app_version']);
 
-
 function optionalString(e: Record<string, unknown>, field: string, max: number): string | undefined {
   const v = e[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Invalid(`invalid_${field}`, `${field} must be a string of 1-${max} characters`);
+  if (!isId(v, max)) throw new Invalid(`invalid_${field}`, `${field} must be a string of 1-${max} characters (whole Unicode characters)`);
   return v;
 }
 
@@ -62,7 +72,7 @@ function checkEvent(raw: unknown): ClientEvent {
   if (!isObject(raw)) throw new Invalid('not_an_object', 'event must be a JSON object');
   for (const field in raw) if (!KNOWN_FIELDS.has(field)) throw new Invalid('unknown_field', `unknown field ${field.slice(0, 64)} (put custom data in properties)`);
   const event_id = raw.event_id;
-  if (typeof event_id !== 'string' || event_id.length < 1 || event_id.length > 64) throw new Invalid('invalid_event_id', 'event_id must be a string of 1-64 characters');
+  if (!isId(event_id, 64)) throw new Invalid('invalid_event_id', 'event_id must be a string of 1-64 characters (whole Unicode characters)');
   const type = raw.type;
   if (typeof type !== 'string' || !(TYPES.has(type) || CUSTOM_TYPE.test(type))) {
     throw new Invalid('invalid_type', `type must be one of ${STANDARD_EVENT_TYPES.join(', ')} or a custom type x_<name>`);
@@ -71,7 +81,7 @@ function checkEvent(raw: unknown): ClientEvent {
   const anonymous_id = optionalString(raw, 'anonymous_id', MAX_ID);
   if (!user_id && !anonymous_id) throw new Invalid('missing_user', 'user_id or anonymous_id is required');
   const ts = raw.ts;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts <= 0) throw new Invalid('invalid_ts', 'ts must be epoch milliseconds (an integer)');
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts <= 0 || ts > MAX_TS) throw new Invalid('invalid_ts', 'ts must be epoch milliseconds (an integer before year 10000)');
   const event: ClientEvent = { event_id, type, ts };
   if (user_id) event.user_id = user_id;
   if (anonymous_id) event.anonymous_id = anonymous_id;
@@ -79,7 +89,7 @@ function checkEvent(raw: unknown): ClientEvent {
   if (item_id) event.item_id = item_id;
   if (raw.item_ids !== undefined) {
     const ids = raw.item_ids;
-    if (!Array.isArray(ids) || ids.length > MAX_ITEM_IDS || !ids.every((i) => typeof i === 'string' && i.length > 0 && i.length <= MAX_ID)) {
+    if (!Array.isArray(ids) || ids.length > MAX_ITEM_IDS || !ids.every((i) => isId(i, MAX_ID))) {
       throw new Invalid('invalid_item_ids', `item_ids must be an array of at most ${MAX_ITEM_IDS} item ids`);
     }
     event.item_ids = ids as string[];
@@ -87,11 +97,11 @@ function checkEvent(raw: unknown): ClientEvent {
   const category = optionalString(raw, 'category', MAX_ID);
   if (category) event.category = category;
   if (raw.price !== undefined) {
-    if (typeof raw.price !== 'number' || !Number.isFinite(raw.price) || raw.price < 0) throw new Invalid('invalid_price', 'price must be a number ≥ 0');
+    if (typeof raw.price !== 'number' || !(raw.price >= 0 && raw.price <= MAX_PRICE)) throw new Invalid('invalid_price', `price must be a number from 0 to ${MAX_PRICE}`);
     event.price = raw.price;
   }
   if (raw.quantity !== undefined) {
-    if (typeof raw.quantity !== 'number' || !Number.isInteger(raw.quantity) || raw.quantity < 1) throw new Invalid('invalid_quantity', 'quantity must be an integer ≥ 1');
+    if (typeof raw.quantity !== 'number' || !Number.isInteger(raw.quantity) || raw.quantity < 1 || raw.quantity > MAX_QUANTITY) throw new Invalid('invalid_quantity', `quantity must be an integer from 1 to ${MAX_QUANTITY}`);
     event.quantity = raw.quantity;
   }
   const order_id = optionalString(raw, 'order_id', MAX_ID);
@@ -130,7 +140,7 @@ function checkContext(raw: unknown): ClientEvent['context'] {
   for (const field in raw) {
     if (!CONTEXT_FIELDS.has(field)) throw new Invalid('invalid_context', `unknown field context.${field.slice(0, 64)}`);
     const v = raw[field];
-    if (typeof v !== 'string' || v.length > 256) throw new Invalid('invalid_context', `context.${field} must be a string of at most 256 characters`);
+    if (typeof v !== 'string' || v.length > 256 || LONE_SURROGATE.test(v)) throw new Invalid('invalid_context', `context.${field} must be a string of at most 256 whole Unicode characters`);
     if (field === 'platform' && !PLATFORMS.has(v)) throw new Invalid('invalid_context', 'context.platform must be one of wechat, alipay, douyin, h5');
     context[field as keyof typeof context] = v;
   }

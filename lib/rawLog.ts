@@ -9,7 +9,8 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { shanghaiDateHour } from './clock';
-import { validateEvents, type ClientEvent, type RawEvent } from './eventContract';
+import { AppError, badRequest } from './errors';
+import { MAX_EVENTS, validateEvents, type ClientEvent, type RawEvent } from './eventContract';
 
 export const RAW_EVENTS_PREFIX = 'raw/events/';
 
@@ -24,6 +25,34 @@ export interface BatchMeta {
    * flags. Absent only in records appended before it was stored.
    */
   valid?: number[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The events of a request body: the one reading of a body, used by ingest to validate it and by
+ * compaction to expand what ingest stored, so both always see the same events (a byte-order mark
+ * is dropped by both; bytes that are not UTF-8 are refused before anything is stored).
+ */
+export function batchEventsOf(body: Buffer): unknown[] {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw badRequest('invalid_utf8', 'body is not valid UTF-8');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw badRequest('invalid_json', 'body is not valid JSON');
+  }
+  const events = (doc as { events?: unknown } | null)?.events;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(events)) {
+    throw badRequest('missing_events', 'body must be a JSON object with an "events" array');
+  }
+  if (events.length > MAX_EVENTS) throw new AppError(413, 'too_many_events', `at most ${MAX_EVENTS} events per batch`);
+  return events;
 }
 
 /** A batch record: one JSON line of metadata, then the body exactly as received. */
@@ -42,7 +71,7 @@ const withoutNulls = (event: Record<string, unknown>) => Object.fromEntries(Obje
 export function rawEventsOf(record: Buffer, duplicate: boolean[]): RawEvent[] {
   const newline = record.indexOf(10);
   const meta = JSON.parse(record.subarray(0, newline).toString('utf8')) as BatchMeta;
-  const { events } = JSON.parse(record.subarray(newline + 1).toString('utf8')) as { events: Record<string, unknown>[] };
+  const events = batchEventsOf(record.subarray(newline + 1)) as Record<string, unknown>[];
   // Records from before `valid` was stored are read with today's contract, as they always were.
   const valid = meta.valid ?? validateEvents(events).valid.map((v) => v.index);
   return valid

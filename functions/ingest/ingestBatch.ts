@@ -10,17 +10,17 @@ import { speaksFor, type Authenticator, type Caller } from '#lib/auth';
 import { behaviourOf, userKeyOf } from '#lib/behaviour';
 import type { Contact, ContactLedger } from '#lib/contacts';
 import { within } from '#lib/deadline';
-import { AppError, badRequest } from '#lib/errors';
+import { AppError } from '#lib/errors';
 import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
-import { MAX_EVENTS, validateEvents, type ClientEvent, type Rejection } from '#lib/eventContract';
+import { validateEvents, type ClientEvent, type Rejection } from '#lib/eventContract';
 import type { FeatureStore } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
-import { encodeBatchRecord } from '#lib/rawLog';
+import { batchEventsOf, encodeBatchRecord } from '#lib/rawLog';
 
 export const EVENTS_PATH = '/v1/events';
-const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
+export const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window
 
 export interface IngestDeps {
   log: EventLog;
@@ -49,29 +49,6 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   rejected: Rejection[];
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function parseBatch(body: Buffer): unknown[] {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw badRequest('invalid_utf8', 'body is not valid UTF-8');
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw badRequest('invalid_json', 'body is not valid JSON');
-  }
-  const events = (doc as { events?: unknown } | null)?.events;
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(events)) {
-    throw badRequest('missing_events', 'body must be a JSON object with an "events" array');
-  }
-  if (events.length > MAX_EVENTS) throw new AppError(413, 'too_many_events', `at most ${MAX_EVENTS} events per batch`);
-  return events;
 }
 
 /** What a request must pass, in the same atomic step as its append: a server signature's nonce is single-use, and the app stays within its quota. */
@@ -119,7 +96,7 @@ function recordBusiness(metrics: IngestDeps['metrics'], events: ClientEvent[]): 
 export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
   const receivedAt = deps.clock();
   const caller = deps.auth.authenticate({ method: 'POST', path: EVENTS_PATH, query: req.query, headers: req.headers, body: req.body });
-  const events = parseBatch(req.body);
+  const events = batchEventsOf(req.body);
 
   const { valid, rejected } = outsideTokenScope(caller, validateEvents(events));
   const skew = caller.clientTime === undefined ? 0 : receivedAt - caller.clientTime;

@@ -21,7 +21,7 @@ function profilesOf(body: Buffer): unknown[] {
 export async function upsertProfiles(deps: IngestDeps, req: IngestRequest): Promise<{ accepted: number; rejected: ProfileRejection[] }> {
   const caller = backendCaller(deps, PROFILES_PATH, req);
   const profiles = profilesOf(req.body);
-  await admit(deps, caller, Math.max(profiles.length, 1));
+  await admit(deps, caller, Math.max(profiles.length, 1), 'profile_store_unavailable');
   const { valid, rejected } = validateProfiles(profiles);
   if (valid.length > 0) await deps.profiles.upsert(valid.map((v) => v.update));
   return { accepted: valid.length, rejected };

@@ -1,13 +1,14 @@
 /**
  * The token service, for the merchant's backend only (server-signed): `POST /v1/tokens` issues a
  * mini-program token bound to one user and/or anonymous install; `POST /v1/tokens/revoke`
- * refuses every token of the app issued before now. Each call's nonce is single-use, as ingest's.
+ * refuses every token of the app issued before now. Each call's nonce is single-use, as ingest's;
+ * issuing goes on through a store outage (serverCall.ts), revoking needs the store.
  */
 import { DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S, type TokenSubject } from '#lib/auth';
 import { badRequest } from '#lib/errors';
 import { jsonBody } from '#lib/fc/jsonBody';
 import type { IngestDeps, IngestRequest } from './ingestBatch';
-import { admit, backendCaller } from './serverCall';
+import { admit, admitTokenCall, backendCaller } from './serverCall';
 
 export const TOKENS_PATH = '/v1/tokens';
 export const REVOKE_PATH = '/v1/tokens/revoke';
@@ -30,7 +31,7 @@ function subjectOf(body: Buffer): { subject: TokenSubject; ttlS: number } {
 
 export async function issueToken(deps: IngestDeps, req: IngestRequest) {
   const caller = backendCaller(deps, TOKENS_PATH, req);
-  await admit(deps, caller);
+  await admitTokenCall(deps, caller);
   const { subject, ttlS } = subjectOf(req.body);
   const { token, expiresAt } = deps.auth.issue(caller.appId, subject, ttlS);
   return { token, expires_at: expiresAt, user_id: subject.userId ?? null, anonymous_id: subject.anonymousId ?? null };

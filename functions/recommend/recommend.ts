@@ -6,7 +6,7 @@
  * Every dependency gets a slice of the request's budget; when one fails or is late, the
  * answer degrades and says why in `fallback`, and never fails for it.
  */
-import { within } from '#lib/deadline';
+import { DeadlineExceeded, within } from '#lib/deadline';
 import { Stages } from '#lib/fc/serverTiming';
 import type { FeatureStore, UserHistory } from '#lib/featureStore';
 import type { Catalog } from '#lib/catalog';
@@ -54,10 +54,7 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   const trendingFresh = deps.trending.fresh;
 
   const [history, trendingNow, messaged] = await Promise.all([
-    within(deps.features.history(req.userKey), deps.featureBudgetMs).catch((err: Error) => {
-      deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
-      return undefined;
-    }),
+    historyWithin(deps, req.userKey),
     deps.trending.get(deps.featureBudgetMs),
     deps.messaged.of(req.userKey, deps.featureBudgetMs),
   ]);
@@ -115,6 +112,24 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
     fallback,
     took_ms: Number(stages.elapsedMs.toFixed(2)),
   };
+}
+
+/**
+ * The person's history within the feature budget, or undefined. A store that answers after the
+ * budget is slow, not down: it is counted as an overrun and logged as slow once it answers.
+ */
+function historyWithin(deps: RecommendDeps, userKey: string): Promise<UserHistory | undefined> {
+  const askedAt = performance.now();
+  const asked = deps.features.history(userKey);
+  const unavailable = (err: Error) => deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
+  return within(asked, deps.featureBudgetMs).catch((err: Error) => {
+    if (!(err instanceof DeadlineExceeded)) unavailable(err);
+    else {
+      deps.metrics.count('FeatureBudgetOverruns', 1, { function: 'recommend' });
+      asked.then(() => deps.logger.warn('feature store slow; ranked on what the request carries', { budgetMs: deps.featureBudgetMs, answeredMs: Math.round(performance.now() - askedAt) }), unavailable);
+    }
+    return undefined;
+  });
 }
 
 /** Requests by fallback, the version served, and how often the instance's caches answered (model, catalogue, trending). */

@@ -14,7 +14,7 @@ export interface RecommendRequest {
   n: number;
   scene: string;
   exclude: string[];
-  /** When given, rank only these. */
+  /** When given, rank only these (each once, in the order first named). */
   candidates?: string[];
   /** Items the mini-program knows the user just touched, newest first (used even when the feature store is down). */
   recent: string[];
@@ -30,7 +30,7 @@ const id = (value: unknown, field: string): string => {
 const idList = (value: unknown, field: string): string[] | undefined => {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length > MAX_LIST) throw badRequest(`invalid_${field}`, `${field} must be an array of at most ${MAX_LIST} item ids`);
-  return value.map((v) => id(v, field));
+  return [...new Set(value.map((v) => id(v, field)))];
 };
 
 /** GET query values arrive as strings: `n=10`, `exclude=a,b`. */

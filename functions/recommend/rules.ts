@@ -7,7 +7,8 @@ export const categoryCap = (n: number) => Math.max(1, Math.ceil(n * 0.3));
 /**
  * Takes n allowed candidates in rank order, skipping one once its category is at the cap, then
  * fills any shortfall from the skipped ones in rank order: variety first, never an emptier list.
- * Demoted items (what the person was just messaged about) come only after all of those.
+ * Demoted items (what the person was just messaged about) come only after all of those. An item
+ * ranked twice is taken once.
  * The ranking is read only as far as needed.
  */
 export function diversify(ranking: Ranking, n: number, demoted: ReadonlySet<string> = new Set()): Pick[] {
@@ -16,8 +17,10 @@ export function diversify(ranking: Ranking, n: number, demoted: ReadonlySet<stri
   const chosen: number[] = [];
   const skipped: number[] = [];
   const later: number[] = [];
+  const seen = new Set<string>();
   for (let i = 0; i < ranking.length && chosen.length < n; i++) {
-    if (!ranking.allowed(i)) continue;
+    if (!ranking.allowed(i) || seen.has(ranking.itemId(i))) continue;
+    seen.add(ranking.itemId(i));
     if (demoted.size > 0 && demoted.has(ranking.itemId(i))) {
       if (later.length < n) later.push(i);
       continue;

@@ -43,13 +43,21 @@ export function issueToken(secret: string, claims: TokenClaims): string {
   return `${signed}.${mac(secret, signed).toString('base64url')}`;
 }
 
+/** Unpadded base64url of a SHA-256 MAC: 32 bytes. */
+const MAC_CHARS = 43;
+/**
+ * Whether `part` is the one spelling of its bytes: unpadded base64url with no stray bits, so a
+ * token has exactly one form (Node's decoder would also take padding, `+/` and trailing junk).
+ */
+const isCanonical = (part: string) => /^[A-Za-z0-9_-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part;
+
 const optionalId = (v: unknown) => (v === undefined || (typeof v === 'string' && v.length > 0 && v.length <= 128) ? (v as string | undefined) : null);
 
 /** The claims of a well-formed token, not yet verified; undefined for anything else. */
 export function readToken(token: string): (TokenClaims & { signed: string; mac: Buffer }) | undefined {
   if (token.length > MAX_TOKEN_LENGTH || !token.startsWith(PREFIX)) return undefined;
   const [payload, tag, extra] = token.slice(PREFIX.length).split('.');
-  if (!payload || !tag || extra !== undefined) return undefined;
+  if (!payload || !tag || extra !== undefined || !isCanonical(payload) || tag.length !== MAC_CHARS || !isCanonical(tag)) return undefined;
   let p: Record<string, unknown>;
   try {
     p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -32,6 +32,8 @@ const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 
 export class LocalPlatform {
   private stopped = false;
+  /** Set once every function is registered and its triggers armed: until then /-/status answers 503. */
+  private ready = false;
   private readonly invokeAsync = asyncInvoker(() => this.stopped);
   private timers?: LocalTimers;
   private readonly onObject = (e: LocalObjectEvent) => fireOssTriggers(this.functions.values(), e, this.invokeAsync);
@@ -51,8 +53,12 @@ export class LocalPlatform {
     return `http://127.0.0.1:${port}`;
   }
 
-  /** `timers: false` leaves timer triggers unfired (benchmarks: on FC, timer work runs on other instances). */
-  static async start(options: { root: string; port: number; host?: string; timers?: boolean }): Promise<LocalPlatform> {
+  /**
+   * `timers: false` leaves timer triggers unfired (benchmarks: on FC, timer work runs on other
+   * instances); `startFunction` replaces how one function is started (a test holds one back).
+   */
+  static async start(options: { root: string; port: number; host?: string; timers?: boolean; startFunction?: typeof LocalFunction.start }): Promise<LocalPlatform> {
+    const startFunction = options.startFunction ?? LocalFunction.start;
     const project = await renderProject(options.root);
     const functions = new Map<string, LocalFunction>();
     const server = createServer(LOCAL_LIMITS);
@@ -64,10 +70,11 @@ export class LocalPlatform {
     });
     // Listening first, so the functions find FC's API here, as they find it on FC.
     process.env.MKT_FC_ENDPOINT ??= platform.url;
-    for (const spec of project.functions) functions.set(spec.props.functionName, await LocalFunction.start(options.root, spec));
+    for (const spec of project.functions) functions.set(spec.props.functionName, await startFunction(options.root, spec));
     platform.timers = new LocalTimers(functions.values(), platform.invokeAsync);
     if (options.timers !== false) platform.timers.start();
     localObjectEvents.on('object', platform.onObject);
+    platform.ready = true;
     return platform;
   }
 
@@ -81,13 +88,13 @@ export class LocalPlatform {
   }
 
   status() {
-    return platformStatus(this.projectName, this.url, this.functions.values());
+    return { ready: this.ready, ...platformStatus(this.projectName, this.url, this.functions.values()) };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const [pathname] = url.split('?');
-    if (pathname === '/-/status' && req.method === 'GET') return json(res, 200, this.status());
+    if (pathname === '/-/status' && req.method === 'GET') return json(res, this.ready ? 200 : 503, this.status());
     if (pathname.startsWith('/2023-03-30/')) return this.fcApiRoute(req, res);
     if (req.method === 'GET' && ['/-/metrics', '/-/metrics.json', '/-/dashboard'].includes(pathname)) return this.metricsRoute(pathname, res);
     if (req.method === 'GET' && pathname === '/-/cost.json') return json(res, 200, await this.projectedCost());
@@ -98,6 +105,7 @@ export class LocalPlatform {
     const fnMatch = /^\/([^/]+)(\/.*)?$/.exec(pathname);
     const fn = fnMatch && this.functions.get(fnMatch[1]);
     const trigger = fn?.spec.props.triggers?.find((t) => t.triggerType === 'http');
+    if (!fn && !this.ready) return json(res, 503, { code: 'starting', message: 'the platform is still starting its functions; GET /-/status answers 200 when it is ready' });
     if (!fn || !trigger) return json(res, 404, { code: 'not_found', message: `no HTTP trigger at ${pathname}` });
     const methods = (trigger.triggerConfig.methods as string[] | undefined) ?? [];
     if (!methods.includes(req.method ?? '')) {

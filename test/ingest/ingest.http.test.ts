@@ -1,9 +1,17 @@
 /** Ingest through real HTTP requests: every answer of the contract, signed like a mini-program. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { signRequest } from '#lib/auth';
 import { signature } from '#lib/auth/signature';
 import { RedisEventLog } from '#lib/eventLog/redisLog';
-import { rawEventsOf } from '#lib/rawLog';
+import type { RawEvent } from '#lib/eventContract';
+import { createLogger } from '#lib/log';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { listAll } from '#lib/objectStore/port';
+import { decodeRawObject, rawEventsOf } from '#lib/rawLog';
+import { flushEventLog } from '../../functions/compact/flush';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { event, startIngest, type IngestHarness } from './harness';
 
@@ -127,6 +135,14 @@ describe('POST /v1/events: one bad event rejects that event only', () => {
     ['properties as an array', { properties: [1] }, 'invalid_properties', /object/],
     ['an unknown platform', { context: { platform: 'qq' } }, 'invalid_context', /context.platform/],
     ['an unknown field', { coupon: 1 }, 'unknown_field', /coupon/],
+    ['an event_id with a lone surrogate', { event_id: 'e-\ud800' }, 'invalid_event_id', /whole Unicode/],
+    ['a user_id with a lone surrogate', { user_id: 'u\udc00' }, 'invalid_user_id', /whole Unicode/],
+    ['an item id with a lone surrogate', { type: 'exposure', item_ids: ['ok', 's\ud83d'] }, 'invalid_item_ids', /item_ids/],
+    ['a context value with a lone surrogate', { context: { page: 'p\udfff' } }, 'invalid_context', /whole Unicode/],
+    ['ts past year 9999', { ts: 253_402_300_800_000 }, 'invalid_ts', /before year 10000/],
+    ['ts of 1e308', { ts: 1e308 }, 'invalid_ts', /before year 10000/],
+    ['a price of 1e308', { type: 'purchase', price: 1e308, quantity: 2 }, 'invalid_price', /0 to 1000000000/],
+    ['a quantity over a million', { type: 'purchase', price: 1, quantity: 1_000_001 }, 'invalid_quantity', /1 to 1000000/],
   ];
 
   it.each(cases)('rejects %s with a code and a message naming the field', async (_label, fields, code, message) => {
@@ -243,6 +259,37 @@ describe('POST /v1/events: refused requests', () => {
   it('405 for other methods on /v1/events and 404 elsewhere', async () => {
     expect((await rawRequest('/v1/events', 'GET', {}, Buffer.alloc(0))).status).toBe(405);
     expect((await rawRequest('/v2/events', 'POST', {}, Buffer.alloc(0))).status).toBe(404);
+  });
+});
+
+describe('what is acknowledged is what compaction writes, and nothing refused is stored', () => {
+  const rawLog = async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-raw-'));
+    try {
+      const objects = new LocalObjectStore(dir, 'mkt-data');
+      await flushEventLog({ log: h.log, objects, logger: createLogger({}, () => undefined) });
+      const lines: RawEvent[] = [];
+      for await (const o of listAll(objects, 'raw/')) lines.push(...decodeRawObject((await objects.get(o.key))!));
+      return lines;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('takes a body that starts with a UTF-8 byte-order mark, and compaction writes its events', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ events: [event({ event_id: 'bom-1' })] }))]);
+    expect((await send(body)).body).toMatchObject({ accepted: 1, rejected: [] });
+    expect((await rawLog()).map((e) => e.event_id)).toEqual(['bom-1']);
+  });
+
+  it('refuses, before anything is stored, a purchase whose revenue would not be finite; the metrics stay readable', async () => {
+    const reply = await send({ events: [event({ event_id: 'huge', type: 'purchase', price: 1e308, quantity: 2 }), ...[1, 2].map((i) => event({ event_id: `big-${i}`, type: 'purchase', price: 1.7e308 })), event({ event_id: 'most', type: 'purchase', price: 1e9, quantity: 1e6 })] });
+    expect({ status: reply.status, accepted: reply.body.accepted, codes: (reply.body.rejected as { code: string }[]).map((r) => r.code) }).toEqual({ status: 200, accepted: 1, codes: ['invalid_price', 'invalid_price', 'invalid_price'] });
+    expect((await rawLog()).map((e) => e.event_id)).toEqual(['most']);
+    expect((await send({ events: [event({ event_id: 'huge', type: 'purchase', price: 9.9 })] })).body).toMatchObject({ accepted: 1, duplicates: 0 });
+    await fetch(h.baseUrl, { headers: { 'x-fc-control-path': '/pre-stop' } });
+    const revenue = [...h.metrics.totals.values()].filter((d) => d.name === 'RevenueYuan').reduce((sum, d) => sum + d.value, 0);
+    expect(revenue).toBe(1e15 + 9.9);
   });
 });
 

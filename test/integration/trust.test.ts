@@ -96,6 +96,22 @@ describe('ingest accepts from a token only events about its own user or install'
     expect(server.body).toMatchObject({ accepted: 1 });
   });
 
+  it('takes a token in its one spelling only: padding, standard base64, stray bits or anything appended is invalid_token', async () => {
+    const a = await tokenFor({ user_id: 'a' });
+    const [head, payload, mac] = a.split('.');
+    const standard = (part: string) => Buffer.from(part, 'base64url').toString('base64');
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The MAC's last character carries 2 bits and 4 unused ones: setting one decodes to the same bytes.
+    const strayBit = (part: string) => part.slice(0, -1) + B64URL[B64URL.indexOf(part.at(-1)!) | 1];
+    const spellings = [`${a}==`, `${a}!`, `${a}=`, `${head}.${payload}.${standard(mac)}`, `${head}.${standard(payload)}.${mac}`, `${head}.${payload}=.${mac}`, `${head}.${payload}.${strayBit(mac)}`, ` ${a}`];
+    expect(Buffer.from(strayBit(mac), 'base64url')).toEqual(Buffer.from(mac, 'base64url'));
+    for (const spelling of spellings) {
+      const reply = await read('user_id=a', spelling);
+      expect({ spelling, status: reply.status, code: reply.body.code }).toEqual({ spelling, status: 401, code: 'invalid_token' });
+    }
+    expect((await read('user_id=a', a)).status).toBe(200);
+  });
+
   it('only the backend issues or revokes tokens', async () => {
     const token = await tokenFor({ user_id: 'a' });
     const asPhone = await postBatch({ baseUrl: ingest.baseUrl, token }, JSON.stringify({ user_id: 'b' }), {}, '/v1/tokens');

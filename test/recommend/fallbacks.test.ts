@@ -43,6 +43,23 @@ describe('recommend fallbacks', () => {
     const bare = await h.get('user_id=u1&n=2');
     expect(bare.body).toMatchObject({ fallback: 'feature_store_unavailable' });
     expect(bare.body.items.map((i) => i.item_id)).toEqual([itemOf(2, 9), itemOf(2, 8)]);
+    expect(h.logs.some((l) => JSON.parse(l).msg === 'feature store unavailable; ranking on what the request carries')).toBe(true);
+  });
+
+  it('calls a store that answers after the budget slow, not unavailable: an overrun counted, and logged once it answers', async () => {
+    const features = new MemoryFeatureStore();
+    let answer!: () => void;
+    const late = new Promise<void>((resolve) => (answer = resolve));
+    const slow = Object.assign(Object.create(features) as MemoryFeatureStore, { history: (user: string) => late.then(() => features.history(user)) });
+    const h = await withModel({ features: slow, featureBudgetMs: 20 });
+    const r = await h.post({ user_id: 'u1', n: 3, recent: [itemOf(0, 1)] });
+    expect(r.body).toMatchObject({ fallback: 'feature_store_unavailable', model_version: 'v1' });
+    answer();
+    const messages = () => h.logs.map((l) => JSON.parse(l).msg as string).filter((m) => m.startsWith('feature store'));
+    while (messages().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(messages()).toEqual(['feature store slow; ranked on what the request carries']);
+    await fetch(h.baseUrl, { headers: { 'x-fc-control-path': '/pre-stop' } });
+    expect([...h.metrics.totals.values()].filter((d) => d.name === 'FeatureBudgetOverruns').map((d) => [d.dimensions, d.value])).toEqual([[{ function: 'recommend' }, 1]]);
   });
 
   it('does not wait past its budget for a Redis that never answers', async () => {

@@ -75,6 +75,8 @@ export interface RecommendHarness {
   store: LocalObjectStore;
   state: ServingState;
   metrics: LocalMetricsSink;
+  /** What the instance logged, one JSON line each. */
+  logs: string[];
   auth: Authenticator;
   get(query: string, headers?: object): Promise<Reply>;
   post(body: unknown): Promise<Reply>;
@@ -110,7 +112,8 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recommend-'));
   const store = o.store ?? new LocalObjectStore(dir, 'bucket');
   const features = o.features ?? new MemoryFeatureStore();
-  const logger = createLogger({}, () => undefined);
+  const logs: string[] = [];
+  const logger = createLogger({}, (line) => logs.push(line));
   const metrics = new LocalMetricsSink();
   const auth = authenticatorFor(o.secrets ?? { demo: ['demo-secret'] }, features, Date.now);
   const state = new ServingState({ store, checkEveryMs: 50, logger });
@@ -135,6 +138,7 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
     store,
     state,
     metrics,
+    logs,
     auth,
     get: (query, headers) => request(`${baseUrl}/v1/recommend?${query}`, 'GET', headers ?? signRequest('demo', 'demo-secret', 'GET', `/v1/recommend?${query}`, '')),
     post: (body) => {

@@ -118,6 +118,21 @@ describe('recommend', () => {
     expect(r.body.items[0].item_id).toBe(itemOf(2, 7));
   });
 
+  it('ranks a candidate named twice once: no list repeats an item, by GET or POST, with a model or without', async () => {
+    const ids = (r: { body: { items: { item_id: string }[] } }) => r.body.items.map((i) => i.item_id);
+    for (const withModel of [false, true]) {
+      if (withModel) {
+        await registerModel(h.store, 'v1');
+        await h.state.load();
+        await features.record([view('u1', itemOf(2, 0))]);
+      }
+      const five = itemOf(1, 5);
+      expect(ids(await h.get(`user_id=u1&n=5&candidates=${five},${five},${five}`))).toEqual([five]);
+      const mixed = [itemOf(0, 4), itemOf(2, 7), itemOf(0, 4), itemOf(2, 7), itemOf(1, 1)];
+      expect(ids(await h.post({ user_id: 'u1', n: 10, candidates: mixed })).sort()).toEqual([itemOf(0, 4), itemOf(1, 1), itemOf(2, 7)].sort());
+    }
+  });
+
   it('serves anonymous visitors from the features ingest keeps under anon:<id>', async () => {
     await registerModel(h.store, 'v1');
     await h.state.load();
