@@ -7,7 +7,7 @@
  *   models/<name>/current.json           the champion, and the champions before it (for rollback)
  * A challenger is promoted only when it beats the champion on the same evaluation.
  */
-import { AppError } from '#lib/errors';
+import { AppError, unavailable } from '#lib/errors';
 import { listAll, type ObjectStore } from '#lib/objectStore/port';
 
 export interface ModelMeta {
@@ -84,6 +84,15 @@ export class ModelRegistry {
 
   async model(name: string, version: string): Promise<Buffer | undefined> {
     return this.store.get(`${this.dir(name, version)}model.onnx`);
+  }
+
+  /** The champion: its metadata and graph, read together; undefined while none is promoted. A pointer at an unfinished version is a 503. */
+  async champion(name: string): Promise<{ meta: ModelMeta; bytes: Buffer } | undefined> {
+    const pointer = await this.current(name);
+    if (!pointer) return undefined;
+    const [meta, bytes] = await Promise.all([this.meta(name, pointer.version), this.model(name, pointer.version)]);
+    if (!meta || !bytes) throw unavailable('model_incomplete', `registry points at ${name}/${pointer.version}, which is incomplete`);
+    return { meta, bytes };
   }
 
   async current(name: string): Promise<Pointer | undefined> {

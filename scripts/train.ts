@@ -12,7 +12,7 @@ import { log } from '#lib/log';
 import { objectStoreFrom } from '#lib/objectStore';
 import { ModelRegistry } from '#models/registry';
 import { trainFromRawLog, uploadedSet } from '../functions/train/runTraining';
-import { trainEase } from '../functions/train/trainEase';
+import { trainRecommender } from '../functions/train/trainRecommender';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, dataset: { type: 'string' } } });
 
@@ -21,7 +21,7 @@ async function main() {
   const logger = log.child({ fn: 'train', cli: true });
   const deps = { registry: new ModelRegistry(objects), logger, clock: now };
   const results = values.dataset
-    ? [await trainEase(deps, await uploadedSet(objects, values.dataset))]
+    ? [await trainRecommender(deps, await uploadedSet(objects, values.dataset))]
     : await trainFromRawLog(deps, objects, { from: values.from, to: values.to }, logger, contactLedgerFrom(config()));
   for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
 }

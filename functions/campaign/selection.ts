@@ -84,13 +84,6 @@ async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {
   return new Set(body.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
-/** A model's registered champion: its version and graph. */
-async function registered(registry: ModelRegistry, name: string): Promise<{ version: string; model: Buffer } | undefined> {
-  const current = await registry.current(name);
-  const model = current && (await registry.model(name, current.version));
-  return model && { version: current.version, model };
-}
-
 /**
  * What a scoring campaign ranks people by, from their propensity features: for `uplift`, the
  * uplift champion's uplift; for `propensity`, and for `uplift` while no uplift model is
@@ -98,14 +91,14 @@ async function registered(registry: ModelRegistry, name: string): Promise<{ vers
  */
 async function champion(deps: Pick<SelectionDeps, 'objects' | 'logger'>, d: CampaignDefinition): Promise<{ score(rows: Float64Array[]): Promise<ArrayLike<number>> }> {
   const registry = new ModelRegistry(deps.objects);
-  const uplift = d.scoring.model === 'uplift' ? await registered(registry, UPLIFT_MODEL) : undefined;
+  const uplift = d.scoring.model === 'uplift' ? await registry.champion(UPLIFT_MODEL) : undefined;
   if (uplift) {
-    deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: UPLIFT_MODEL, version: uplift.version });
-    const scorer = await UpliftScorer.load(uplift.model);
+    deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: UPLIFT_MODEL, version: uplift.meta.version });
+    const scorer = await UpliftScorer.load(uplift.bytes);
     return { score: async (rows) => (await scorer.score(rows)).uplift };
   }
-  const propensity = await registered(registry, PROPENSITY_MODEL);
+  const propensity = await registry.champion(PROPENSITY_MODEL);
   if (!propensity) throw unprocessable('no_model', `${d.id} scores people, but no ${PROPENSITY_MODEL} model is registered yet (train runs daily)`);
-  deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: PROPENSITY_MODEL, version: propensity.version, coldStart: d.scoring.model === 'uplift' });
-  return PropensityScorer.load(propensity.model);
+  deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: PROPENSITY_MODEL, version: propensity.meta.version, coldStart: d.scoring.model === 'uplift' });
+  return PropensityScorer.load(propensity.bytes);
 }

@@ -3,7 +3,6 @@
  * as a Ranking the rules read by position, with each pick's reason.
  */
 import type { ScoredItem } from '#lib/featureStore';
-import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
 import type { Ranked, TopItems } from '#models/recommender/scorer';
 import type { Catalog } from '#lib/catalog';
 import type { ServedModel } from './servingState';
@@ -51,27 +50,6 @@ export const REASON_NEW = 'new arrival';
 export const REASON_PICKED = 'picked for you';
 
 export const TRENDING_TOP_UP = 100;
-
-/** The model's input for a user: known items, each once at its newest position, oldest first. */
-export function modelHistory(model: ServedModel, recentNewestFirst: string[]): { indices: number[]; itemIds: string[] } {
-  const seen = new Set<number>();
-  const indices: number[] = [];
-  const itemIds: string[] = [];
-  for (const id of recentNewestFirst.slice(0, RECENT_LIMIT)) {
-    const i = model.index.get(id);
-    if (i === undefined || seen.has(i)) continue;
-    seen.add(i);
-    indices.push(i);
-    itemIds.push(id);
-  }
-  return { indices: indices.reverse(), itemIds: itemIds.reverse() };
-}
-
-/** The items among `ids` the model knows, with their model indices: what it can be asked to score. */
-export function knownItems(model: ServedModel, ids: string[]): { ids: string[]; indices: number[] } {
-  const known = ids.filter((id) => model.index.has(id));
-  return { ids: known, indices: known.map((id) => model.index.get(id)!) };
-}
 
 /**
  * The model's top k in its order, then the trending items outside it, in trending order: the

@@ -13,7 +13,7 @@ import type { Catalog } from '#lib/catalog';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
-import { becauseOf, candidatesByTrend, knownItems, listRanking, modelHistory, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, TRENDING_TOP_UP, type Pick, type Ranking } from './ranking';
+import { becauseOf, candidatesByTrend, listRanking, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, TRENDING_TOP_UP, type Pick, type Ranking } from './ranking';
 import { diversify, withNewArrivals } from './rules';
 import type { MessagedItems } from './messaged';
 import type { ServedModel, ServingState } from './servingState';
@@ -71,12 +71,12 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   let ranking: Ranking | undefined;
   if (!model) fallback = 'no_model';
   else {
-    const input = modelHistory(model, recentIds);
+    const input = model.history(recentIds);
     if (input.indices.length > 0) {
       const k = Math.min(model.items, req.n * 4 + blocked.size + 20);
       // A model that recalls from neighbours ranks the trending items too; the caller's candidates are always scored.
       const asked = req.candidates ?? (model.recalls ? trending.slice(0, TRENDING_TOP_UP).map((t) => t.itemId) : undefined);
-      const known = asked && knownItems(model, asked);
+      const known = asked && model.known(asked);
       const scored = await within(
         model.scorer.top(input.indices, model.recency, k, known?.indices),
         deps.budgetMs - stages.elapsedMs,

@@ -6,41 +6,25 @@
  * model loads beside the old one, and the old session is released only after the last
  * request using it has finished.
  */
-import { unavailable } from '#lib/errors';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
-import { NO_RECENCY, type Recency } from '#models/ease/ease';
 import { startThread } from '#lib/threads';
-import { MODEL_NAME } from '#models/ease/serving';
+import { RECOMMENDER_MODEL, RecommenderVersion } from '#models/recommender/served';
 import { OffThreadScorer } from '#models/recommender/offThread';
 import type { Scorer } from '#models/recommender/scorer';
 import { ModelRegistry, type ModelMeta } from '#models/registry';
 import { CATALOG_KEY, Catalog } from '#lib/catalog';
 
-export class ServedModel {
-  readonly index: Map<string, number>;
-  readonly recency: Recency;
-  /** Whether the model scores the history's neighbours (and what it is given), not every item. */
-  readonly recalls: boolean;
+export class ServedModel extends RecommenderVersion {
   private users = 0;
   private retired = false;
   private released = false;
 
   constructor(
-    readonly meta: ModelMeta,
+    meta: ModelMeta,
     readonly scorer: Scorer,
   ) {
-    this.index = new Map(meta.itemIds.map((id, i) => [id, i]));
-    this.recency = (meta.params.recency as Recency | undefined) ?? NO_RECENCY;
-    this.recalls = Boolean(meta.params.recall);
-  }
-
-  get version(): string {
-    return this.meta.version;
-  }
-
-  get items(): number {
-    return this.meta.itemIds.length;
+    super(meta);
   }
 
   /** Runs `work` with the session held open, even if a newer model is swapped in meanwhile (call it synchronously after reading `ServingState.model`). */
@@ -113,12 +97,13 @@ export class ServingState {
   }
 
   private async refreshModel(): Promise<void> {
-    const pointer = await this.registry.current(MODEL_NAME);
+    const pointer = await this.registry.current(RECOMMENDER_MODEL);
     if (!pointer || pointer.version === this.model?.version) return;
-    const [meta, bytes] = await Promise.all([this.registry.meta(MODEL_NAME, pointer.version), this.registry.model(MODEL_NAME, pointer.version)]);
-    if (!meta || !bytes) throw unavailable('model_incomplete', `registry points at ${MODEL_NAME}/${pointer.version}, which is incomplete`);
+    const champion = await this.registry.champion(RECOMMENDER_MODEL);
+    if (!champion) return;
+    const { meta, bytes } = champion;
     const scorer = await OffThreadScorer.load(bytes, (options) => startThread(__dirname, 'scorer', options));
-    await scorer.top([0], NO_RECENCY, 10); // the first run allocates; keep that off a user's request
+    await scorer.top([0], undefined, 10); // the first run allocates; keep that off a user's request
     if (this.closed) return void scorer.release();
     const next = new ServedModel(meta, scorer);
     const previous = this.model;

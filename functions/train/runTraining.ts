@@ -7,14 +7,14 @@ import { datasetFromRawLog, type DateWindow } from '#models/datasets/rawEvents';
 import type { Invocation } from '#lib/fc/decode';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
-import { MODEL_NAME } from '#models/ease/serving';
+import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import type { Provider } from '#models/onnx/executionProvider';
 import { PROPENSITY_MODEL } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';
 import { UPLIFT_MODEL } from '#models/uplift/serving';
 import { trainingRequestOf } from './plan';
 import type { TrainDeps, TrainResult } from './release';
-import { trainEase, type TrainingSet } from './trainEase';
+import { trainRecommender, type TrainingSet } from './trainRecommender';
 import { HORIZON_DAYS, tooFewConversions, trainPropensity } from './trainPropensity';
 import { tooFewCampaignOutcomes, trainUplift } from './trainUplift';
 
@@ -52,18 +52,18 @@ export async function runTraining(deps: RunDeps, invocation: Invocation, logger:
 /** EASE on one uploaded file; a file that is gone, malformed or too small is skipped with a warning, not retried. */
 async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): Promise<Outcome> {
   try {
-    return await trainEase(deps, await uploadedSet(objects, key));
+    return await trainRecommender(deps, await uploadedSet(objects, key));
   } catch (err) {
     if (!(err instanceof AppError) || err.retryable) throw err;
     deps.logger.warn('dataset skipped: a retry cannot fix it', { dataset: key, code: err.code, reason: err.message });
-    return { model: MODEL_NAME, dataset: key, skipped: err.message };
+    return { model: RECOMMENDER_MODEL, dataset: key, skipped: err.message };
   }
 }
 
 /** The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs); a model without enough data yet is skipped. */
 export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger, ledger?: RunLedger): Promise<Outcome[]> {
   const set = await rawLogSet(objects, window, logger);
-  const ease = set ? await trainEase(deps, set) : { model: MODEL_NAME, skipped: 'not enough behaviour in the raw log yet' };
+  const ease = set ? await trainRecommender(deps, set) : { model: RECOMMENDER_MODEL, skipped: 'not enough behaviour in the raw log yet' };
   const conversions = await conversionsFromRawLog(objects, HORIZON_DAYS, window);
   const tooFew = tooFewConversions(conversions);
   const propensity = tooFew ? { model: PROPENSITY_MODEL, skipped: tooFew } : await trainPropensity(deps, conversions);

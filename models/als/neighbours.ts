@@ -8,8 +8,13 @@
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '#models/onnx/builder';
 import { createSession, type Provider } from '#models/onnx/executionProvider';
-import type { Neighbours } from '#models/recommender/graph';
 import type { RotatedAls } from './rotation';
+
+/** Per item, its K nearest items (row-major items × K). */
+export interface Neighbours {
+  perItem: number;
+  items: Int32Array;
+}
 
 /** Floats of block × items similarities per run. */
 const BLOCK_FLOATS = 1 << 24;

@@ -9,6 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '#models/onnx/builder';
 import { createSession, type Provider } from '#models/onnx/executionProvider';
+import { NO_RECENCY, recencyWeight, type Recency } from '#models/shared/recency';
 
 export interface EaseModel {
   items: number;
@@ -102,23 +103,12 @@ export async function fitEase(byUser: number[][], items: number, lambda: number,
   return t.solve(await t.gram(byUser, items, weights), lambda);
 }
 
-/**
- * How much more a recent item counts: the k-th most recent of a history weighs
- * 1 + boost·e^(−k/tau). `boost` 0 weighs the whole history equally.
- */
-export interface Recency {
-  boost: number;
-  tau: number;
-}
-
-export const NO_RECENCY: Recency = { boost: 0, tau: 1 };
-
 /** Scores candidates for a history (oldest first): Σ over touched items j of weight(j)·B[j, candidate]. */
 export function easeScores(model: EaseModel, history: number[], candidates: number[], recency: Recency = NO_RECENCY): Float64Array {
   const scores = new Float64Array(candidates.length);
   const n = model.items;
   history.forEach((j, position) => {
-    const w = 1 + recency.boost * Math.exp(-(history.length - 1 - position) / recency.tau);
+    const w = recencyWeight(history.length - 1 - position, recency);
     const row = j * n;
     for (let c = 0; c < candidates.length; c++) if (candidates[c] >= 0) scores[c] += w * model.weights[row + candidates[c]];
   });

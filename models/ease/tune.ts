@@ -3,7 +3,8 @@
  * carved from the training data, never the test items.
  */
 import { ndcgOf, type HoldOut } from '#models/shared/holdOut';
-import { NO_RECENCY, type EaseModel, type EaseTrainer, type InteractionWeights, type Recency } from './ease';
+import { NO_RECENCY, recencyWeight, type Recency } from '#models/shared/recency';
+import type { EaseModel, EaseTrainer, InteractionWeights } from './ease';
 
 const LAMBDAS = [100, 200, 400, 800, 1600, 3200];
 const START_LAMBDA = 2;
@@ -41,7 +42,7 @@ function scoresOf(perCase: Float32Array[], split: HoldOut, recency: Recency): Fl
     const h = split.fit[user].length;
     const scores = new Float64Array(candidates.length);
     for (let k = 0; k < h; k++) {
-      const w = 1 + recency.boost * Math.exp(-(h - 1 - k) / recency.tau);
+      const w = recencyWeight(h - 1 - k, recency);
       for (let c = 0; c < candidates.length; c++) scores[c] += w * perCase[n][k * candidates.length + c];
     }
     return scores;

@@ -11,6 +11,7 @@
  */
 import { buildModel, Nodes, type Initializer } from '#models/onnx/builder';
 import type { RotatedAls } from '#models/als/rotation';
+import type { Neighbours } from '#models/als/neighbours';
 import type { EaseModel } from '#models/ease/ease';
 
 export interface ServedParts {
@@ -20,12 +21,6 @@ export interface ServedParts {
   als?: { model: RotatedAls; weight: number };
   /** With it, only the history's neighbours and the candidates are scored (ALS alone). */
   neighbours?: Neighbours;
-}
-
-/** Per item, its K nearest items (row-major items × K). */
-export interface Neighbours {
-  perItem: number;
-  items: Int32Array;
 }
 
 /** A family's part of the graph: its scores over a set of items (all when none), and per-history-item contributions to the top items. */
@@ -99,6 +94,9 @@ function distinct(g: Nodes, values: string): string {
   const first = g.op('NonZero', [g.op('Not', [g.op('Equal', [sorted, previous])])]); // [1, distinct]
   return g.op('Gather', [sorted, g.op('Reshape', [first, 'flat'])], { axis: 0 });
 }
+
+/** EASE alone in the served graph (benchmarks, tests). */
+export const exportEaseRecommender = (model: EaseModel, metadata: Record<string, string> = {}) => exportRecommender({ items: model.items, ease: { model, weight: 1 } }, metadata);
 
 export function exportRecommender(parts: ServedParts, metadata: Record<string, string> = {}): Buffer {
   if (parts.neighbours && parts.ease) throw new Error('neighbour recall serves ALS alone: EASE scores every item anyway');

@@ -5,7 +5,7 @@
  * runs the model. A worker that dies is replaced; the calls it held fail (and fall back).
  */
 import { parentPort, workerData, type Worker, type WorkerOptions } from 'node:worker_threads';
-import type { Recency } from '#models/ease/ease';
+import type { Recency } from '#models/shared/recency';
 import { RecommenderScorer, type Ranked, type Scorer } from './scorer';
 
 type Call = { id: number; op: 'top'; args: Parameters<Scorer['top']> } | { id: number; op: 'candidateScores'; args: Parameters<Scorer['candidateScores']> };

@@ -4,12 +4,12 @@
  * their candidates are read from those scores.
  */
 import * as ort from 'onnxruntime-node';
-import { NO_RECENCY, type Recency } from '#models/ease/ease';
+import { NO_RECENCY, recencyWeight, type Recency } from '#models/shared/recency';
 import { createSession, type Provider } from '#models/onnx/executionProvider';
 
 /** Recency weights for a history, oldest first. */
 export function historyWeights(length: number, recency: Recency = NO_RECENCY): Float32Array {
-  return Float32Array.from({ length }, (_, position) => 1 + recency.boost * Math.exp(-(length - 1 - position) / recency.tau));
+  return Float32Array.from({ length }, (_, position) => recencyWeight(length - 1 - position, recency));
 }
 
 /** The top k, best first, as arrays (they cross threads far cheaper than k objects). */

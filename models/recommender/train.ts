@@ -10,7 +10,8 @@ import { AlsTrainer, fitAls, type AlsFit, type AlsParams } from '#models/als/als
 import { nearestItems } from '#models/als/neighbours';
 import { rotate } from '#models/als/rotation';
 import { tuneAls } from '#models/als/tune';
-import { EaseTrainer, fitEase, NO_RECENCY, type EaseModel, type InteractionWeights, type Recency } from '#models/ease/ease';
+import { EaseTrainer, fitEase, type EaseModel, type InteractionWeights } from '#models/ease/ease';
+import { NO_RECENCY, type Recency } from '#models/shared/recency';
 import { tuneEase } from '#models/ease/tune';
 import type { Provider } from '#models/onnx/executionProvider';
 import { ndcgOf, validationSplit, type CaseScores } from '#models/shared/holdOut';

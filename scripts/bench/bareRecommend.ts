@@ -6,24 +6,23 @@
 import Koa from 'koa';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
-import { EaseScorer, MODEL_NAME } from '#models/ease/serving';
+import { RecommenderScorer } from '#models/recommender/scorer';
+import { recommenderChampion } from '#models/recommender/served';
 import { ModelRegistry } from '#models/registry';
 import { BUCKET } from './recommendData';
 
 async function main() {
   const registry = new ModelRegistry(new LocalObjectStore(process.env.LOCAL_OSS_DIR!, BUCKET));
-  const { version } = (await registry.current(MODEL_NAME))!;
-  const meta = (await registry.meta(MODEL_NAME, version))!;
-  const scorer = await EaseScorer.load((await registry.model(MODEL_NAME, version))!, 'cpu', 1);
-  const index = new Map(meta.itemIds.map((id, i) => [id, i]));
+  const { version: model, bytes } = (await recommenderChampion(registry))!;
+  const scorer = await RecommenderScorer.load(bytes, 'cpu', 1);
   const features = new RedisFeatureStore({ url: process.env.REDIS_URL!, prefix: process.env.MKT_REDIS_PREFIX! });
 
   const app = new Koa();
   app.use(async (ctx) => {
     const { recent } = await features.history(String(ctx.query.user_id));
-    const history = recent.map((r) => index.get(r.itemId)).filter((i): i is number => i !== undefined).reverse();
+    const history = recent.map((r) => model.index.get(r.itemId)).filter((i): i is number => i !== undefined).reverse();
     const { top } = await scorer.top(history, undefined, 10);
-    ctx.body = { items: Array.from(top.items, (item, i) => ({ item_id: meta.itemIds[item], score: top.scores[i] })) };
+    ctx.body = { items: Array.from(top.items, (item, i) => ({ item_id: model.meta.itemIds[item], score: top.scores[i] })) };
   });
   const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`bare recommend at http://127.0.0.1:${(server.address() as { port: number }).port}\n`));
 }

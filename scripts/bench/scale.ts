@@ -14,9 +14,9 @@ import { CATALOG_KEY } from '#lib/catalog';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
-import { MODEL_NAME } from '#models/ease/serving';
+import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import { ModelRegistry } from '#models/registry';
-import { trainEase } from '../../functions/train/trainEase';
+import { trainRecommender } from '../../functions/train/trainRecommender';
 import { runBench, type BenchEnvironment } from './processes';
 import { benchItem as itemId, benchUser, measureServing, startInstance } from './recommendServing';
 import { syntheticShop } from './syntheticShop';
@@ -65,11 +65,11 @@ runBench(async (bench) => {
   });
   const itemIds = Array.from({ length: size.items }, (_, i) => itemId(i));
   started = performance.now();
-  const trained = await trainEase({ registry, logger, clock: Date.now, provider: 'cpu' }, { byUser: shop.byUser, itemIds, chronological: true, source: 'bench-scale', window: {} });
+  const trained = await trainRecommender({ registry, logger, clock: Date.now, provider: 'cpu' }, { byUser: shop.byUser, itemIds, chronological: true, source: 'bench-scale', window: {} });
   const trainS = (performance.now() - started) / 1000;
   const trainPeakRssMb = mb(process.resourceUsage().maxRSS * 1024);
-  const model = (await registry.model(MODEL_NAME, trained.version))!;
-  const meta = (await registry.meta(MODEL_NAME, trained.version))!;
+  const model = (await registry.model(RECOMMENDER_MODEL, trained.version))!;
+  const meta = (await registry.meta(RECOMMENDER_MODEL, trained.version))!;
   log(`trained ${trained.version} (${meta.params.family}) in ${trainS.toFixed(0)} s: ${JSON.stringify(trained.metrics)}; ${mb(model.length)} MiB ONNX; peak RSS ${trainPeakRssMb} MiB`);
 
   const catalogue = itemIds.map((id, i) => JSON.stringify({ item_id: id, category: `cat-${shop!.categoryOf(i)}`, available: i % 50 !== 7 }));
@@ -84,7 +84,7 @@ runBench(async (bench) => {
   const instance = await startInstance(bench, { MKT_MODEL_CHECK_S: '1' });
   const oneVersionMb = peakRssMb(instance.child.pid!);
   await registry.register({ ...meta, version: `${meta.version}-b` }, model);
-  await registry.promote(MODEL_NAME, `${meta.version}-b`);
+  await registry.promote(RECOMMENDER_MODEL, `${meta.version}-b`);
   const swapStarted = performance.now();
   while ((await instance.ask()).body.model_version !== `${meta.version}-b`) {
     if (performance.now() - swapStarted > 60_000) throw new Error('the instance did not take up the second version within 60 s');

@@ -9,7 +9,7 @@ import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign'
 import { selectionFor, type Select } from '../../functions/campaign/selection';
 import { personalItemsFor, runOne, type ScheduleDeps } from '../../functions/campaign/schedule';
 import { clusterOf, itemOf, putCatalog, registerModel } from '../recommend/harness';
-import { unevaluatedMeta } from '#models/ease/meta';
+import { unevaluatedMeta } from '#models/recommender/unevaluated';
 import { FEATURE_NAMES } from '#models/propensity/features';
 import { exportPropensity } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';

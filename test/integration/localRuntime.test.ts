@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { syntheticRatings } from '../train/synthetic';
+import { syntheticRatings } from '../models/synthetic';
 import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 
 const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();

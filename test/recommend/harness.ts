@@ -18,9 +18,9 @@ import { fitAls } from '#models/als/als';
 import { nearestItems } from '#models/als/neighbours';
 import { rotate } from '#models/als/rotation';
 import { fitEase } from '#models/ease/ease';
-import { unevaluatedMeta } from '#models/ease/meta';
-import { exportEase, MODEL_NAME } from '#models/ease/serving';
-import { exportRecommender } from '#models/recommender/graph';
+import { unevaluatedMeta } from '#models/recommender/unevaluated';
+import { exportEaseRecommender, exportRecommender } from '#models/recommender/graph';
+import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import { ModelRegistry } from '#models/registry';
 import { csrFromLists } from '#models/sparse/csr';
 import { createRecommendApp } from '../../functions/recommend/app';
@@ -51,8 +51,8 @@ export async function registerModel(store: LocalObjectStore, version: string, op
   const model = await fitEase(byUser, ITEM_IDS.length, 5);
   const meta = unevaluatedMeta({ version, itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])], popular: [itemOf(2, 9), itemOf(2, 8)], lambda: 5, source: 'test' });
   const registry = new ModelRegistry(store);
-  await registry.register(meta, exportEase(model));
-  if (options.promote !== false) await registry.promote(MODEL_NAME, version);
+  await registry.register(meta, exportEaseRecommender(model));
+  if (options.promote !== false) await registry.promote(RECOMMENDER_MODEL, version);
 }
 
 /** Trains and registers (and promotes) a clustered ALS model served by recall from each item's `perItem` nearest items. */
@@ -63,7 +63,7 @@ export async function registerRecallModel(store: LocalObjectStore, version: stri
   const params = { family: 'als', recency: { boost: 0, tau: 1 }, recall: perItem };
   const registry = new ModelRegistry(store);
   await registry.register(unevaluatedMeta({ version, itemIds: ITEM_IDS, popular: [itemOf(2, 9)], source: 'test', params }), exportRecommender({ items: ITEM_IDS.length, als: { model, weight: 1 }, neighbours }));
-  await registry.promote(MODEL_NAME, version);
+  await registry.promote(RECOMMENDER_MODEL, version);
 }
 
 export async function putCatalog(store: LocalObjectStore, lines: Record<string, unknown>[]) {

@@ -4,21 +4,22 @@ import type { Worker } from 'node:worker_threads';
 import { startThread } from '#lib/threads';
 import { fitEase } from '#models/ease/ease';
 import { OffThreadScorer } from '#models/recommender/offThread';
-import { EaseScorer, exportEase } from '#models/ease/serving';
+import { exportEaseRecommender } from '#models/recommender/graph';
+import { RecommenderScorer } from '#models/recommender/scorer';
 
 const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [0, 5, 9], [2, 4, 6]];
 const recommendDir = path.join(__dirname, '../../functions/recommend');
 let onnx: Buffer;
 let threaded: OffThreadScorer;
 beforeAll(async () => {
-  onnx = exportEase(await fitEase(byUser, 10, 1));
+  onnx = exportEaseRecommender(await fitEase(byUser, 10, 1));
   threaded = await OffThreadScorer.load(onnx, (options) => startThread(recommendDir, 'scorer', options));
 });
 afterAll(() => threaded.release());
 
 describe('model thread', () => {
   it('gives the same answers as the scorer on the calling thread', async () => {
-    const local = await EaseScorer.load(onnx);
+    const local = await RecommenderScorer.load(onnx);
     const recency = { boost: 2, tau: 3 };
     expect(await threaded.top([4, 9, 1], recency, 5, [0, 2, 7])).toEqual(await local.top([4, 9, 1], recency, 5, [0, 2, 7]));
     expect(await threaded.candidateScores([2, 3], [0, -1, 7])).toEqual(await local.candidateScores([2, 3], [0, -1, 7]));

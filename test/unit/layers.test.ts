@@ -46,6 +46,12 @@ describe('the house rules', () => {
     expect(broken.map((i) => `${i.from} → ${i.to}`)).toEqual([]);
   });
 
+  it('the model families (models/ease, models/als) import nothing of the recommender that blends them', () => {
+    const family = (file: string) => /^models\/(ease|als)\//.test(file);
+    const broken = imports.filter(({ from, to }) => to && family(from) && to.startsWith('models/recommender/'));
+    expect(broken.map((i) => `${i.from} → ${i.to}`)).toEqual([]);
+  });
+
   it('a function uses lib/ and models/, never another function or the scripts', () => {
     const broken = imports.filter(({ from, to }) => to && room(from) === 'functions' && (room(to) === 'scripts' || (room(to) === 'functions' && functionOf(to) !== functionOf(from))));
     expect(broken.map((i) => `${i.from} → ${i.to}`)).toEqual([]);

@@ -9,12 +9,13 @@
  */
 import { unprocessable } from '#lib/errors';
 import { seededRandom } from '#lib/random';
-import { type InteractionWeights, type Recency } from '#models/ease/ease';
-import { MODEL_NAME } from '#models/ease/serving';
+import type { InteractionWeights } from '#models/ease/ease';
+import { RECOMMENDER_MODEL, RecommenderVersion } from '#models/recommender/served';
 import { RecommenderScorer } from '#models/recommender/scorer';
 import { exportFitted, fitRecommender, recallOf, tuneRecommender, type Fitted } from '#models/recommender/train';
 import { modelMeta } from '#models/registry';
 import { leaveOneOut, sampledCases, type HoldOut } from '#models/shared/holdOut';
+import type { Recency } from '#models/shared/recency';
 import { rankOfTarget, summarise } from '#models/shared/rankingMetrics';
 import { challengeChampion, evaluationIdOf, release, type TrainDeps, type TrainResult } from './release';
 
@@ -63,7 +64,7 @@ function paramsOf(fitted: Fitted) {
   return { family: recipe.family, recency: recipe.recency, ease: recipe.ease, als: recipe.als, weights: recipe.weights, recall: recallOf(fitted), validationNdcg: recipe.validationNdcg, refit: true };
 }
 
-export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
+export async function trainRecommender(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
   const items = set.itemIds.length;
   const rand = seededRandom(7);
   const held = leaveOneOut(set.byUser, items, set.chronological, rand);
@@ -77,15 +78,15 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
   const metrics = await evaluate(evaluatedOnnx, deps, recipe.recency, split, (i) => i);
 
   const evaluationId = evaluationIdOf({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) });
-  const champion = await challengeChampion(deps, MODEL_NAME, async (meta, bytes) => {
-    const index = new Map(meta.itemIds.map((id, i) => [id, i]));
-    const asEvaluated = (await deps.registry.evaluatedModel(MODEL_NAME, meta.version)) ?? bytes;
-    return evaluate(asEvaluated, deps, meta.params.recency as Recency, split, (i) => index.get(set.itemIds[i]) ?? -1);
+  const champion = await challengeChampion(deps, RECOMMENDER_MODEL, async (meta, bytes) => {
+    const champion = new RecommenderVersion(meta);
+    const asEvaluated = (await deps.registry.evaluatedModel(RECOMMENDER_MODEL, meta.version)) ?? bytes;
+    return evaluate(asEvaluated, deps, champion.recency, split, (i) => champion.index.get(set.itemIds[i]) ?? -1);
   });
   const served = await fitRecommender(recipe, set.byUser, items, { ...options, from: evaluated });
   const meta = modelMeta(
     {
-      name: MODEL_NAME,
+      name: RECOMMENDER_MODEL,
       evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against; scored before the refit on all data', users: metrics.users },
       metrics,
       ...champion,
@@ -97,6 +98,6 @@ export async function trainEase(deps: TrainDeps, set: TrainingSet): Promise<Trai
     },
     new Date(deps.clock()),
   );
-  await deps.registry.registerEvaluated(MODEL_NAME, meta.version, evaluatedOnnx);
+  await deps.registry.registerEvaluated(RECOMMENDER_MODEL, meta.version, evaluatedOnnx);
   return release(deps, meta, await exportFitted(served, deps.provider), PRIMARY_METRIC);
 }

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { seededRandom } from '#lib/random';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
-import { MODEL_NAME } from '#models/ease/serving';
+import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import { RecommenderScorer } from '#models/recommender/scorer';
 import { ModelRegistry } from '#models/registry';
-import { trainEase, type TrainingSet } from '../../functions/train/trainEase';
+import { trainRecommender, type TrainingSet } from '../../functions/train/trainRecommender';
 
 const ITEMS = 40;
 const LATE = ITEMS; // an item only ever touched last: held out of the evaluated fit, learnt by the refit
@@ -39,23 +39,23 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('refit on all the data', () => {
   it('serves a model that knows what users did last, and keeps the evaluated one beside it', async () => {
-    const result = await trainEase(deps(), trainingSet());
+    const result = await trainRecommender(deps(), trainingSet());
     expect(result.promoted).toBe(true);
-    const served = await RecommenderScorer.load((await registry.model(MODEL_NAME, result.version))!);
-    const evaluated = await RecommenderScorer.load((await registry.evaluatedModel(MODEL_NAME, result.version))!);
+    const served = await RecommenderScorer.load((await registry.model(RECOMMENDER_MODEL, result.version))!);
+    const evaluated = await RecommenderScorer.load((await registry.evaluatedModel(RECOMMENDER_MODEL, result.version))!);
     const history = [0, 3, 5];
     const [lateServed] = await served.candidateScores(history, [LATE]);
     const [lateEvaluated] = await evaluated.candidateScores(history, [LATE]);
     expect(Math.abs(lateEvaluated)).toBeLessThan(1e-3); // never seen before the refit
     expect(lateServed).toBeGreaterThan(0.05);
     expect(Array.from((await served.top(history, undefined, 5)).top.items)).toContain(LATE);
-    const meta = (await registry.meta(MODEL_NAME, result.version))!;
+    const meta = (await registry.meta(RECOMMENDER_MODEL, result.version))!;
     expect(meta.params).toMatchObject({ refit: true, family: expect.stringMatching(/^(ease|als|blend)$/) });
   });
 
   it('challenges the champion with the graph it was evaluated as: the same data trains a tie, which keeps the champion', async () => {
-    const first = await trainEase(deps(), trainingSet());
-    const second = await trainEase(deps(22), trainingSet());
+    const first = await trainRecommender(deps(), trainingSet());
+    const second = await trainRecommender(deps(22), trainingSet());
     expect(second.version).not.toBe(first.version);
     expect(second.championVersion).toBe(first.version);
     expect(second.championMetrics).toEqual(first.metrics);

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { trainEase, type TrainingSet } from '../../functions/train/trainEase';
+import { trainRecommender, type TrainingSet } from '../../functions/train/trainRecommender';
 import { parseInteractions } from '#models/datasets/ncf';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
@@ -25,7 +25,7 @@ async function set(text: string): Promise<TrainingSet> {
 
 describe('training and the registry', () => {
   it('registers the first model with its metrics and makes it the champion', async () => {
-    const result = await trainEase({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, await set(syntheticRatings()));
+    const result = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, await set(syntheticRatings()));
     expect(result.promoted).toBe(true);
     expect(result.metrics['hr@10']).toBeGreaterThan(0.5); // clusters are learnable; random would be ~0.1
     expect((await registry.current('ease'))?.version).toBe(result.version);
@@ -37,8 +37,8 @@ describe('training and the registry', () => {
 
   it('keeps the champion when a challenger does not beat it on the same evaluation', async () => {
     const data = await set(syntheticRatings());
-    const first = await trainEase({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, data);
-    const second = await trainEase({ registry, logger: quiet, clock: () => Date.parse('2026-11-22T03:30:00Z') }, data);
+    const first = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, data);
+    const second = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-22T03:30:00Z') }, data);
     expect(second.championVersion).toBe(first.version);
     expect(second.championMetrics).toEqual(second.metrics); // the same model scores the same on the same evaluation
     expect(second.promoted).toBe(false);
@@ -48,8 +48,8 @@ describe('training and the registry', () => {
 
   it('promotes by hand and rolls back to the previous champion', async () => {
     const data = await set(syntheticRatings());
-    const a = await trainEase({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, data);
-    const b = await trainEase({ registry, logger: quiet, clock: () => Date.parse('2026-11-22T03:30:00Z') }, data);
+    const a = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, data);
+    const b = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-22T03:30:00Z') }, data);
     expect((await registry.promote('ease', b.version)).previous).toEqual([a.version]);
     expect((await registry.rollback('ease')).version).toBe(a.version);
     await expect(registry.rollback('ease')).rejects.toThrow(/no earlier champion/);

@@ -1,7 +1,8 @@
 /** The exported ONNX model scores exactly as the trainer does, and versions exported before still serve. */
 import { seededRandom } from '#lib/random';
 import { easeScores, fitEase, type EaseModel } from '#models/ease/ease';
-import { EaseScorer, exportEase, historyWeights } from '#models/ease/serving';
+import { exportEaseRecommender } from '#models/recommender/graph';
+import { historyWeights, RecommenderScorer } from '#models/recommender/scorer';
 import { buildModel } from '#models/onnx/builder';
 
 /** The graph versions registered before the served graph took candidates (every item's `scores` out instead). */
@@ -44,7 +45,7 @@ describe('EASE export', () => {
     const rand = seededRandom(3);
     const byUser = Array.from({ length: 60 }, () => [...new Set(Array.from({ length: 6 }, () => Math.floor(rand() * rand() * items)))]);
     const model = await fitEase(byUser, items, 2);
-    const scorer = await EaseScorer.load(exportEase(model, { version: 'test' }));
+    const scorer = await RecommenderScorer.load(exportEaseRecommender(model, { version: 'test' }));
     const all = Array.from({ length: items }, (_, i) => i);
     for (const recency of [undefined, { boost: 4, tau: 2 }]) {
       for (const history of [[1], [3, 7, 1], byUser[5]]) {
@@ -62,7 +63,7 @@ describe('EASE export', () => {
     const items = 12;
     const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [9, 10, 11], [0, 5, 10], [2, 4, 6]];
     const model = await fitEase(byUser, items, 1);
-    const scorer = await EaseScorer.load(exportEase(model));
+    const scorer = await RecommenderScorer.load(exportEaseRecommender(model));
     const history = [4, 9, 1];
     const recency = { boost: 2, tau: 1 };
     const w = historyWeights(history.length, recency);
@@ -76,7 +77,7 @@ describe('EASE export', () => {
 
   it('still serves a version exported before the graph took candidates, as it did', async () => {
     const model = await fitEase([[0, 1, 2], [1, 2, 3], [3, 4, 5], [0, 5, 4]], 6, 1);
-    const [legacy, current] = await Promise.all([EaseScorer.load(legacyGraph(model)), EaseScorer.load(exportEase(model))]);
+    const [legacy, current] = await Promise.all([RecommenderScorer.load(legacyGraph(model)), RecommenderScorer.load(exportEaseRecommender(model))]);
     const history = [4, 1];
     expect(await legacy.top(history, undefined, 3, [0, 5])).toEqual(await current.top(history, undefined, 3, [0, 5]));
     expect(await legacy.candidateScores(history, [2, -1, 3])).toEqual(await current.candidateScores(history, [2, -1, 3]));
