@@ -6,7 +6,6 @@
  *   {"item_id":"sku-1","category":"shoes","available":true,"listed_at":"2026-11-20T10:00:00+08:00","title":"..."}
  * Items missing from it are treated as available, in no category.
  */
-export const CATALOG_KEY = 'catalog/items.jsonl';
 const NEW_ITEM_DAYS = 14;
 
 export interface CatalogItem {

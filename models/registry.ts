@@ -9,6 +9,7 @@
  */
 import { AppError, unavailable } from '#lib/errors';
 import { listAll, type ObjectStore } from '#lib/objectStore/port';
+import { LAST_TRAINED_KEY, MODELS_PREFIX } from '#lib/objectStore/keys';
 
 export interface ModelMeta {
   name: string;
@@ -44,26 +45,25 @@ export interface Pointer {
   previous: string[];
 }
 
-const LAST_TRAINED = 'models/last-trained.json';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
 
 export class ModelRegistry {
   constructor(private readonly store: ObjectStore) {}
 
-  private dir = (name: string, version: string) => `models/${name}/${version}/`;
+  private dir = (name: string, version: string) => `${MODELS_PREFIX}${name}/${version}/`;
 
   async register(meta: ModelMeta, model: Buffer): Promise<void> {
     await this.store.put(`${this.dir(meta.name, meta.version)}model.onnx`, model, { contentType: 'application/octet-stream' });
     // meta.json last: a version without it is an unfinished upload and is never listed.
     await this.store.put(`${this.dir(meta.name, meta.version)}meta.json`, json(meta), { contentType: 'application/json' });
     // One small object to read, so whatever watches training need not list every version.
-    await this.store.put(LAST_TRAINED, json({ name: meta.name, version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
+    await this.store.put(LAST_TRAINED_KEY, json({ name: meta.name, version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
   }
 
   /** The version registered last, of any model (promoted or not): when training last succeeded. */
   async lastTrained(): Promise<{ name: string; version: string; createdAt: string } | undefined> {
-    const body = await this.store.get(LAST_TRAINED);
+    const body = await this.store.get(LAST_TRAINED_KEY);
     return body && (JSON.parse(body.toString()) as { name: string; version: string; createdAt: string });
   }
 
@@ -96,13 +96,13 @@ export class ModelRegistry {
   }
 
   async current(name: string): Promise<Pointer | undefined> {
-    const body = await this.store.get(`models/${name}/current.json`);
+    const body = await this.store.get(`${MODELS_PREFIX}${name}/current.json`);
     return body && (JSON.parse(body.toString()) as Pointer);
   }
 
   async versions(name: string): Promise<ModelMeta[]> {
     const metas: ModelMeta[] = [];
-    for await (const o of listAll(this.store, `models/${name}/`)) {
+    for await (const o of listAll(this.store, `${MODELS_PREFIX}${name}/`)) {
       if (o.key.endsWith('/meta.json')) metas.push(JSON.parse((await this.store.get(o.key))!.toString()) as ModelMeta);
     }
     return metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -114,7 +114,7 @@ export class ModelRegistry {
     const current = await this.current(name);
     if (current?.version === version) return current;
     const pointer: Pointer = { version, promotedAt: now.toISOString(), previous: current ? [current.version, ...current.previous].slice(0, 20) : [] };
-    await this.store.put(`models/${name}/current.json`, json(pointer), { contentType: 'application/json' });
+    await this.store.put(`${MODELS_PREFIX}${name}/current.json`, json(pointer), { contentType: 'application/json' });
     return pointer;
   }
 
@@ -124,7 +124,7 @@ export class ModelRegistry {
     if (!current || current.previous.length === 0) throw new AppError(409, 'no_earlier_champion', `${name} has no earlier champion to roll back to`);
     const [version, ...previous] = current.previous;
     const pointer: Pointer = { version, promotedAt: now.toISOString(), previous };
-    await this.store.put(`models/${name}/current.json`, json(pointer), { contentType: 'application/json' });
+    await this.store.put(`${MODELS_PREFIX}${name}/current.json`, json(pointer), { contentType: 'application/json' });
     return pointer;
   }
 }

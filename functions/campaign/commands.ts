@@ -11,8 +11,8 @@ import { runReport } from './report';
 import { reportPage } from './reportPage';
 import { activeDefinition, personalItemsFor, runOne, type ScheduleDeps } from './schedule';
 import { selectionFor } from './selection';
+import { RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
 
-const REPORTS_PREFIX = 'campaign-reports/runs/';
 const MINUTE_MS = 60_000;
 
 export interface Command {
@@ -43,7 +43,7 @@ export async function runCommand(deps: ScheduleDeps, c: Command): Promise<unknow
     return runOne(deps, d, new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString());
   }
   const report = await runReport(deps, d, c.run!, deps.policy.priceMilliYuan);
-  const base = `${REPORTS_PREFIX}${report.run}`;
+  const base = `${RUN_REPORTS_PREFIX}${report.run}`;
   await deps.objects.put(`${base}.json`, Buffer.from(JSON.stringify(report, null, 2)), { contentType: 'application/json' });
   await deps.objects.put(`${base}.html`, Buffer.from(reportPage(report)), { contentType: 'text/html; charset=utf-8' });
   return { ...report, files: [`${base}.json`, `${base}.html`] };

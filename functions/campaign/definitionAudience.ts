@@ -3,7 +3,7 @@
  * line a marketer can read: `feature: counts.purchase.d30 >= 1`, `attribute: city in [上海, 北京]`,
  * `has_tag: vip`, `not_tag: churned`.
  */
-import { STANDARD_EVENT_TYPES } from '#lib/behaviour';
+import { STANDARD_EVENT_TYPES } from '#lib/events/behaviour';
 import { assertValidKey } from '#lib/objectStore/port';
 import { isMap } from 'yaml';
 import { clip, type DefinitionReader, type Place } from './definitionFields';

@@ -1,5 +1,5 @@
 /** A campaign definition as the platform uses it (camelCase), parsed from a marketer's file (snake_case). */
-import { STANDARD_EVENT_TYPES } from '#lib/behaviour';
+import { STANDARD_EVENT_TYPES } from '#lib/events/behaviour';
 
 /** One validation problem: the field's path as written in the file (`variants[1].template_text`) and its line. */
 export interface DefinitionError {

@@ -11,8 +11,8 @@ import { parseCsv } from '#lib/csv';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
 import { MAX_PROFILES, validateProfiles, type ProfileBook } from '#lib/profiles';
+import { PROFILE_IMPORT_PREFIX } from '#lib/objectStore/keys';
 
-export const IMPORT_PREFIX = 'imports/profiles/';
 const REPORT_SUFFIX = '.errors.jsonl';
 
 export interface ImportDeps {
@@ -31,7 +31,7 @@ export interface ImportResult {
 }
 
 /** An upload to import (not a report this import wrote, which fires the trigger too). */
-export const isProfileImport = (key: string) => key.startsWith(IMPORT_PREFIX) && /\.(csv|jsonl)$/.test(key) && !key.endsWith(REPORT_SUFFIX);
+export const isProfileImport = (key: string) => key.startsWith(PROFILE_IMPORT_PREFIX) && /\.(csv|jsonl)$/.test(key) && !key.endsWith(REPORT_SUFFIX);
 
 interface Row {
   line: number;
@@ -85,7 +85,7 @@ export async function importProfiles(deps: ImportDeps, key: string): Promise<Imp
   const body = await deps.objects.get(key);
   if (!body) return { file: key, rows: 0, accepted: 0, rejected: 0 };
   const text = body.toString('utf8');
-  const rows = key.endsWith('.csv') ? csvRows(text, key.slice(IMPORT_PREFIX.length), deps.clock()) : jsonRows(text);
+  const rows = key.endsWith('.csv') ? csvRows(text, key.slice(PROFILE_IMPORT_PREFIX.length), deps.clock()) : jsonRows(text);
   const errors: string[] = [];
   let accepted = 0;
   for (let start = 0; start < rows.length; start += MAX_PROFILES) {

@@ -4,7 +4,8 @@
  * bought, just touched or that the catalogue says is unavailable. Worked out in the campaign
  * worker, a provider batch of people at a time, never through recommend's HTTP API.
  */
-import { Catalog, CATALOG_KEY } from '#lib/catalog';
+import { Catalog } from '#lib/catalog';
+import { CATALOG_KEY } from '#lib/objectStore/keys';
 import { unprocessable } from '#lib/errors';
 import type { FeatureStore } from '#lib/featureStore';
 import type { ObjectStore } from '#lib/objectStore';

@@ -22,11 +22,8 @@ import { runCampaign, runKeyOf, type RunDeps, type RunResult } from './runCampai
 import { retryDue, retryUndelivered, runsToRetry } from './retryUndelivered';
 import { recordRun } from './runMetrics';
 import { selectionFor, type SelectionDeps } from './selection';
+import { ACTIVE_DEFINITIONS_PREFIX, CAMPAIGN_DEFINITIONS_PREFIX, DEFERRED_RUNS_PREFIX, DEFINITION_REPORTS_PREFIX } from '#lib/objectStore/keys';
 
-export const DEFINITIONS_PREFIX = 'campaigns/';
-const ACTIVE_PREFIX = 'campaign-state/definitions/';
-const DEFERRED_PREFIX = 'campaign-state/deferred/';
-const VALIDATION_PREFIX = 'campaign-reports/validation/';
 const MINUTE_MS = 60_000;
 
 export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
@@ -46,7 +43,7 @@ const read = async <T>(objects: ObjectStore, key: string) => {
   return body && (JSON.parse(body.toString('utf8')) as T);
 };
 
-export const isDefinitionUpload = (key: string) => key.startsWith(DEFINITIONS_PREFIX) && /\.(ya?ml|json)$/i.test(key);
+export const isDefinitionUpload = (key: string) => key.startsWith(CAMPAIGN_DEFINITIONS_PREFIX) && /\.(ya?ml|json)$/i.test(key);
 
 /** Validates an uploaded definition; a valid one replaces its campaign's active definition. */
 export async function registerDefinition(deps: ScheduleDeps, key: string) {
@@ -54,8 +51,8 @@ export async function registerDefinition(deps: ScheduleDeps, key: string) {
   if (!body) return { file: key, ok: false, errors: [{ field: '(file)', message: 'the upload is gone' }] };
   const { definition, errors } = parseDefinition(body.toString('utf8'), key);
   const report = { file: key, ok: definition !== undefined, errors, checkedAt: new Date(deps.clock()).toISOString() };
-  await deps.objects.put(`${VALIDATION_PREFIX}${key.slice(DEFINITIONS_PREFIX.length)}.json`, json(report), { contentType: 'application/json' });
-  if (definition) await deps.objects.put(`${ACTIVE_PREFIX}${definition.id}.json`, json({ definition, source: key }), { contentType: 'application/json' });
+  await deps.objects.put(`${DEFINITION_REPORTS_PREFIX}${key.slice(CAMPAIGN_DEFINITIONS_PREFIX.length)}.json`, json(report), { contentType: 'application/json' });
+  if (definition) await deps.objects.put(`${ACTIVE_DEFINITIONS_PREFIX}${definition.id}.json`, json({ definition, source: key }), { contentType: 'application/json' });
   deps.logger.info(definition ? 'campaign scheduled' : 'campaign definition refused', { file: key, campaign: definition?.id, errors: errors.length });
   return report;
 }
@@ -63,7 +60,7 @@ export async function registerDefinition(deps: ScheduleDeps, key: string) {
 /** Every campaign scheduled now, as its last valid upload defined it. */
 export async function activeDefinitions(objects: ObjectStore): Promise<CampaignDefinition[]> {
   const definitions: CampaignDefinition[] = [];
-  for await (const o of listAll(objects, ACTIVE_PREFIX)) {
+  for await (const o of listAll(objects, ACTIVE_DEFINITIONS_PREFIX)) {
     const active = await read<{ definition: CampaignDefinition }>(objects, o.key);
     if (active) definitions.push(active.definition);
   }
@@ -76,8 +73,8 @@ export const personalItemsFor = (deps: Pick<SelectionDeps, 'objects' | 'features
 
 /** A campaign's active definition, or a 404 naming it. */
 export async function activeDefinition(objects: ObjectStore, id: string): Promise<CampaignDefinition> {
-  const active = await read<{ definition: CampaignDefinition }>(objects, `${ACTIVE_PREFIX}${id}.json`);
-  if (!active) throw new AppError(404, 'no_such_campaign', `no campaign ${id} is scheduled: upload its definition under ${DEFINITIONS_PREFIX}`);
+  const active = await read<{ definition: CampaignDefinition }>(objects, `${ACTIVE_DEFINITIONS_PREFIX}${id}.json`);
+  if (!active) throw new AppError(404, 'no_such_campaign', `no campaign ${id} is scheduled: upload its definition under ${CAMPAIGN_DEFINITIONS_PREFIX}`);
   return active.definition;
 }
 
@@ -98,7 +95,7 @@ function refuseOtherProvider(sms: SmsSender, d: CampaignDefinition): void {
  */
 export async function runOne(deps: ScheduleDeps, d: CampaignDefinition, runId: string, chunk?: Chunk): Promise<RunResult | Dispatched | { run: string; skipped: string }> {
   const run = runKeyOf(d, runId);
-  const deferredKey = `${DEFERRED_PREFIX}${run}${chunk ? `#${chunk.index}` : ''}.json`;
+  const deferredKey = `${DEFERRED_RUNS_PREFIX}${run}${chunk ? `#${chunk.index}` : ''}.json`;
   try {
     refuseOtherProvider(deps.sms, d);
     const select = await selectionFor(deps, d, run);
@@ -139,9 +136,9 @@ export async function runDue(deps: ScheduleDeps, tickMs: number) {
   const retrying = retryDue(minute) ? active.filter((d) => d.retryUndelivered) : [];
   const recent = retrying.length > 0 ? await deps.ledger.runsSince(tickMs - 86_400_000) : [];
   for (const d of retrying) for (const run of runsToRetry(d, recent, tickMs)) runs.push(retryUndelivered(deps, d, run));
-  for await (const o of listAll(deps.objects, DEFERRED_PREFIX)) {
+  for await (const o of listAll(deps.objects, DEFERRED_RUNS_PREFIX)) {
     const deferred = await read<Deferred>(deps.objects, o.key);
-    const active = deferred && deferred.resumeAt <= tickMs ? await read<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_PREFIX}${deferred.campaign}.json`) : undefined;
+    const active = deferred && deferred.resumeAt <= tickMs ? await read<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_DEFINITIONS_PREFIX}${deferred.campaign}.json`) : undefined;
     if (active) runs.push(resume(deps, active.definition, deferred!));
   }
   return Promise.all(runs);

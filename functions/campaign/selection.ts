@@ -16,6 +16,7 @@ import { ModelRegistry } from '#models/registry';
 import { UPLIFT_MODEL, UpliftScorer } from '#models/uplift/serving';
 import { inAudience, needsFeatures } from './audience';
 import type { CampaignDefinition } from './definition';
+import { TOP_K_PREFIX } from '#lib/objectStore/keys';
 
 export interface SelectionDeps {
   objects: ObjectStore;
@@ -70,7 +71,7 @@ async function topK(deps: SelectionDeps, scored: (p: StoredProfile[], nowMs: num
 
 /** A run's top K as first chosen (kept beside the run's state), or chosen now and kept. */
 async function chosenOnce(objects: ObjectStore, run: string, choose: () => Promise<Set<string>>): Promise<Set<string>> {
-  const key = `campaign-state/top-k/${run}.txt`;
+  const key = `${TOP_K_PREFIX}${run}.txt`;
   const kept = await objects.get(key);
   if (kept) return new Set(kept.toString('utf8').split('\n').filter(Boolean));
   const chosen = await choose();

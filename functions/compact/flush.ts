@@ -8,8 +8,10 @@
 import type { EventLog, LogEntry } from '#lib/eventLog';
 import type { Logger } from '#lib/log';
 import type { ObjectStore } from '#lib/objectStore';
-import { decodeBatchMeta, encodeRawObject, rawEventsOf, rawPartition } from '#lib/rawLog';
-import type { RawEvent } from '#lib/eventContract';
+import { decodeBatchMeta } from '#lib/events/batchRecord';
+import { encodeRawObject, rawEventsOf, rawPartition } from '#lib/events/rawLog';
+import type { RawEvent } from '#lib/events/contract';
+import { UNREADABLE_RECORDS_PREFIX } from '#lib/objectStore/keys';
 
 export interface FlushDeps {
   log: EventLog;
@@ -24,7 +26,6 @@ export interface FlushResult {
 }
 
 const CHUNK_ENTRIES = 1000;
-export const UNREADABLE_PREFIX = 'raw/unreadable/';
 
 export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise<FlushResult> {
   const started = Date.now();
@@ -52,7 +53,7 @@ export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise
     const keys = [...byPartition.keys()].map((p) => `${p}${chunkId}.jsonl.gz`);
     await Promise.all([
       ...[...byPartition.values()].map((events, i) => deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' })),
-      ...unreadable.map((e) => deps.objects.put(`${UNREADABLE_PREFIX}${e.id}.bin`, e.record)),
+      ...unreadable.map((e) => deps.objects.put(`${UNREADABLE_RECORDS_PREFIX}${e.id}.bin`, e.record)),
     ]);
     await deps.log.ack(entries.map((e) => e.id));
     result.entries += entries.length;

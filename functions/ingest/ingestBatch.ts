@@ -7,17 +7,17 @@
  * is logged, not returned, since the raw log already has the event.
  */
 import { speaksFor, type Authenticator, type Caller } from '#lib/auth';
-import { behaviourOf, userKeyOf } from '#lib/behaviour';
+import { behaviourOf, userKeyOf } from '#lib/events/behaviour';
 import type { Contact, ContactLedger } from '#lib/contacts';
 import { within } from '#lib/deadline';
 import { AppError } from '#lib/errors';
 import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
-import { validateEvents, type ClientEvent, type Rejection } from '#lib/eventContract';
+import { validateEvents, type ClientEvent, type Rejection } from '#lib/events/contract';
 import type { FeatureStore } from '#lib/featureStore';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { ProfileBook } from '#lib/profiles';
-import { batchEventsOf, encodeBatchRecord } from '#lib/rawLog';
+import { batchEventsOf, encodeBatchRecord } from '#lib/events/batchRecord';
 
 export const EVENTS_PATH = '/v1/events';
 export const NONCE_TTL_S = 600; // covers the ±5 minute timestamp window

@@ -1,5 +1,5 @@
 /** The recommend API's input, from a GET query or a POST body, validated with errors that name the field. */
-import { userKeyOf } from '#lib/behaviour';
+import { userKeyOf } from '#lib/events/behaviour';
 import { badRequest } from '#lib/errors';
 
 export const MAX_N = 100;

@@ -13,7 +13,8 @@ import { RECOMMENDER_MODEL, RecommenderVersion } from '#models/recommender/serve
 import { OffThreadScorer } from '#models/recommender/offThread';
 import type { Scorer } from '#models/recommender/scorer';
 import { ModelRegistry, type ModelMeta } from '#models/registry';
-import { CATALOG_KEY, Catalog } from '#lib/catalog';
+import { Catalog } from '#lib/catalog';
+import { CATALOG_KEY } from '#lib/objectStore/keys';
 
 export class ServedModel extends RecommenderVersion {
   private users = 0;

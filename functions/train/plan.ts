@@ -1,8 +1,8 @@
 import { badRequest } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
+import { DATASET_PREFIX } from '#lib/objectStore/keys';
 
 /** Where uploaded datasets land; the OSS trigger in s.yaml watches the same prefix. */
-export const DATASET_PREFIX = 'datasets/';
 
 export type TrainingRequest =
   | { source: 'upload'; datasets: { key: string; size: number; requestId: string }[] }

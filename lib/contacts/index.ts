@@ -1,5 +1,5 @@
 import { redisUrlOf, usesRedis, type Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { MemoryContactLedger } from './memoryLedger';
 import type { ContactLedger } from './port';
 import { RedisContactLedger } from './redisLedger';

@@ -1,6 +1,6 @@
 import { now } from '#lib/clock';
 import { redisUrlOf, usesRedis, type Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { LocalJournal } from './localJournal';
 import type { EventLog } from './port';
 import { RedisEventLog } from './redisLog';

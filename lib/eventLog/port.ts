@@ -7,7 +7,7 @@
 export interface LogEntry {
   /** Opaque, ordered id. */
   id: string;
-  /** The batch record as appended (see lib/rawLog.ts). */
+  /** The batch record as appended (lib/events/batchRecord.ts). */
   record: Buffer;
   /** Per de-duplication key of the append: whether that event was a duplicate (not stored). */
   duplicate: boolean[];

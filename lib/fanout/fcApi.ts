@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import FC, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
-import { rebuiltOnRotation, type CredentialsProvider } from '#lib/cloudCredentials';
+import { rebuiltOnRotation, type CredentialsProvider } from '#lib/cloud/credentials';
 import { badRequest, unavailable } from '#lib/errors';
 import { MAX_ASYNC_PAYLOAD_BYTES, type AsyncInvoker, type Submitted } from './port';
 

@@ -2,7 +2,7 @@
  * The async invoker the configuration names: FC3's API at MKT_FC_ENDPOINT, or on FC at the
  * account's own endpoint; none elsewhere (a run then takes its whole audience in one invocation).
  */
-import { fcCredentials, type CredentialsProvider } from '#lib/cloudCredentials';
+import { fcCredentials, type CredentialsProvider } from '#lib/cloud/credentials';
 import type { Config } from '#lib/config';
 import { FcApiInvoker } from './fcApi';
 import type { AsyncInvoker } from './port';

@@ -17,7 +17,7 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
 /** Builds the FC context from the common headers FC adds to every custom-runtime request. */
 export function contextFromHeaders(h: IncomingHttpHeaders): FcContext {
   // Only what this request carries: the environment holds the credentials of the instance's start,
-  // which may be older than those of an earlier request (lib/cloudCredentials.ts keeps the latest).
+  // which may be older than those of an earlier request (lib/cloud/credentials.ts keeps the latest).
   const accessKeyId = header(h, 'x-fc-access-key-id');
   const accessKeySecret = header(h, 'x-fc-access-key-secret');
   const securityToken = header(h, 'x-fc-security-token') || undefined;

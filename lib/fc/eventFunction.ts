@@ -4,7 +4,7 @@
  * A bad event (4xx) is dropped with a logged reason, since retrying cannot fix it; any
  * other error is rethrown so FC's async retry policy runs again.
  */
-import { fcCredentials } from '#lib/cloudCredentials';
+import { fcCredentials } from '#lib/cloud/credentials';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { log, type Logger } from '#lib/log';

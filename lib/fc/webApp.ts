@@ -6,7 +6,7 @@
  */
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
-import { fcCredentials } from '#lib/cloudCredentials';
+import { fcCredentials } from '#lib/cloud/credentials';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { log } from '#lib/log';

@@ -2,7 +2,7 @@
  * The feature arithmetic both feature-store adapters share, so they agree exactly:
  * a batch of behaviour is folded into per-user and per-item deltas before any write.
  */
-import { interestWeight, type Behaviour } from '#lib/behaviour';
+import { interestWeight, type Behaviour } from '#lib/events/behaviour';
 import { SHANGHAI_OFFSET_MS } from '#lib/clock';
 import type { RecentItem } from './port';
 

@@ -1,6 +1,6 @@
 import { redisUrlOf, usesRedis, type Config } from '#lib/config';
 import { now } from '#lib/clock';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { MemoryFeatureStore } from './memoryStore';
 import type { FeatureStore } from './port';
 import { RedisFeatureStore } from './redisStore';

@@ -13,7 +13,7 @@ import {
   trendWeight,
   windowCounts,
 } from './aggregate';
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import type { FeatureStore, RecentItem, ScoredItem, UserFeatures, UserHistory } from './port';
 
 interface UserState {

@@ -1,6 +1,6 @@
 /** The feature store port: real-time user and item features (Redis / Tair in production). */
 import type { RevocationStore } from '#lib/auth/revocations';
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 
 export interface RecentItem {
   itemId: string;

@@ -20,7 +20,7 @@ import {
   USER_TTL_S,
   windowCounts,
 } from './aggregate';
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import type { FeatureStore, ScoredItem, UserFeatures, UserHistory } from './port';
 import { READ_HISTORY, RECORD_ITEMS, RECORD_USER } from './redisScripts';
 

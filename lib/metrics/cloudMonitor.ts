@@ -1,7 +1,7 @@
 /** CloudMonitor custom metrics (CMS 2019-01-01 PutCustomMetric) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient } from '#lib/alibabaRpc';
-import type { CredentialsProvider } from '#lib/cloudCredentials';
+import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloud/credentials';
 import { unavailable } from '#lib/errors';
 import { assertValidDatum, type MetricDatum, type MetricsSink } from './port';
 

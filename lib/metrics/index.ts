@@ -1,7 +1,7 @@
 import { now } from '#lib/clock';
-import { requiredCredentials } from '#lib/cloudCredentials';
+import { requiredCredentials } from '#lib/cloud/credentials';
 import type { Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { CloudMonitorSink } from './cloudMonitor';
 import { LocalMetricsSink } from './localSink';
 import type { MetricsSink } from './port';

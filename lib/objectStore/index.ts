@@ -1,6 +1,6 @@
-import { requiredCredentials } from '#lib/cloudCredentials';
+import { requiredCredentials } from '#lib/cloud/credentials';
 import type { Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { LocalObjectStore } from './localStore';
 import { OssObjectStore } from './ossStore';
 import type { ObjectStore } from './port';

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { assertValidBucket, assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
 
 export interface LocalObjectEvent {

@@ -1,6 +1,6 @@
 /** The production object store: an OSS bucket through the `ali-oss` SDK. */
 import OSS from 'ali-oss';
-import { rebuiltOnRotation, type CredentialsProvider } from '#lib/cloudCredentials';
+import { rebuiltOnRotation, type CredentialsProvider } from '#lib/cloud/credentials';
 import { unavailable } from '#lib/errors';
 import { assertValidKey, type ListPage, type ObjectStore, type StoredObject } from './port';
 

@@ -5,7 +5,7 @@
  */
 import { now } from '#lib/clock';
 import { phoneKeyOf, redisUrlOf, usesRedis, type Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import type { ProfileUpdate } from './contract';
 import { MemoryProfileStore } from './memoryStore';
 import { PhoneVault } from './phoneVault';

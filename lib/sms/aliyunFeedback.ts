@@ -5,8 +5,8 @@
  */
 import type RPCClient from '@alicloud/pop-core';
 import { SHANGHAI_OFFSET_MS } from '#lib/clock';
-import { alibabaRpcClient } from '#lib/alibabaRpc';
-import type { CredentialsProvider } from '#lib/cloudCredentials';
+import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloud/credentials';
 import { Invalid } from '#lib/contractCheck';
 import { beijingTime, mobile, optionalText, record, text, type DeliveryLookup, type DeliveryRecord, type DeliveryReport, type SmsReply } from './feedback';
 import { nationalNumber, SmsError } from './port';

@@ -1,7 +1,7 @@
 /** Alibaba Cloud SMS (Dysmsapi 2017-05-25 SendSms, SendBatchSms) through `@alicloud/pop-core`. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient } from '#lib/alibabaRpc';
-import type { CredentialsProvider } from '#lib/cloudCredentials';
+import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloud/credentials';
 import {
   failAll,
   nationalNumber,

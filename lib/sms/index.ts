@@ -1,7 +1,7 @@
 import { now } from '#lib/clock';
-import { requiredCredentials } from '#lib/cloudCredentials';
+import { requiredCredentials } from '#lib/cloud/credentials';
 import { tencentSmsOf, type Config } from '#lib/config';
-import { processShared } from '#lib/shared';
+import { processShared } from '#lib/processShared';
 import { AliyunDeliveryLookup } from './aliyunFeedback';
 import { AliyunSmsSender } from './aliyunSms';
 import type { DeliveryLookup } from './feedback';

@@ -6,7 +6,7 @@
  * during or after the run leaks into the features. A run is finished once the raw log holds
  * events past the end of its attribution window.
  */
-import { behaviourOf, type Behaviour } from '#lib/behaviour';
+import { behaviourOf, type Behaviour } from '#lib/events/behaviour';
 import type { ContactLedger } from '#lib/contacts';
 import type { UserFeatures } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';

@@ -4,9 +4,8 @@
  * are found too. Who each run treated and held out is in the contact ledger under the run's key.
  */
 import { listAll, type ObjectStore } from '#lib/objectStore';
+import { CAMPAIGN_RUNS_PREFIX, RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
 
-export const CAMPAIGN_RUNS_PREFIX = 'campaign-state/runs/';
-const RUN_REPORTS_PREFIX = 'campaign-reports/runs/';
 
 export interface CampaignRun {
   campaign: string;

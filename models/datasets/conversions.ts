@@ -4,8 +4,8 @@
  * horizon; the users are those active in the 30 days before it. Their features are what a
  * feature store fed the events up to the cutoff (as ingest feeds Redis) answers at the cutoff.
  */
-import { behaviourOf } from '#lib/behaviour';
-import type { Behaviour } from '#lib/behaviour';
+import { behaviourOf } from '#lib/events/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import type { UserFeatures } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { ObjectStore } from '#lib/objectStore';

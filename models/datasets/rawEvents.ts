@@ -2,15 +2,16 @@
  * Training data from the raw event log: every gzip JSON-lines object under raw/events/
  * (optionally a date window), each event once however often it was stored.
  *
- * The interaction dataset folds interest events (lib/behaviour.ts weights) into per-user item
+ * The interaction dataset folds interest events (lib/events/behaviour.ts weights) into per-user item
  * histories: a (user, item) pair appears once, at its latest time, so histories come out
  * oldest first; its weight is its strongest event type's, halved for every
  * INTERACTION_HALF_LIFE_DAYS it is older than the log's last event. Anonymous visitors are users.
  */
-import { INTEREST_WEIGHT, interestWeight, userKeyOf } from '#lib/behaviour';
+import { INTEREST_WEIGHT, interestWeight, userKeyOf } from '#lib/events/behaviour';
 import { listAll, type ObjectStore } from '#lib/objectStore';
-import { decodeRawObject, RAW_EVENTS_PREFIX } from '#lib/rawLog';
-import type { RawEvent } from '#lib/eventContract';
+import { decodeRawObject } from '#lib/events/rawLog';
+import { RAW_EVENTS_PREFIX } from '#lib/objectStore/keys';
+import type { RawEvent } from '#lib/events/contract';
 
 export interface DateWindow {
   from?: string;

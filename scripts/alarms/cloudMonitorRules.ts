@@ -1,7 +1,7 @@
 /** CloudMonitor's alarm rules (CMS 2019-01-01) through `@alicloud/pop-core`: read by id, create or update by id. */
 import type RPCClient from '@alicloud/pop-core';
-import { alibabaRpcClient } from '#lib/alibabaRpc';
-import type { CredentialsProvider } from '#lib/cloudCredentials';
+import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
+import type { CredentialsProvider } from '#lib/cloud/credentials';
 import type { DescribedAlarm, RuleApi } from './ruleState';
 
 /** DescribeMetricRuleList takes at most 20 rule ids a call. */

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CredentialSource } from '#lib/cloudCredentials';
+import { CredentialSource } from '#lib/cloud/credentials';
 import { loadConfig } from '#lib/config';
 import { CloudMonitorRules } from './cloudMonitorRules';
 import { formatPlan, planChanges } from './plan';

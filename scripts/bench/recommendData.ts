@@ -15,7 +15,7 @@ import { unevaluatedMeta } from '#models/recommender/unevaluated';
 import { exportEaseRecommender } from '#models/recommender/graph';
 import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import { ModelRegistry } from '#models/registry';
-import { CATALOG_KEY } from '#lib/catalog';
+import { CATALOG_KEY } from '#lib/objectStore/keys';
 import { benchItem as itemId, benchUser } from './recommendServing';
 
 export const ITEMS = 3706;

@@ -10,7 +10,7 @@
  * evaluation, p99_ms, overhead_ratio, cold_start_ms, serving_peak_rss_mb.
  */
 import { readFileSync } from 'node:fs';
-import { CATALOG_KEY } from '#lib/catalog';
+import { CATALOG_KEY } from '#lib/objectStore/keys';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';

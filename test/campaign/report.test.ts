@@ -8,13 +8,13 @@ import { liftOf, runReport } from '../../functions/campaign/report';
 import { reportPage } from '../../functions/campaign/reportPage';
 import { runCampaign } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
-import type { RawEvent } from '#lib/eventContract';
+import type { RawEvent } from '#lib/events/contract';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
-import { encodeRawObject, rawPartition } from '#lib/rawLog';
+import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import { OutboxSmsSender } from '#lib/sms/outboxSms';
 
 const RUN = '2026-11-30T02:00:00.000Z'; // 10:00 in Shanghai

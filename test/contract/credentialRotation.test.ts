@@ -3,7 +3,7 @@
  * each invocation. Every cloud client must sign the next request with the newest: the real SDK
  * clients (ali-oss, pop-core) against wire fakes that accept each key only with its token.
  */
-import { CredentialSource } from '#lib/cloudCredentials';
+import { CredentialSource } from '#lib/cloud/credentials';
 import { CloudMonitorSink } from '#lib/metrics/cloudMonitor';
 import { OssObjectStore } from '#lib/objectStore/ossStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';

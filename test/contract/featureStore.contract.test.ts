@@ -1,6 +1,6 @@
 /** One contract, every feature-store adapter: in-process, and the real Redis at REDIS_URL. */
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import type { FeatureStore } from '#lib/featureStore/port';
 import { RedisFeatureStore } from '#lib/featureStore/redisStore';
 import { onTestPrefix } from './redisTestPrefix';

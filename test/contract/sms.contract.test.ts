@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import { OutboxSmsSender } from '#lib/sms/outboxSms';
-import { alibabaRpcClient } from '#lib/alibabaRpc';
+import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
 import { maskPhones } from '#lib/log';
 import { SmsError, type BatchMessage, type SendOutcome, type SmsFailure, type SmsSender } from '#lib/sms/port';
 import { TencentSmsSender } from '#lib/sms/tencentSms';

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { signRequest } from '#lib/auth';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
-import { decodeRawObject } from '#lib/rawLog';
+import { decodeRawObject } from '#lib/events/rawLog';
 import { renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
 import { deploySettingsProblems } from '../../scripts/deploySettings';
 import { putCustomMetricAction, startAlibabaRpcFake, TEST_STS } from '../wire/alibabaRpc';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import type { AlibabaCredentials } from '#lib/cloudCredentials';
+import type { AlibabaCredentials } from '#lib/cloud/credentials';
 import { codeDir, speaksHttp, type FunctionSpec } from '../../scripts/local/project';
 import { hostClockEnv } from '../hostClock';
 

@@ -6,6 +6,7 @@
 import Ajv from 'ajv';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CAMPAIGN_DEFINITIONS_PREFIX, DATASET_PREFIX, PROFILE_IMPORT_PREFIX } from '#lib/objectStore/keys';
 import { deploySettingsProblems } from '../../scripts/deploySettings';
 import { codeDir, renderProject, type FunctionSpec, type RenderedProject } from '../../scripts/local/project';
 
@@ -96,6 +97,13 @@ describe('s.yaml', () => {
     expect(props.gpuConfig.gpuType).toMatch(/^fc\.gpu\./);
     expect(props.triggers?.map((t) => t.triggerType).sort()).toEqual(['oss', 'timer']);
     expect(existsSync(path.join(root, 'functions/train/Dockerfile'))).toBe(true);
+  });
+
+  it('fires each OSS trigger on the upload prefix the code reads (lib/objectStore/keys.ts)', () => {
+    const prefixes = project.functions.flatMap((f) =>
+      (f.props.triggers ?? []).filter((t) => t.triggerType === 'oss').map((t) => [`${f.props.functionName}:${t.triggerName}`, (t.triggerConfig as { filter: { key: { prefix: string } } }).filter.key.prefix]),
+    );
+    expect(Object.fromEntries(prefixes)).toEqual({ 'train:dataset-upload': DATASET_PREFIX, 'campaign:profile-import': PROFILE_IMPORT_PREFIX, 'campaign:definitions': CAMPAIGN_DEFINITIONS_PREFIX });
   });
 
   it('schedules campaigns in Beijing time', () => {

@@ -2,10 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { flushEventLog, UNREADABLE_PREFIX } from '../../functions/compact/flush';
+import { UNREADABLE_RECORDS_PREFIX } from '#lib/objectStore/keys';
+import { flushEventLog } from '../../functions/compact/flush';
 import { ingestBatch } from '../../functions/ingest/ingestBatch';
 import { authenticatorFor, signRequest } from '#lib/auth';
-import * as eventContract from '#lib/eventContract';
+import * as eventContract from '#lib/events/contract';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
@@ -17,7 +18,8 @@ import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { listAll } from '#lib/objectStore/port';
-import { decodeRawObject, encodeBatchRecord, rawPartition } from '#lib/rawLog';
+import { encodeBatchRecord } from '#lib/events/batchRecord';
+import { decodeRawObject, rawPartition } from '#lib/events/rawLog';
 
 const quiet = createLogger({}, () => undefined);
 /** Appends a batch record, as ingest does, of click events received at `receivedAt`. */
@@ -117,7 +119,7 @@ describe('compact across a deploy that changes the event contract', () => {
     const result = await flushEventLog({ log: journal, objects, logger: createLogger({}, (line) => errors.push(JSON.parse(line).msg)) });
     expect(result).toMatchObject({ entries: 2, events: 1 });
     expect(Object.values(await rawLog()).flat()).toEqual(['ok']);
-    expect((await objects.get(`${UNREADABLE_PREFIX}000000000001.bin`))?.toString()).toBe('not a batch record');
+    expect((await objects.get(`${UNREADABLE_RECORDS_PREFIX}000000000001.bin`))?.toString()).toBe('not a batch record');
     expect(errors).toContain('unreadable event-log record set aside');
     expect(await journal.pending(10)).toEqual([]);
   });

@@ -14,8 +14,9 @@ import { RedisEventLog } from '#lib/eventLog/redisLog';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { listAll } from '#lib/objectStore/port';
-import { decodeRawObject } from '#lib/rawLog';
-import { flushEventLog, UNREADABLE_PREFIX } from '../../functions/compact/flush';
+import { decodeRawObject } from '#lib/events/rawLog';
+import { UNREADABLE_RECORDS_PREFIX } from '#lib/objectStore/keys';
+import { flushEventLog } from '../../functions/compact/flush';
 import { onTestPrefix } from '../contract/redisTestPrefix';
 import { startIngest, type IngestHarness } from './harness';
 
@@ -150,7 +151,7 @@ it(`the raw log holds exactly the acknowledged events, once each, whatever the b
   expect(stored.filter((e) => !acknowledged.has(e.event_id as string)).map((e) => e.event_id)).toEqual([]);
   expect(stored.filter((e) => JSON.stringify(clientFields(e)) !== JSON.stringify(acknowledged.get(e.event_id as string)))).toEqual([]);
   const setAside: string[] = [];
-  for await (const o of listAll(objects, UNREADABLE_PREFIX)) setAside.push(o.key);
+  for await (const o of listAll(objects, UNREADABLE_RECORDS_PREFIX)) setAside.push(o.key);
   expect(setAside).toEqual([]);
   // The cases reached what they are for: whole requests refused, batches taken, each edge refused alone.
   expect(statuses).toMatchObject({ 200: expect.any(Number), 400: expect.any(Number) });

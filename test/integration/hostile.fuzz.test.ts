@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import http from 'node:http';
 import { signRequest, type Authenticator } from '#lib/auth';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
-import { rawEventsOf } from '#lib/rawLog';
+import { rawEventsOf } from '#lib/events/rawLog';
 import { startIngest, type IngestHarness } from '../ingest/harness';
 import { startRecommend, type RecommendHarness } from '../recommend/harness';
 

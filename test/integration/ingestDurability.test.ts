@@ -10,7 +10,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { listAll } from '#lib/objectStore/port';
-import { decodeRawObject } from '#lib/rawLog';
+import { decodeRawObject } from '#lib/events/rawLog';
 import { postBatch } from '../../scripts/lib/ingestClient';
 import { removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 

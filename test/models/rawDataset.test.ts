@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { datasetFromRawLog } from '#models/datasets/rawEvents';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
-import { encodeRawObject } from '#lib/rawLog';
-import type { RawEvent } from '#lib/eventContract';
+import { encodeRawObject } from '#lib/events/rawLog';
+import type { RawEvent } from '#lib/events/contract';
 
 const ev = (event_id: string, user: string, type: string, item: string | undefined, t: number): RawEvent => ({
   app_id: 'demo',

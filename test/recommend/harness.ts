@@ -24,7 +24,7 @@ import { RECOMMENDER_MODEL } from '#models/recommender/served';
 import { ModelRegistry } from '#models/registry';
 import { csrFromLists } from '#models/sparse/csr';
 import { createRecommendApp } from '../../functions/recommend/app';
-import { CATALOG_KEY } from '#lib/catalog';
+import { CATALOG_KEY } from '#lib/objectStore/keys';
 import { MessagedItems } from '../../functions/recommend/messaged';
 import { ServingState } from '../../functions/recommend/servingState';
 import { TrendingItems } from '../../functions/recommend/trending';

@@ -3,7 +3,7 @@
  * the neighbours of what the user just did and the trending items, ranked by the user's vector
  * folded in at request time, so new behaviour changes the next list without retraining.
  */
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { clusterOf, itemOf, registerRecallModel, startRecommend, type RecommendHarness } from './harness';
 

@@ -1,5 +1,5 @@
 /** The recommend API end to end over HTTP: ranking, rules, reasons, validation and signatures. */
-import type { Behaviour } from '#lib/behaviour';
+import type { Behaviour } from '#lib/events/behaviour';
 import type { Contact, ContactLedger } from '#lib/contacts';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';

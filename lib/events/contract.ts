@@ -3,7 +3,7 @@
  * and the rest of the batch goes on. Hand-written checks, as this runs for every event.
  */
 import { STANDARD_EVENT_TYPES } from './behaviour';
-import { checkEach, Invalid, isObject } from './contractCheck';
+import { checkEach, Invalid, isObject } from '#lib/contractCheck';
 
 export interface Rejection {
   index: number;

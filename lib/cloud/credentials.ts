@@ -4,8 +4,8 @@
  * every invocation (`context.credentials`; the `x-fc-access-key-*` headers of custom runtimes).
  * The FC glue passes them here, and every cloud client signs with the latest.
  */
-import { ConfigError, type Config } from './config';
-import { processShared } from './shared';
+import { ConfigError, type Config } from '#lib/config';
+import { processShared } from '#lib/processShared';
 
 export interface AlibabaCredentials {
   accessKeyId: string;
