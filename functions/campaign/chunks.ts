@@ -11,7 +11,7 @@ import { badRequest } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import { taskIdOf, type AsyncInvoker } from '#lib/fanout';
 import type { Logger } from '#lib/log';
-import type { ContactLedger } from '#lib/contacts';
+import type { RunLedger } from '#lib/contacts';
 import { PROFILE_PARTS, type PartRange, type ProfileStore } from '#lib/profiles/port';
 
 export const MAX_CHUNKS = 64;
@@ -43,7 +43,7 @@ export function chunkOf(index: number, of: number): Chunk {
 export const chunkCountFor = (profiles: number, chunkSize: number, qps: number) => Math.min(MAX_CHUNKS, qps, Math.max(1, Math.ceil(profiles / chunkSize)));
 
 /** How many chunks a run takes: as first decided, or from the number of profiles now. */
-export async function chunksOfRun(deps: { ledger: ContactLedger; profiles: { store: ProfileStore } }, run: string, chunkSize: number, qps: number): Promise<number> {
+export async function chunksOfRun(deps: { ledger: RunLedger; profiles: { store: ProfileStore } }, run: string, chunkSize: number, qps: number): Promise<number> {
   const progress = await deps.ledger.progress(run);
   if (progress.chunks !== undefined) return progress.chunks;
   const chunks = chunkCountFor(await deps.profiles.store.count(), chunkSize, qps);

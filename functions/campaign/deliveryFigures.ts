@@ -4,7 +4,7 @@
  * awaiting a receipt, the delivered share, people who opted out by replying after the run
  * started, and the cost as billed (the receipt's segments where it gives them).
  */
-import type { ContactLedger } from '#lib/contacts';
+import type { DeliveryLedger } from '#lib/contacts';
 import type { ProfileBook } from '#lib/profiles';
 import { increment } from '#lib/tally';
 import { costYuan } from './smsText';
@@ -22,7 +22,7 @@ export interface DeliveryFigures {
 const PAGE = 1000;
 
 /** `sent`: each sent person's id and the segments the run counted for them. */
-export async function deliveryFigures(deps: { ledger: ContactLedger; profiles: ProfileBook }, run: string, startedMs: number, sent: [string, number][], priceMilliYuan: number): Promise<DeliveryFigures> {
+export async function deliveryFigures(deps: { ledger: DeliveryLedger; profiles: ProfileBook }, run: string, startedMs: number, sent: [string, number][], priceMilliYuan: number): Promise<DeliveryFigures> {
   const figures: DeliveryFigures = { delivered: 0, undelivered: {}, awaitingReceipt: 0, optedOut: 0, actualCostYuan: 0 };
   let segments = 0;
   for (let i = 0; i < sent.length; i += PAGE) {

@@ -3,7 +3,7 @@
  * Contact caps depend on what other campaigns send before this one, so the plan leaves them out.
  */
 import { affordable } from '#lib/contacts/buckets';
-import type { ContactLedger } from '#lib/contacts';
+import type { ContactHistory } from '#lib/contacts';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { increment } from '#lib/tally';
 import type { CampaignDefinition } from './definition';
@@ -22,7 +22,7 @@ export interface Plan {
   costYuan: number;
 }
 
-export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; ledger: ContactLedger; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
+export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; ledger: ContactHistory; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const segments: number[] = [];
   const run = runKeyOf(d, 'plan');

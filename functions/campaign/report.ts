@@ -6,7 +6,7 @@
  * they would have had (stable per person), so each variant has its own comparison.
  */
 import { shanghaiDateHour } from '#lib/clock';
-import type { ContactLedger } from '#lib/contacts';
+import type { DeliveryLedger, RunLedger } from '#lib/contacts';
 import type { ProfileBook } from '#lib/profiles';
 import type { ObjectStore } from '#lib/objectStore';
 import { increment } from '#lib/tally';
@@ -51,7 +51,7 @@ export interface RunReport {
 const DAY_MS = 86_400_000;
 
 /** A run is finished when its progress, or that of every chunk it was split into, is done. */
-async function finished(ledger: ContactLedger, run: string): Promise<boolean> {
+async function finished(ledger: RunLedger, run: string): Promise<boolean> {
   const progress = await ledger.progress(run);
   if (progress.chunks === undefined) return progress.done;
   const chunks = await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(`${run}#${i}`)));
@@ -75,7 +75,7 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
   return { lift, lift95: [lift - 1.96 * se, lift + 1.96 * se] };
 }
 
-export async function runReport(deps: { ledger: ContactLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
+export async function runReport(deps: { ledger: RunLedger & DeliveryLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
   const run = runKeyOf(d, runId);
   const startedMs = Date.parse(runId);
   const [converted, done] = await Promise.all([buyers(deps.objects, startedMs, d.attributionDays), finished(deps.ledger, run)]);

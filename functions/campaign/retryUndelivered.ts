@@ -6,7 +6,7 @@
  * run's budget, and policy (consent, caps, quiet hours) applies again. The minute timer tries each
  * such campaign's runs of the last day at the top of every hour, as receipts come in.
  */
-import { settlementOf, type RunActivity } from '#lib/contacts';
+import { settlementOf, type DeliveryLedger, type RunActivity } from '#lib/contacts';
 import type { StoredProfile } from '#lib/profiles';
 import type { CampaignDefinition } from './definition';
 import { quietUntil } from './policy';
@@ -22,7 +22,7 @@ export const retryDue = (minuteMs: number) => minuteMs % HOUR_MS === 0;
 export const runsToRetry = (d: CampaignDefinition, runs: RunActivity[], nowMs: number) =>
   runs.filter((r) => r.run.startsWith(`${d.id}@`) && !r.run.endsWith(RETRY_SUFFIX) && r.lastClaimAt >= nowMs - DAY_MS).map((r) => r.run);
 
-export async function retryUndelivered(deps: RunDeps, d: CampaignDefinition, run: string): Promise<{ run: string; retried: number }> {
+export async function retryUndelivered(deps: RunDeps & { ledger: DeliveryLedger }, d: CampaignDefinition, run: string): Promise<{ run: string; retried: number }> {
   const retryRun = `${run}${RETRY_SUFFIX}`;
   if (quietUntil(deps.clock(), deps.policy.quiet) !== undefined) return { run: retryRun, retried: 0 };
   const undelivered: string[] = [];

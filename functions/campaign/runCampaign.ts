@@ -7,7 +7,7 @@
  * quiet hours defer the rest of a run to their end. A chunk of a large run (chunks.ts) does
  * the same over its own parts of the profiles, with its share of the provider's QPS.
  */
-import type { Contact, ContactCaps, ContactLedger, PersonState } from '#lib/contacts';
+import type { Contact, ContactCaps, ContactHistory, PersonState, RunLedger } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
@@ -30,7 +30,7 @@ export interface RunDeps {
   profiles: ProfileBook;
   /** Present when a variant names the person's top item. */
   items?: PersonalItems;
-  ledger: ContactLedger;
+  ledger: RunLedger & ContactHistory;
   sms: SmsSender;
   policy: CampaignPolicy;
   clock: () => number;
@@ -118,7 +118,7 @@ function sentContacts(d: CampaignDefinition, run: string, states: Map<string, Pe
 }
 
 /** The top items of the people whose variant names one (none when no variant does). */
-export async function itemsFor(deps: Pick<RunDeps, 'items' | 'ledger' | 'clock'>, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
+export async function itemsFor(deps: Pick<RunDeps, 'items' | 'clock'> & { ledger: ContactHistory }, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
   const wanting = deps.items ? people.filter((p) => variantOf(d, p.userId).itemStrategy === 'top_recommendation').map((p) => p.userId) : [];
   if (wanting.length === 0) return new Map();
   // Items the person was shown or messaged about lately, when the campaign asks to skip them.

@@ -15,6 +15,7 @@ import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import { listAll, type ObjectStore } from '#lib/objectStore';
 import type { SmsSender } from '#lib/sms/port';
+import type { ContactLedger } from '#lib/contacts';
 import { chunkOf, chunksOfRun, submitChunks, type Chunk, type Fanout } from './chunks';
 import { CAMPAIGN_TIME_ZONE, parseDefinition, type CampaignDefinition } from './definition';
 import { PersonalItems } from './personalItems';
@@ -26,7 +27,8 @@ import { ACTIVE_DEFINITIONS_PREFIX, CAMPAIGN_DEFINITIONS_PREFIX, DEFERRED_RUNS_P
 
 const MINUTE_MS = 60_000;
 
-export type ScheduleDeps = RunDeps & SelectionDeps & { objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
+/** A campaign function's dependencies: runs, their reports and the retries of undelivered messages use all three ledger roles. */
+export type ScheduleDeps = Omit<RunDeps, 'ledger'> & SelectionDeps & { ledger: ContactLedger; objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
 
 interface Deferred {
   campaign: string;

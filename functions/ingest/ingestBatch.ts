@@ -8,7 +8,7 @@
  */
 import { speaksFor, type Authenticator, type Caller } from '#lib/auth';
 import { behaviourOf, userKeyOf } from '#lib/events/behaviour';
-import type { Contact, ContactLedger } from '#lib/contacts';
+import type { Contact, ContactHistory } from '#lib/contacts';
 import { within } from '#lib/deadline';
 import { AppError } from '#lib/errors';
 import { DEDUPE_SECONDS, type Admission, type EventLog, type Refusal } from '#lib/eventLog';
@@ -26,7 +26,7 @@ export interface IngestDeps {
   log: EventLog;
   features: FeatureStore;
   /** Each person's contact history: what recommend showed them (exposure events). */
-  contacts: ContactLedger;
+  contacts: ContactHistory;
   metrics: MetricsRecorder;
   auth: Authenticator;
   profiles: ProfileBook;

@@ -5,7 +5,7 @@
  * of one browsing session then cost no read beyond the first.
  */
 import { within } from '#lib/deadline';
-import { messagedItems, type ContactLedger } from '#lib/contacts';
+import { messagedItems, type ContactHistory } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 
 const DAY_MS = 86_400_000;
@@ -18,7 +18,7 @@ export class MessagedItems {
   private readonly kept = new Map<string, { items: ReadonlySet<string>; until: number }>();
 
   constructor(
-    private readonly ledger: { contactsOf: ContactLedger['contactsOf'] },
+    private readonly ledger: Pick<ContactHistory, 'contactsOf'>,
     /** Messages within this many days count (0: none do, and the ledger is never read). */
     private readonly days: number,
     private readonly clock: () => number,

@@ -3,11 +3,11 @@
  * history gets the outcome and what it cost as billed, and operators' metrics count deliveries
  * by outcome and carrier code, the delivered share and opt-outs.
  */
-import type { Contact, ContactLedger, Delivery } from '#lib/contacts';
+import type { Contact, ContactHistory, Delivery } from '#lib/contacts';
 import type { MetricsRecorder } from '#lib/metrics';
 
 export interface AfterDeliveryDeps {
-  ledger: ContactLedger;
+  ledger: ContactHistory;
   metrics?: MetricsRecorder;
   /** The price of one segment, for the cost of a receipt that gives its segments. */
   priceMilliYuan?: number;

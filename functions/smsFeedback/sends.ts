@@ -7,7 +7,7 @@
  * uncertain (its `sid` never reached us) and the report falls within the carriers' 72 hours of the
  * run's claims. The ledger is read once per run, for the whole push.
  */
-import { isUncertain, runOfOutId, type ContactLedger, type Delivery, type PersonState } from '#lib/contacts';
+import { isUncertain, runOfOutId, type Delivery, type DeliveryLedger, type PersonState, type RunLedger } from '#lib/contacts';
 import type { DeliveryReport } from '#lib/sms/feedback';
 
 /** How far back feedback is matched and sends are reconciled (Tencent keeps statuses 7 days). */
@@ -29,7 +29,7 @@ export const deliveryOfReport = (r: DeliveryReport): Delivery => ({
 export type SendHint = Pick<DeliveryReport, 'provider' | 'outId' | 'messageId' | 'reportedAt'> & { userId: string };
 
 /** Each hint's run, in order; undefined where no send of ours matches. */
-export async function runsOfSends(ledger: ContactLedger, hints: SendHint[], nowMs: number): Promise<(string | undefined)[]> {
+export async function runsOfSends(ledger: RunLedger & DeliveryLedger, hints: SendHint[], nowMs: number): Promise<(string | undefined)[]> {
   const found: (string | undefined)[] = new Array(hints.length);
   const named = new Map<string, number[]>();
   const unnamed: number[] = [];

@@ -1,4 +1,4 @@
-import { campaignOutcomes, type RunLedger } from '#models/datasets/campaignOutcomes';
+import { campaignOutcomes, type RunPeople } from '#models/datasets/campaignOutcomes';
 import { campaignRuns } from '#models/datasets/campaignRuns';
 import { conversionsFromRawLog } from '#models/datasets/conversions';
 import { AppError, unprocessable } from '#lib/errors';
@@ -26,7 +26,7 @@ export interface RunDeps {
   clock: () => number;
   provider: Provider;
   /** The contact ledger: who each campaign run treated and held out (the uplift model's data). */
-  ledger?: RunLedger;
+  ledger?: RunPeople;
 }
 
 /** An uploaded interaction file as a training set. */
@@ -61,7 +61,7 @@ async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): 
 }
 
 /** The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs); a model without enough data yet is skipped. */
-export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger, ledger?: RunLedger): Promise<Outcome[]> {
+export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger, ledger?: RunPeople): Promise<Outcome[]> {
   const set = await rawLogSet(objects, window, logger);
   const ease = set ? await trainRecommender(deps, set) : { model: RECOMMENDER_MODEL, skipped: 'not enough behaviour in the raw log yet' };
   const conversions = await conversionsFromRawLog(objects, HORIZON_DAYS, window);
@@ -71,7 +71,7 @@ export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, win
 }
 
 /** The uplift model from finished campaign runs' treated and control people. */
-async function upliftOutcome(deps: TrainDeps, objects: ObjectStore, window: DateWindow, ledger?: RunLedger): Promise<Outcome> {
+async function upliftOutcome(deps: TrainDeps, objects: ObjectStore, window: DateWindow, ledger?: RunPeople): Promise<Outcome> {
   if (!ledger) return { model: UPLIFT_MODEL, skipped: 'no contact ledger to read campaign runs from' };
   const set = await campaignOutcomes(objects, ledger, await campaignRuns(objects), window);
   const tooFew = tooFewCampaignOutcomes(set);

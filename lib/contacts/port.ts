@@ -1,8 +1,10 @@
 /**
- * The contact ledger: who a campaign run decided on and what became of each send, the
- * contact caps every campaign shares, and each run's budget. A person is claimed for a run
- * before anything is sent to them, atomically, so a replayed or concurrent run never sends
- * twice; a claim without an outcome means the send may have gone out, and is never repeated.
+ * The contact ledger, in three roles: the run ledger (who a campaign run decided on and what
+ * became of each send, its progress and budget), the contact history (each person's contacts and
+ * the caps every campaign shares) and the delivery ledger (what carriers reported). A person is
+ * claimed for a run before anything is sent to them, atomically, so a replayed or concurrent run
+ * never sends twice; a claim without an outcome means the send may have gone out, and is never
+ * repeated.
  */
 
 export type PersonState =
@@ -54,32 +56,37 @@ export interface BudgetLimits {
   milliYuan?: number;
 }
 
-export interface ContactLedger {
-  readonly describe: string;
+/** A campaign run's own record: whom it claimed and what it decided for each, how far it got, and what it spent. */
+export interface RunLedger {
   /** Per person: true when claimed for this run now, false when an earlier or concurrent attempt holds them. */
   claim(run: string, userIds: string[], at: number): Promise<boolean[]>;
   /** Records what became of claimed people. */
   settle(run: string, states: Map<string, PersonState>): Promise<void>;
   people(run: string): Promise<Map<string, PersonState>>;
-  /** Per person: one more contact within the caps shared by every campaign (Asia/Shanghai days, weeks from Monday), or false. */
-  reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]>;
-  /** How many of these messages, in order, the run's budget still pays for (each reserved as granted). */
-  reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
-  /** What the run's budget has paid for so far, every attempt and chunk together. */
-  spent(run: string): Promise<{ messages: number; milliYuan: number }>;
-  /** Adds to each person's contact history (a contact noted twice is kept once); older than the retention is dropped. */
-  noteContacts(contacts: [string, Contact][]): Promise<void>;
-  /** Each person's contacts since `sinceMs`, oldest first. */
-  contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]>;
-  progress(run: string): Promise<RunProgress>;
-  saveProgress(run: string, progress: RunProgress): Promise<void>;
-  close(): Promise<void>;
-
-  // Delivery feedback (issue 17, lib/contacts/settlement.ts): what the carriers said of each send, and the runs to reconcile.
   /** These people's states in a run (undefined for one it never claimed). */
   statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]>;
   /** A run's people, a page of about `count` at a time: pass `next` back; undefined once all were returned. */
   scanPeople(run: string, cursor?: string, count?: number): Promise<{ people: [string, PersonState][]; next?: string }>;
+  /** How many of these messages, in order, the run's budget still pays for (each reserved as granted). */
+  reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
+  /** What the run's budget has paid for so far, every attempt and chunk together. */
+  spent(run: string): Promise<{ messages: number; milliYuan: number }>;
+  progress(run: string): Promise<RunProgress>;
+  saveProgress(run: string, progress: RunProgress): Promise<void>;
+}
+
+/** Each person's contacts, across every campaign and channel, and the caps they all share. */
+export interface ContactHistory {
+  /** Per person: one more contact within the caps shared by every campaign (Asia/Shanghai days, weeks from Monday), or false. */
+  reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]>;
+  /** Adds to each person's contact history (a contact noted twice is kept once); older than the retention is dropped. */
+  noteContacts(contacts: [string, Contact][]): Promise<void>;
+  /** Each person's contacts since `sinceMs`, oldest first. */
+  contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]>;
+}
+
+/** What the carriers said of each send (lib/contacts/settlement.ts), and how far each run is reconciled. */
+export interface DeliveryLedger {
   /** Keeps each person's delivery unless the one kept stands (settlement.ts `replacesDelivery`); per entry, whether it was kept. */
   recordDeliveries(run: string, deliveries: [string, Delivery][]): Promise<boolean[]>;
   deliveriesOf(run: string, userIds: string[]): Promise<(Delivery | undefined)[]>;
@@ -87,6 +94,12 @@ export interface ContactLedger {
   runsSince(sinceMs: number): Promise<RunActivity[]>;
   /** Every send the run claimed up to `throughMs` is settled: reconciliation passes it by until it claims again. */
   markReconciled(run: string, throughMs: number): Promise<void>;
+}
+
+/** The one store behind the three roles; each adapter (Redis, memory) keeps all three, and each use case names only the roles it uses. */
+export interface ContactLedger extends RunLedger, ContactHistory, DeliveryLedger {
+  readonly describe: string;
+  close(): Promise<void>;
 }
 
 /** What the carrier said of one person's message in a run (issue 17): a pushed receipt, or the provider's query API. */

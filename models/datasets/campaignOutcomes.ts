@@ -7,7 +7,7 @@
  * events past the end of its attribution window.
  */
 import { behaviourOf, type Behaviour } from '#lib/events/behaviour';
-import type { ContactLedger } from '#lib/contacts';
+import type { RunLedger } from '#lib/contacts';
 import type { UserFeatures } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { ObjectStore } from '#lib/objectStore';
@@ -34,12 +34,13 @@ export interface CampaignOutcomes {
   open: number;
 }
 
-export type RunLedger = Pick<ContactLedger, 'people' | 'describe'>;
+/** Whom each run treated and held out, and where that is kept. */
+export type RunPeople = Pick<RunLedger, 'people'> & { readonly describe: string };
 
 const DAY_MS = 86_400_000;
 const CHUNK = 10_000;
 
-export async function campaignOutcomes(objects: ObjectStore, ledger: RunLedger, runs: CampaignRun[], window: DateWindow = {}): Promise<CampaignOutcomes> {
+export async function campaignOutcomes(objects: ObjectStore, ledger: RunPeople, runs: CampaignRun[], window: DateWindow = {}): Promise<CampaignOutcomes> {
   if (runs.length === 0) return { examples: [], users: [], runs: [], open: 0 };
   const behaviour: Behaviour[] = [];
   for await (const e of rawEvents(objects, window)) behaviour.push(behaviourOf(e, e.event_time));
