@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseDefinition } from '../functions/campaign/definition';
+import { parseDefinition } from '../functions/campaign/definitions/definition';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { at: { type: 'string' }, run: { type: 'string' } } });
 const [command, target] = positionals;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { config } from '#lib/config';
 import { renderProject } from './local/project';
-import { activeDefinitions } from '../functions/campaign/schedule';
+import { activeDefinitions } from '../functions/campaign/definitions/store';
 import { objectStoreFrom } from '#lib/objectStore';
 import { campaignTimes, peakPlan, type ProvisionConfig } from './lib/peakProvisioning';
 

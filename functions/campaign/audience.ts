@@ -1,7 +1,7 @@
 /** Whether a person is in a campaign's audience: every rule holds over their features, tags and attributes. */
 import type { UserFeatures } from '#lib/featureStore';
 import type { StoredProfile } from '#lib/profiles/port';
-import type { AudienceRule, Operator } from './definition';
+import type { AudienceRule, Operator } from './definitions/definition';
 
 const DAY_MS = 86_400_000;
 

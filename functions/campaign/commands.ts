@@ -7,9 +7,10 @@
 import { badRequest } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import { planCampaign } from './plan';
-import { runReport } from './report';
-import { reportPage } from './reportPage';
-import { activeDefinition, personalItemsFor, runOne, type ScheduleDeps } from './schedule';
+import { runReport } from './report/report';
+import { reportPage } from './report/page';
+import { activeDefinition } from './definitions/store';
+import { personalItemsFor, runOne, type CampaignDeps } from './runOne';
 import { selectionFor } from './selection';
 import { RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
 
@@ -34,7 +35,7 @@ export function commandOf(invocation: Invocation): Command | undefined {
   return c as Command;
 }
 
-export async function runCommand(deps: ScheduleDeps, c: Command): Promise<unknown> {
+export async function runCommand(deps: CampaignDeps, c: Command): Promise<unknown> {
   const d = await activeDefinition(deps.objects, c.campaign);
   if (c.command === 'plan') return planCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, await selectionFor(deps, d), deps.policy.priceMilliYuan);
   if (c.command === 'run') {

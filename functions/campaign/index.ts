@@ -1,6 +1,6 @@
 /**
  * FC entry of `campaign` (built-in nodejs20 runtime, event handler): its minute timer runs the
- * campaigns due (schedule.ts); its OSS triggers import profile files (`imports/profiles/`) and
+ * campaigns due (timer.ts, each run through runOne.ts); its OSS triggers import profile files (`imports/profiles/`) and
  * validate and schedule campaign definitions (`campaigns/`); direct invocations carry the
  * marketer's commands (commands.ts) or a chunk of a large run (chunks.ts).
  */
@@ -17,7 +17,9 @@ import { smsSenderFrom } from '#lib/sms';
 import { chunkTaskOf } from './chunks';
 import { commandOf, runCommand } from './commands';
 import { importProfiles, isProfileImport } from './importProfiles';
-import { activeDefinition, isDefinitionUpload, registerDefinition, runDue, runOne, tickOf } from './schedule';
+import { activeDefinition, isDefinitionUpload, registerDefinition } from './definitions/store';
+import { runOne } from './runOne';
+import { runDue, tickOf } from './timer';
 
 const c = config();
 const deps = {

@@ -3,12 +3,13 @@
  * Contact caps depend on what other campaigns send before this one, so the plan leaves them out.
  */
 import { affordable } from '#lib/contacts/buckets';
-import type { ContactHistory } from '#lib/contacts';
+import { campaignRunKey, type ContactHistory } from '#lib/contacts';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { increment } from '#lib/tally';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from './definitions/definition';
 import type { PersonalItems } from './personalItems';
-import { decideOne, itemsFor, runKeyOf } from './runCampaign';
+import { decideOne } from './policy';
+import { itemsFor } from './runCampaign';
 import type { Select } from './selection';
 import { costYuan } from './smsText';
 
@@ -25,7 +26,7 @@ export interface Plan {
 export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; ledger: ContactHistory; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const segments: number[] = [];
-  const run = runKeyOf(d, 'plan');
+  const run = campaignRunKey(d.id, 'plan');
   // Nothing is sent, so phones stay sealed: a profile with one counts as reachable, as when a run opens it.
   const sealed = { profiles: { phoneOf: (p: StoredProfile) => p.phoneSealed } };
   for await (const page of profilePages(deps.profiles.store)) {

@@ -1,12 +1,20 @@
 /**
- * Campaign policy that does not need the ledger: who is held out as control and which variant
- * a person gets (stable per person and campaign, so a rerun decides the same), quiet hours,
- * and what a message says and costs.
+ * Campaign policy, in the order a run applies it:
+ * 1. quiet hours, before each page (`quietUntil`): the rest of the run waits for their end;
+ * 2. for each person claimed (`decideOne`): consent, a number, the control group, then the
+ *    variant and its message (a parameter the profile cannot fill suppresses the person);
+ * 3. for the batch's messages (`withinCapsAndBudget`): the contact caps every campaign shares,
+ *    then the run's budget.
+ * Control and variant are stable per person and campaign, so a rerun decides the same.
  */
 import { createHash } from 'node:crypto';
 import { SHANGHAI_OFFSET_MS } from '#lib/clock';
+import type { ContactCaps, ContactHistory, PersonState, RunLedger } from '#lib/contacts';
+import type { ProfileBook, StoredProfile } from '#lib/profiles';
 import type { AttributeValue } from '#lib/profiles/port';
-import type { CampaignDefinition, Variant } from './definition';
+import type { BatchMessage } from '#lib/sms/port';
+import type { CampaignDefinition, Variant } from './definitions/definition';
+import type { Item } from './personalItems';
 import { fillTemplate, segments } from './smsText';
 
 /** A number in [0, 1) fixed by its inputs. */
@@ -53,4 +61,52 @@ export function render(d: CampaignDefinition, variant: Variant, attributes: Reco
   }
   const text = fillTemplate(variant.templateText, params);
   return { params, text, segments: segments(text, d.channel.signName) };
+}
+
+export interface CampaignPolicy {
+  caps: ContactCaps;
+  quiet: { fromMin: number; toMin: number };
+  qps: number;
+  priceMilliYuan: number;
+}
+
+export interface Send {
+  p: StoredProfile;
+  variant: string;
+  message: BatchMessage;
+  segments: number;
+  item?: string;
+}
+
+/** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
+export function decideOne(deps: { profiles: Pick<ProfileBook, 'phoneOf'> }, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
+  if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
+  const phone = deps.profiles.phoneOf(p);
+  if (!phone) return { status: 'suppressed', reason: 'no_phone' };
+  if (inControl(d, p.userId)) return { status: 'control' };
+  const variant = variantOf(d, p.userId);
+  const rendered = render(d, variant, p.attributes, item);
+  if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
+  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments, item: item?.id };
+}
+
+/**
+ * Of the messages policy would send in one batch, those within every person's contact caps and
+ * then within the run's budget (`budgetOf` names the run that pays); the others are suppressed
+ * in `states` (`contact_cap`, `budget`).
+ */
+export async function withinCapsAndBudget(
+  ledger: Pick<ContactHistory, 'reserveContacts'> & Pick<RunLedger, 'reserveBudget'>,
+  d: CampaignDefinition,
+  toSend: Send[],
+  states: Map<string, PersonState>,
+  o: { nowMs: number; policy: CampaignPolicy; budgetOf: string },
+): Promise<Send[]> {
+  const withinCaps = await ledger.reserveContacts(toSend.map((s) => s.p.userId), o.nowMs, o.policy.caps);
+  toSend.filter((_, i) => !withinCaps[i]).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
+  const allowed = toSend.filter((_, i) => withinCaps[i]);
+  const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
+  const granted = await ledger.reserveBudget(o.budgetOf, allowed.map((s) => s.segments * o.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
+  allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
+  return allowed.slice(0, granted);
 }

@@ -8,7 +8,7 @@
  */
 import { settlementOf, type DeliveryLedger, type RunActivity } from '#lib/contacts';
 import type { StoredProfile } from '#lib/profiles';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from './definitions/definition';
 import { quietUntil } from './policy';
 import { sendTo, type RunDeps } from './runCampaign';
 

@@ -7,24 +7,17 @@
  * quiet hours defer the rest of a run to their end. A chunk of a large run (chunks.ts) does
  * the same over its own parts of the profiles, with its share of the provider's QPS.
  */
-import type { Contact, ContactCaps, ContactHistory, PersonState, RunLedger } from '#lib/contacts';
+import { campaignRunKey, chunkProgressKey, type Contact, type ContactHistory, type PersonState, type RunLedger } from '#lib/contacts';
 import type { Logger } from '#lib/log';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
-import type { BatchMessage, SmsSender } from '#lib/sms/port';
+import type { SmsSender } from '#lib/sms/port';
 import { increment } from '#lib/tally';
 import type { Chunk } from './chunks';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from './definitions/definition';
 import type { Item, PersonalItems } from './personalItems';
-import { inControl, quietUntil, render, variantOf } from './policy';
+import { decideOne, quietUntil, variantOf, withinCapsAndBudget, type CampaignPolicy, type Send } from './policy';
 import type { Select } from './selection';
-
-export interface CampaignPolicy {
-  caps: ContactCaps;
-  quiet: { fromMin: number; toMin: number };
-  qps: number;
-  priceMilliYuan: number;
-}
 
 export interface RunDeps {
   profiles: ProfileBook;
@@ -56,11 +49,9 @@ export interface RunResult {
   segments: number;
 }
 
-export const runKeyOf = (d: CampaignDefinition, runId: string) => `${d.id}@${runId}`;
-
 export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select, chunk?: Chunk): Promise<RunResult> {
-  const run = runKeyOf(d, runId);
-  const progressKey = chunk ? `${run}#${chunk.index}` : run;
+  const run = campaignRunKey(d.id, runId);
+  const progressKey = chunk ? chunkProgressKey(run, chunk.index) : run;
   const result: RunResult = { run, chunk: chunk?.index, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {}, failed: {}, segments: 0 };
   const progress = await deps.ledger.progress(progressKey);
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
@@ -88,26 +79,6 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
   }
   deps.logger.info('campaign run done', { ...result });
   return result;
-}
-
-export interface Send {
-  p: StoredProfile;
-  variant: string;
-  message: BatchMessage;
-  segments: number;
-  item?: string;
-}
-
-/** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
-export function decideOne(deps: { profiles: Pick<ProfileBook, 'phoneOf'> }, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
-  if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
-  const phone = deps.profiles.phoneOf(p);
-  if (!phone) return { status: 'suppressed', reason: 'no_phone' };
-  if (inControl(d, p.userId)) return { status: 'control' };
-  const variant = variantOf(d, p.userId);
-  const rendered = render(d, variant, p.attributes, item);
-  if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
-  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments, item: item?.id };
 }
 
 /** The messages a batch sent, for each person's contact history (what recommend and later campaigns read). */
@@ -163,13 +134,7 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
     if ('status' in decided) states.set(p.userId, decided);
     else toSend.push(decided);
   }
-  const withinCaps = await deps.ledger.reserveContacts(toSend.map((s) => s.p.userId), now, deps.policy.caps);
-  toSend.filter((_, i) => !withinCaps[i]).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
-  const allowed = toSend.filter((_, i) => withinCaps[i]);
-  const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
-  const granted = await deps.ledger.reserveBudget(budgetOf, allowed.map((s) => s.segments * deps.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
-  allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
-  const sending = allowed.slice(0, granted);
+  const sending = await withinCapsAndBudget(deps.ledger, d, toSend, states, { nowMs: now, policy: deps.policy, budgetOf });
   const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), pace);
   outcomes.forEach((o, i) => {
     const { p, variant, segments, item } = sending[i];

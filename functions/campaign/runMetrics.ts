@@ -4,7 +4,7 @@
  * rule covers every campaign, the failed share of sends and how much of its budget a run used.
  */
 import type { MetricsRecorder } from '#lib/metrics';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from './definitions/definition';
 import type { RunResult } from './runCampaign';
 
 export function recordRun(metrics: MetricsRecorder, campaign: string, result: RunResult, priceMilliYuan: number, budget: CampaignDefinition['budget'], spent: { messages: number; milliYuan: number }): void {

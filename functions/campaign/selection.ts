@@ -15,7 +15,7 @@ import { PROPENSITY_MODEL, PropensityScorer } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';
 import { UPLIFT_MODEL, UpliftScorer } from '#models/uplift/serving';
 import { inAudience, needsFeatures } from './audience';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from './definitions/definition';
 import { TOP_K_PREFIX } from '#lib/objectStore/keys';
 
 export interface SelectionDeps {

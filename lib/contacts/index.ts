@@ -6,6 +6,7 @@ import { RedisContactLedger } from './redisLedger';
 
 export { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactHistory, type ContactLedger, type Delivery, type DeliveryLedger, type PersonState, type RunActivity, type RunLedger, type RunProgress } from './port';
 export { messagedItems } from './history';
+export { campaignRunKey, chunkProgressKey } from './runKeys';
 export { isUncertain, outIdOf, runOfOutId, settlementOf, type Settlement } from './settlement';
 
 /** Redis when it is configured, else this process's memory; one per process. */

@@ -11,7 +11,7 @@ import type { RunLedger } from '#lib/contacts';
 import type { UserFeatures } from '#lib/featureStore';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import type { ObjectStore } from '#lib/objectStore';
-import { campaignRunKey, type CampaignRun } from './campaignRuns';
+import { runKeyOf, type CampaignRun } from './campaignRuns';
 import { rawEvents, type DateWindow } from './rawEvents';
 
 export interface CampaignExample {
@@ -55,7 +55,7 @@ export async function campaignOutcomes(objects: ObjectStore, ledger: RunPeople, 
   let now = 0;
   const store = new MemoryFeatureStore(() => now);
   let fed = 0;
-  const out: CampaignOutcomes = { examples: [], users: [], runs: finished.map(campaignRunKey), open: runs.length - finished.length };
+  const out: CampaignOutcomes = { examples: [], users: [], runs: finished.map(runKeyOf), open: runs.length - finished.length };
   for (const r of finished) {
     now = startOf(r);
     let upTo = fed;
@@ -64,7 +64,7 @@ export async function campaignOutcomes(objects: ObjectStore, ledger: RunPeople, 
     fed = upTo;
 
     const bought = new Set(purchases.filter((b) => b.ts >= now && b.ts <= endOf(r)).map((b) => b.userId));
-    const run = campaignRunKey(r);
+    const run = runKeyOf(r);
     const people = [...(await ledger.people(run))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)); // reproducible splits
     for (const [userId, state] of people) {
       if (state.status !== 'sent' && state.status !== 'control') continue;

@@ -5,6 +5,7 @@
  */
 import { listAll, type ObjectStore } from '#lib/objectStore';
 import { CAMPAIGN_RUNS_PREFIX, RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
+import { campaignRunKey } from '#lib/contacts';
 
 
 export interface CampaignRun {
@@ -14,13 +15,13 @@ export interface CampaignRun {
   attributionDays: number;
 }
 
-/** The run's key in the contact ledger (as functions/campaign names it). */
-export const campaignRunKey = (r: Pick<CampaignRun, 'campaign' | 'runId'>) => `${r.campaign}@${r.runId}`;
+/** The run's key in the contact ledger. */
+export const runKeyOf = (r: Pick<CampaignRun, 'campaign' | 'runId'>) => campaignRunKey(r.campaign, r.runId);
 
 /** Records a run (idempotent: a replayed run writes the same object). */
 export async function recordCampaignRun(objects: ObjectStore, run: CampaignRun): Promise<void> {
   const body: CampaignRun = { campaign: run.campaign, runId: run.runId, attributionDays: run.attributionDays };
-  await objects.put(`${CAMPAIGN_RUNS_PREFIX}${campaignRunKey(run)}.json`, Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
+  await objects.put(`${CAMPAIGN_RUNS_PREFIX}${runKeyOf(run)}.json`, Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
 }
 
 async function* jsonObjects<T>(objects: ObjectStore, prefix: string): AsyncGenerator<T> {
@@ -34,10 +35,10 @@ async function* jsonObjects<T>(objects: ObjectStore, prefix: string): AsyncGener
 /** Every recorded or reported run, each once, oldest first. */
 export async function campaignRuns(objects: ObjectStore): Promise<CampaignRun[]> {
   const runs = new Map<string, CampaignRun>();
-  for await (const r of jsonObjects<CampaignRun>(objects, CAMPAIGN_RUNS_PREFIX)) runs.set(campaignRunKey(r), r);
+  for await (const r of jsonObjects<CampaignRun>(objects, CAMPAIGN_RUNS_PREFIX)) runs.set(runKeyOf(r), r);
   for await (const r of jsonObjects<{ campaign: string; startedAt: string; attributionDays: number }>(objects, RUN_REPORTS_PREFIX)) {
     const run = { campaign: r.campaign, runId: r.startedAt, attributionDays: r.attributionDays };
-    if (!runs.has(campaignRunKey(run))) runs.set(campaignRunKey(run), run);
+    if (!runs.has(runKeyOf(run))) runs.set(runKeyOf(run), run);
   }
   return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId) || a.campaign.localeCompare(b.campaign));
 }

@@ -7,7 +7,7 @@
  * seconds (plan plus run), decisions_per_s, sent, duplicates (counted by the provider server).
  * BENCH_PROFILES sets the number of profiles.
  */
-import { parseDefinition } from '../../functions/campaign/definition';
+import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { planCampaign } from '../../functions/campaign/plan';
 import { chunkCountFor, chunkOf } from '../../functions/campaign/chunks';
 import { runCampaign } from '../../functions/campaign/runCampaign';

@@ -4,7 +4,7 @@
  * settles it `hold` minutes after, back to whatever s.yaml's own schedule has in force then.
  * The result is the whole provision config (FC replaces it as one document).
  */
-import { CAMPAIGN_TIME_ZONE, type CampaignDefinition } from '../../functions/campaign/definition';
+import { CAMPAIGN_TIME_ZONE, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
 
 export interface ScheduledAction {
   name: string;

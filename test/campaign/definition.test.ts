@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDefinition, type CampaignDefinition, type DefinitionError } from '../../functions/campaign/definition';
+import { parseDefinition, type CampaignDefinition, type DefinitionError } from '../../functions/campaign/definitions/definition';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/campaigns', name), 'utf8');
 const VALID_YAML = fixture('double-eleven.yaml');

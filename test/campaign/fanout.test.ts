@@ -9,8 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chunkCountFor, chunkOf, chunkTaskOf, MAX_CHUNKS, type Fanout } from '../../functions/campaign/chunks';
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
-import { registerDefinition, runDue, runOne, type ScheduleDeps } from '../../functions/campaign/schedule';
+import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
+import { registerDefinition } from '../../functions/campaign/definitions/store';
+import { runOne, type CampaignDeps } from '../../functions/campaign/runOne';
+import { runDue } from '../../functions/campaign/timer';
 import { RedisContactLedger } from '#lib/contacts/redisLedger';
 import { FcApiInvoker } from '#lib/fanout/fcApi';
 import { MAX_ASYNC_PAYLOAD_BYTES } from '#lib/fanout';
@@ -45,7 +47,7 @@ let sms: HttpFake;
 let action: SendBatchSmsAction;
 let fc: Fc3Fake;
 let redis: ReturnType<typeof onTestPrefix<RedisContactLedger>>;
-let deps: ScheduleDeps & { fanout: Fanout };
+let deps: CampaignDeps & { fanout: Fanout };
 let clock: number;
 
 beforeEach(async () => {
@@ -89,7 +91,7 @@ const definition = (): CampaignDefinition => parseDefinition(DEFINITION, 'big.ya
 const sentTo = () => action.accepted;
 
 /** FC running a submitted task: the campaign handler's path for a chunk payload. */
-async function runTask(payload: unknown, overrides: Partial<ScheduleDeps> = {}) {
+async function runTask(payload: unknown, overrides: Partial<CampaignDeps> = {}) {
   const task = chunkTaskOf(decodeInvocation(Buffer.from(JSON.stringify(payload))))!;
   return runOne({ ...deps, ...overrides }, definition(), task.run_id, task.chunk);
 }

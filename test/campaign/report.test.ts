@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDefinition } from '../../functions/campaign/definition';
+import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { planCampaign } from '../../functions/campaign/plan';
-import { liftOf, runReport } from '../../functions/campaign/report';
-import { reportPage } from '../../functions/campaign/reportPage';
+import { liftOf, runReport } from '../../functions/campaign/report/report';
+import { reportPage } from '../../functions/campaign/report/page';
 import { runCampaign } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
 import type { RawEvent } from '#lib/events/contract';
@@ -16,6 +16,7 @@ import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import { OutboxSmsSender } from '#lib/sms/outboxSms';
+import { chunkProgressKey } from '#lib/contacts';
 
 const RUN = '2026-11-30T02:00:00.000Z'; // 10:00 in Shanghai
 const everyone: Select = async (p) => p;
@@ -86,10 +87,10 @@ describe('campaign plan and report', () => {
     const run = `lift@${RUN}`;
     expect((await runReport(w, d, RUN, 45)).finished).toBe(false);
     await w.ledger.saveProgress(run, { done: false, chunks: 2 });
-    await w.ledger.saveProgress(`${run}#0`, { done: true });
+    await w.ledger.saveProgress(chunkProgressKey(run, 0), { done: true });
     expect((await runReport(w, d, RUN, 45)).finished).toBe(false);
     expect(reportPage(await runReport(w, d, RUN, 45))).toContain('still running');
-    await w.ledger.saveProgress(`${run}#1`, { done: true });
+    await w.ledger.saveProgress(chunkProgressKey(run, 1), { done: true });
     expect((await runReport(w, d, RUN, 45)).finished).toBe(true);
   });
 

@@ -6,7 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { registerDefinition, runDue, type ScheduleDeps } from '../../functions/campaign/schedule';
+import { registerDefinition } from '../../functions/campaign/definitions/store';
+import { type CampaignDeps } from '../../functions/campaign/runOne';
+import { runDue } from '../../functions/campaign/timer';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { createLogger } from '#lib/log';
@@ -33,7 +35,7 @@ retry_undelivered: ${retry}
 
 let sms: HttpFake;
 let action: SendBatchSmsAction;
-let deps: ScheduleDeps;
+let deps: CampaignDeps;
 let clock: number;
 
 beforeEach(async () => {

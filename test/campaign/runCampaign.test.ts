@@ -4,10 +4,10 @@
  * caps across campaigns, budget, quiet hours, and a run that dies mid-way resuming without a resend.
  */
 import { randomUUID } from 'node:crypto';
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
+import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import { selectionFor, type Select } from '../../functions/campaign/selection';
-import { personalItemsFor, runOne, type ScheduleDeps } from '../../functions/campaign/schedule';
+import { personalItemsFor, runOne, type CampaignDeps } from '../../functions/campaign/runOne';
 import { clusterOf, itemOf, putCatalog, registerModel } from '../recommend/harness';
 import { unevaluatedMeta } from '#models/recommender/unevaluated';
 import { FEATURE_NAMES } from '#models/propensity/features';
@@ -192,7 +192,7 @@ describe('a campaign run', () => {
     try {
       const sms = new TencentSmsSender({ ...TEST_TENCENT, signName: '示例商城', endpoint: `127.0.0.1:${tencent.port}`, protocol: 'http://' });
       const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-provider-')), 'mkt-data');
-      const scheduleDeps = { ...deps({ sms }), objects, features: new MemoryFeatureStore() } as unknown as ScheduleDeps;
+      const scheduleDeps = { ...deps({ sms }), objects, features: new MemoryFeatureStore() } as unknown as CampaignDeps;
       const result = await runOne(scheduleDeps, definition('other-provider'), 't');
       expect(result).toMatchObject({ skipped: expect.stringMatching(/written for aliyun SMS.*through tencent/) });
       expect(tencent.sent).toEqual([]);

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
+import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
 import { selectionFor, type SelectionDeps } from '../../functions/campaign/selection';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { createLogger } from '#lib/log';

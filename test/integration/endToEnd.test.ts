@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { RunReport } from '../../functions/campaign/report';
+import type { RunReport } from '../../functions/campaign/report/report';
 import Redis from 'ioredis';
 import { signRequest } from '#lib/auth';
 import { querySendDetailsAction, sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';

@@ -3,7 +3,7 @@
  * reply push read as documented, the consent withdrawn for every campaign with its proof, a later
  * statement winning, and the next campaign run suppressing the person (`no_consent`).
  */
-import { parseDefinition } from '../../functions/campaign/definition';
+import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
 import { createLogger } from '#lib/log';

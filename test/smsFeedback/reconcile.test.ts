@@ -5,7 +5,7 @@
  * they name; after the window, the reconciliation timer asks the provider about the rest (Alibaba
  * QuerySendDetails, Tencent PullSmsSendStatusByPhoneNumber); nothing is ever sent twice.
  */
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definition';
+import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
 import type { ReconcileSummary } from '../../functions/smsFeedback/reconcile';

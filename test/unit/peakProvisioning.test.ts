@@ -1,7 +1,7 @@
 /** Reserved-instance targets ahead of campaign peaks: the plan, and the real FC3 SDK call against a signature-checking fake. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDefinition } from '../../functions/campaign/definition';
+import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { campaignTimes, peakPlan, type ProvisionConfig } from '../../scripts/lib/peakProvisioning';
 import { startFc3Fake } from '../wire/fc3Api';
 

@@ -4,10 +4,10 @@
  * items only where a variant recommends one).
  */
 import { isScalar } from 'yaml';
-import { ATTRIBUTE_NAME } from './definitionAudience';
-import { clip, type DefinitionReader, type Place } from './definitionFields';
-import { ITEM_STRATEGIES, MESSAGE_KINDS, PROVIDERS, type Channel, type ItemStrategy, type ParamSource, type Variant } from './definitionTypes';
-import { isPlaceholderName, OPT_OUT_WORDING, placeholdersOf } from './smsText';
+import { ATTRIBUTE_NAME } from './audience';
+import { clip, type DefinitionReader, type Place } from './fields';
+import { ITEM_STRATEGIES, MESSAGE_KINDS, PROVIDERS, type Channel, type ItemStrategy, type ParamSource, type Variant } from './types';
+import { isPlaceholderName, OPT_OUT_WORDING, placeholdersOf } from '../smsText';
 
 export const SLUG = /^[a-z0-9-]{1,64}$/;
 const SLUG_EXPECTED = '1-64 lowercase letters, digits and -';

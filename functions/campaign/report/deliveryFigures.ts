@@ -7,7 +7,7 @@
 import type { DeliveryLedger } from '#lib/contacts';
 import type { ProfileBook } from '#lib/profiles';
 import { increment } from '#lib/tally';
-import { costYuan } from './smsText';
+import { costYuan } from '../smsText';
 
 export interface DeliveryFigures {
   delivered: number;

@@ -3,7 +3,7 @@
  * and line, records what is wrong and carries on, so one pass finds every problem.
  */
 import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
-import { FILE_FIELD, type DefinitionError } from './definitionTypes';
+import { FILE_FIELD, type DefinitionError } from './types';
 
 /** A field of the file: its path (`variants[1].template_text`), the line of its key, its value node (undefined when absent). */
 export interface Place {

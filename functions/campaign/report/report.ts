@@ -6,16 +6,15 @@
  * they would have had (stable per person), so each variant has its own comparison.
  */
 import { shanghaiDateHour } from '#lib/clock';
-import type { DeliveryLedger, RunLedger } from '#lib/contacts';
+import { campaignRunKey, chunkProgressKey, type DeliveryLedger, type RunLedger } from '#lib/contacts';
 import type { ProfileBook } from '#lib/profiles';
 import type { ObjectStore } from '#lib/objectStore';
 import { increment } from '#lib/tally';
 import { rawEvents } from '#models/datasets/rawEvents';
-import type { CampaignDefinition } from './definition';
+import type { CampaignDefinition } from '../definitions/definition';
 import { deliveryFigures, type DeliveryFigures } from './deliveryFigures';
-import { variantOf } from './policy';
-import { runKeyOf } from './runCampaign';
-import { costYuan } from './smsText';
+import { variantOf } from '../policy';
+import { costYuan } from '../smsText';
 
 export interface VariantResult {
   variant: string;
@@ -54,7 +53,7 @@ const DAY_MS = 86_400_000;
 async function finished(ledger: RunLedger, run: string): Promise<boolean> {
   const progress = await ledger.progress(run);
   if (progress.chunks === undefined) return progress.done;
-  const chunks = await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(`${run}#${i}`)));
+  const chunks = await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(chunkProgressKey(run, i))));
   return chunks.every((c) => c.done);
 }
 
@@ -76,7 +75,7 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
 }
 
 export async function runReport(deps: { ledger: RunLedger & DeliveryLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
-  const run = runKeyOf(d, runId);
+  const run = campaignRunKey(d.id, runId);
   const startedMs = Date.parse(runId);
   const [converted, done] = await Promise.all([buyers(deps.objects, startedMs, d.attributionDays), finished(deps.ledger, run)]);
   const report: Omit<RunReport, 'delivery'> = { campaign: d.id, run, startedAt: runId, finished: done, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };

@@ -5,12 +5,12 @@
  */
 import { parseCron } from '#lib/cron';
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import { readAudience } from './definitionAudience';
-import { checkTemplates, readChannel, readVariants, SLUG } from './definitionChannel';
-import { clip, DefinitionReader, type Place } from './definitionFields';
-import { CAMPAIGN_TIME_ZONE, FILE_FIELD, SCORING_MODELS, type Budget, type CampaignDefinition, type CampaignSchedule, type DefinitionError, type Scoring } from './definitionTypes';
+import { readAudience } from './audience';
+import { checkTemplates, readChannel, readVariants, SLUG } from './channel';
+import { clip, DefinitionReader, type Place } from './fields';
+import { CAMPAIGN_TIME_ZONE, FILE_FIELD, SCORING_MODELS, type Budget, type CampaignDefinition, type CampaignSchedule, type DefinitionError, type Scoring } from './types';
 
-export * from './definitionTypes';
+export * from './types';
 
 const TOP_LEVEL_FIELDS = ['id', 'name', 'schedule', 'audience', 'scoring', 'control_share', 'variants', 'budget', 'channel', 'attribution_days', 'skip_seen_items_days', 'retry_undelivered'] as const;
 

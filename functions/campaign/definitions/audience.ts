@@ -6,8 +6,8 @@
 import { STANDARD_EVENT_TYPES } from '#lib/events/behaviour';
 import { assertValidKey } from '#lib/objectStore/port';
 import { isMap } from 'yaml';
-import { clip, type DefinitionReader, type Place } from './definitionFields';
-import { FEATURE_PATHS, OPERATORS, type Audience, type AudienceRule, type AttributeValue, type Operator } from './definitionTypes';
+import { clip, type DefinitionReader, type Place } from './fields';
+import { FEATURE_PATHS, OPERATORS, type Audience, type AudienceRule, type AttributeValue, type Operator } from './types';
 
 /** Profile attribute names, in audience rules and in `profile.<attribute>` parameter sources. */
 export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
