@@ -22,22 +22,19 @@ import { RedisProfileStore } from '#lib/profiles/redisStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK } from '../../test/wire/alibabaRpc';
 import { runBench } from './processes';
+import { campaignYaml, GREETING, MEMBER_DAY } from '../../test/fixtures/campaign';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const NOW = Date.parse('2026-11-30T10:00:00+08:00');
 
-const DEFINITION = `id: bench
-name: bench
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member }, { feature: counts.purchase.d30 >= 1 } ] }
-scoring: { model: none }
-control_share: 0.1
-variants:
-  - { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none }
-  - { id: b, template_text: "\${name}，会员日九折。拒收请回复R", item_strategy: none }
-budget: { messages: 10000000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-`;
+const DEFINITION = campaignYaml({
+  id: 'bench',
+  name: 'bench',
+  audience: '{ rules: [ { has_tag: member }, { feature: counts.purchase.d30 >= 1 } ] }',
+  control_share: 0.1,
+  variants: `[ ${GREETING}, ${MEMBER_DAY} ]`,
+  budget: '{ messages: 10000000 }',
+});
 
 const progress = (label: string, done: number, total: number) => process.stderr.write(`\r${label} ${done}/${total}`);
 

@@ -28,20 +28,12 @@ import { onTestPrefix } from '../contract/redisTestPrefix';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import { startFc3Fake, type Fc3Fake } from '../wire/fc3Api';
 import type { HttpFake } from '../wire/httpFake';
+import { campaignYaml } from '../fixtures/campaign';
 
 const MORNING = Date.parse('2026-11-30T10:00:00+08:00');
 const PEOPLE = 2500;
 
-const DEFINITION = `id: big
-name: big
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-variants:
-  - { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none }
-budget: { messages: 100000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-`;
+const DEFINITION = campaignYaml({ id: 'big', name: 'big', budget: '{ messages: 100000 }' });
 
 let sms: HttpFake;
 let action: SendBatchSmsAction;

@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { planCampaign } from '../../functions/campaign/plan';
 import { liftOf, runReport } from '../../functions/campaign/report/report';
 import { reportPage } from '../../functions/campaign/report/page';
@@ -17,24 +16,17 @@ import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import { OutboxSmsSender } from '#lib/sms/outboxSms';
 import { chunkProgressKey } from '#lib/contacts';
+import { testCampaign } from '../fixtures/campaign';
 
 const RUN = '2026-11-30T02:00:00.000Z'; // 10:00 in Shanghai
 const everyone: Select = async (p) => p;
-const d = parseDefinition(
-  `id: lift
-name: lift
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-control_share: 0.3
-variants:
-  - { id: a, template_text: "\${name}您好<b>。拒收请回复R", item_strategy: none }
-  - { id: b, template_text: "\${name}，会员日。拒收请回复R", item_strategy: none }
-budget: { messages: 100000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-`,
-  'lift.yaml',
-).definition!;
+const d = testCampaign({
+  id: 'lift',
+  name: 'lift',
+  control_share: 0.3,
+  variants: '[ { id: a, template_text: "${name}您好<b>。拒收请回复R", item_strategy: none }, { id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
+  budget: '{ messages: 100000 }',
+});
 
 let dir: string;
 beforeEach(() => {

@@ -18,20 +18,11 @@ import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
+import { campaignYaml } from '../fixtures/campaign';
 
 const TEN = Date.parse('2026-11-30T10:00:00+08:00');
 const HOUR = 3_600_000;
-const definition = (id: string, retry: boolean) => `id: ${id}
-name: ${id}
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-control_share: 0
-variants: [ { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none } ]
-budget: { messages: 100 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-retry_undelivered: ${retry}
-`;
+const definition = (id: string, retry: boolean) => campaignYaml({ id, name: id, control_share: 0, budget: '{ messages: 100 }', retry_undelivered: retry });
 
 let sms: HttpFake;
 let action: SendBatchSmsAction;

@@ -30,25 +30,13 @@ import http from 'node:http';
 import { startTencentSmsFake, TEST_TENCENT } from '../wire/tencentSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
+import { GREETING, MEMBER_DAY, testCampaign } from '../fixtures/campaign';
 
 const MORNING = Date.parse('2026-11-30T10:00:00+08:00');
 const everyone: Select = async (profiles) => profiles;
 
-function definition(id: string, extra = ''): CampaignDefinition {
-  const yaml = `id: ${id}
-name: test
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-variants:
-  - { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none }
-  - { id: b, template_text: "\${name}，会员日九折。拒收请回复R", item_strategy: none }
-budget: { messages: 100000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-${extra}`;
-  const { definition: d, errors } = parseDefinition(yaml, `${id}.yaml`);
-  if (!d) throw new Error(JSON.stringify(errors));
-  return d;
+function definition(id: string, extra: Record<string, string | number> = {}): CampaignDefinition {
+  return testCampaign({ id, variants: `[ ${GREETING}, ${MEMBER_DAY} ]`, budget: '{ messages: 100000 }', ...extra });
 }
 
 const withBudget = (d: CampaignDefinition, budget: CampaignDefinition['budget']) => ({ ...d, budget });
@@ -220,7 +208,7 @@ describe('a campaign run', () => {
   it('suppresses whoever withdrew consent, never gave it, or has no number', async () => {
     await addProfiles(30, (i) => (i % 3 === 0 ? { consentSms: { granted: false, at: 2, source: 'reply:R' } } : i % 3 === 1 ? { consentSms: undefined } : {}));
     await profiles.upsert([{ userId: 'no-phone', consentSms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: 'x' } }]);
-    await runCampaign(deps(), definition('consent', 'control_share: 0'), 't', everyone);
+    await runCampaign(deps(), definition('consent', { control_share: 0 }), 't', everyone);
     expect(await statuses('consent@t')).toEqual({ 'suppressed:no_consent': 20, 'suppressed:no_phone': 1, sent: 10 });
     expect(sentTo().map((p) => indexOf(p) % 3)).toEqual(Array(10).fill(2));
   });
@@ -228,26 +216,26 @@ describe('a campaign run', () => {
   it('holds the contact caps across two campaigns', async () => {
     await addProfiles(50);
     const policy = { caps: { perDay: 1, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
-    await runCampaign(deps({ policy }), definition('first', 'control_share: 0'), 't', everyone);
-    await runCampaign(deps({ policy }), definition('second', 'control_share: 0'), 't', everyone);
+    await runCampaign(deps({ policy }), definition('first', { control_share: 0 }), 't', everyone);
+    await runCampaign(deps({ policy }), definition('second', { control_share: 0 }), 't', everyone);
     expect(await statuses('second@t')).toEqual({ 'suppressed:contact_cap': 50 });
     expect(duplicates()).toBe(0);
   });
 
   it('never exceeds the budget, in messages or in yuan', async () => {
     await addProfiles(300);
-    await runCampaign(deps(), withBudget(definition('by-count', 'control_share: 0'), { messages: 120 }), 't', everyone);
+    await runCampaign(deps(), withBudget(definition('by-count', { control_share: 0 }), { messages: 120 }), 't', everyone);
     expect(sentTo().length).toBe(120);
     action.accepted.length = 0;
     // 45 milli-yuan a one-segment message: 2 yuan pays for 44 of them.
-    await runCampaign(deps(), withBudget(definition('by-yuan', 'control_share: 0'), { yuan: 2 }), 't', everyone);
+    await runCampaign(deps(), withBudget(definition('by-yuan', { control_share: 0 }), { yuan: 2 }), 't', everyone);
     expect(sentTo().length).toBe(44);
     expect(await statuses('by-yuan@t')).toMatchObject({ sent: 44, 'suppressed:budget': 256 });
   });
 
   it('defers a run that meets quiet hours to their end, then sends the rest', async () => {
     await addProfiles(40);
-    const d = definition('late', 'control_share: 0');
+    const d = definition('late', { control_share: 0 });
     clock = Date.parse('2026-11-30T21:30:00+08:00');
     const deferred = await runCampaign(deps(), d, 't', everyone);
     expect(deferred).toMatchObject({ status: 'deferred', resumeAt: Date.parse('2026-12-01T08:00:00+08:00') });
@@ -264,17 +252,12 @@ describe('a campaign run', () => {
     // u0..u29 each bought two items of cluster i % 3; u30 has no history.
     await features.record(Array.from({ length: 30 }, (_, i) => [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) }))).flat());
     await addProfiles(31);
-    const yaml = `id: items
-name: items
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-control_share: 0
-variants: [ { id: pick, template_text: "\${name}，您可能喜欢\${item}。拒收请回复R", item_strategy: top_recommendation } ]
-budget: { messages: 1000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }
-`;
-    const d = parseDefinition(yaml, 'items.yaml').definition!;
+    const naming = {
+      control_share: 0,
+      variants: '[ { id: pick, template_text: "${name}，您可能喜欢${item}。拒收请回复R", item_strategy: top_recommendation } ]',
+      channel: '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }',
+    };
+    const d = testCampaign({ id: 'items', name: 'items', ...naming });
     const items = await personalItemsFor({ objects, features }, d);
     await runCampaign(deps({ items }), d, 't', everyone);
     const calls = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
@@ -292,7 +275,7 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, ki
     const itemOfUser = new Map(sent.map(([user, item]) => [`u${user}`, item]));
     const history = await ledger.contactsOf(['u0'], 0);
     expect(history[0]).toEqual([expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 })]);
-    const skipping = parseDefinition(yaml.replace('id: items', 'id: fresh') + 'skip_seen_items_days: 7\n', 'fresh.yaml').definition!;
+    const skipping = testCampaign({ id: 'fresh', name: 'items', ...naming, skip_seen_items_days: 7 });
     fake.received.length = 0;
     await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 5, perWeek: 10 } } }), skipping, 't', everyone);
     const again = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
@@ -303,7 +286,7 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, ki
 
   it('resumes a run that died mid-way from its last page, never resending what may have gone out', async () => {
     await addProfiles(300);
-    const d = definition('crash', 'control_share: 0');
+    const d = definition('crash', { control_share: 0 });
     const sms = deps().sms;
     let batches = 0;
     const dying = { ...sms, maxBatch: sms.maxBatch, describe: sms.describe, send: sms.send.bind(sms), sendBatch: (...args: Parameters<typeof sms.sendBatch>) => (++batches === 2 ? Promise.reject(new Error('killed')) : sms.sendBatch(...args)) };

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
+import type { CampaignDefinition } from '../../functions/campaign/definitions/definition';
 import { selectionFor, type SelectionDeps } from '../../functions/campaign/selection';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { createLogger } from '#lib/log';
@@ -14,25 +14,14 @@ import { exportPropensity, PROPENSITY_MODEL } from '#models/propensity/serving';
 import { modelMeta, ModelRegistry } from '#models/registry';
 import type { Logistic } from '#models/shared/logistic';
 import { exportUplift, UPLIFT_MODEL } from '#models/uplift/serving';
+import { testCampaign } from '../fixtures/campaign';
 
 const MORNING = Date.parse('2026-11-30T10:00:00+08:00');
 const HOUR = 3600_000;
 const d = FEATURE_NAMES.length;
 
 function definition(scoring: string): CampaignDefinition {
-  const yaml = `id: pick
-name: test
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: ${scoring}
-variants:
-  - { id: a, template_text: "您好，新品到店。拒收请回复R", item_strategy: none }
-budget: { messages: 1000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional }
-`;
-  const { definition: parsed, errors } = parseDefinition(yaml, 'pick.yaml');
-  if (!parsed) throw new Error(JSON.stringify(errors));
-  return parsed;
+  return testCampaign({ id: 'pick', scoring, variants: '[ { id: a, template_text: "您好，新品到店。拒收请回复R", item_strategy: none } ]', channel: '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional }' });
 }
 
 /** A logistic model weighing one feature. */

@@ -9,13 +9,13 @@ import type { RawEvent } from '#lib/events/contract';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
-import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import { campaignOutcomes } from '#models/datasets/campaignOutcomes';
 import { campaignRuns, recordCampaignRun } from '#models/datasets/campaignRuns';
 import { FEATURE_NAMES, propensityFeatures } from '#models/propensity/features';
 import { ModelRegistry } from '#models/registry';
 import { exportUplift, UPLIFT_MODEL, UpliftScorer } from '#models/uplift/serving';
 import { fitTLearner, upliftOf } from '#models/uplift/tLearner';
+import { putRawLog as putRawLogIn, rawEvent } from '../fixtures/rawLog';
 
 const quiet = createLogger({}, () => undefined);
 const DAY = 86_400_000;
@@ -33,26 +33,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-let seq = 0;
-const ev = (user: string, type: string, t: number, extra: Partial<RawEvent> = {}): RawEvent => ({
-  app_id: 'demo',
-  event_id: `e${seq++}`,
-  type,
-  user_id: user,
-  ts: t,
-  event_time: t,
-  received_at: t,
-  client_ip: '1.1.1.1',
-  item_id: `sku-${seq % 50}`,
-  ...extra,
-});
-
-/** Stores events as compact would: one object per hour partition. */
-async function putRawLog(events: RawEvent[]) {
-  const byPartition = new Map<string, RawEvent[]>();
-  for (const e of events) byPartition.set(rawPartition(e.received_at), [...(byPartition.get(rawPartition(e.received_at)) ?? []), e]);
-  for (const [partition, list] of byPartition) await store.put(`${partition}${list[0].event_id}.jsonl.gz`, encodeRawObject(list));
-}
+const ev = rawEvent;
+const putRawLog = (events: RawEvent[]) => putRawLogIn(store, events);
 
 const sent: PersonState = { status: 'sent', variant: 'a', messageId: 'm', segments: 1 };
 const control: PersonState = { status: 'control' };

@@ -7,12 +7,12 @@ import { conversionsFromRawLog } from '#models/datasets/conversions';
 import { createLogger } from '#lib/log';
 import { LocalObjectStore } from '#lib/objectStore/localStore';
 import { seededRandom } from '#lib/random';
-import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import type { RawEvent } from '#lib/events/contract';
 import { FEATURE_NAMES, propensityFeatures } from '#models/propensity/features';
 import { exportPropensity, PropensityScorer } from '#models/propensity/serving';
 import { ModelRegistry } from '#models/registry';
 import { predictLogistic } from '#models/shared/logistic';
+import { putRawLog as putRawLogIn, rawEvent } from '../fixtures/rawLog';
 
 const quiet = createLogger({}, () => undefined);
 const DAY = 24 * 3600_000;
@@ -25,26 +25,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-let seq = 0;
-const ev = (user: string, type: string, t: number, extra: Partial<RawEvent> = {}): RawEvent => ({
-  app_id: 'demo',
-  event_id: `e${seq++}`,
-  type,
-  user_id: user,
-  ts: t,
-  event_time: t,
-  received_at: t,
-  client_ip: '1.1.1.1',
-  item_id: `sku-${seq % 50}`,
-  ...extra,
-});
-
-/** Stores events as compact would: one object per hour partition. */
-async function putRawLog(events: RawEvent[]) {
-  const byPartition = new Map<string, RawEvent[]>();
-  for (const e of events) byPartition.set(rawPartition(e.received_at), [...(byPartition.get(rawPartition(e.received_at)) ?? []), e]);
-  for (const [partition, list] of byPartition) await store.put(`${partition}${list[0].event_id}.jsonl.gz`, encodeRawObject(list));
-}
+const ev = rawEvent;
+const putRawLog = (events: RawEvent[]) => putRawLogIn(store, events);
 
 /** Users whose carts in the week before the cutoff predict a purchase after it. */
 function shopperLog(users = 400, seed = 3): RawEvent[] {

@@ -3,7 +3,6 @@
  * reply push read as documented, the consent withdrawn for every campaign with its proof, a later
  * statement winning, and the next campaign run suppressing the person (`no_consent`).
  */
-import { parseDefinition } from '../../functions/campaign/definitions/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
 import { createLogger } from '#lib/log';
@@ -14,6 +13,7 @@ import { tencentReply } from '#lib/sms/tencentFeedback';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
 import { feedback, fixture, logged, phoneOf, type Feedback } from './harness';
+import { testCampaign } from '../fixtures/campaign';
 
 describe('what means stop', () => {
   it('takes R, TD, T, N and 退订 in any case, full width, with spaces or punctuation around', () => {
@@ -50,19 +50,7 @@ describe('the providers\' reply pushes', () => {
 
 const MORNING = Date.parse('2026-11-30T10:00:00+08:00');
 const everyone: Select = async (profiles) => profiles;
-const { definition: campaign } = parseDefinition(
-  `id: hello
-name: test
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-control_share: 0
-variants: [ { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none } ]
-budget: { messages: 1000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-`,
-  'hello.yaml',
-);
+const campaign = testCampaign({ control_share: 0 });
 
 describe('a reply that means stop', () => {
   let h: Feedback;
@@ -94,7 +82,7 @@ describe('a reply that means stop', () => {
   });
 
   it('withdraws consent for every campaign at once, with its proof; the next run suppresses the person (no_consent)', async () => {
-    await runCampaign(deps(), campaign!, 'first', everyone);
+    await runCampaign(deps(), campaign, 'first', everyone);
     expect(sentTo().size).toBe(10);
 
     const aliyun = await h.post('/sms/aliyun/reply', [aliyunUp(3, '退订。'), aliyunUp(4, '好的，谢谢')]);
@@ -117,7 +105,7 @@ describe('a reply that means stop', () => {
     expect(u5!.consentSms).toMatchObject({ granted: false, source: 'reply:TD', evidence: { provider: 'tencent', text: 'ｔｄ', signName: '示例商城' } });
 
     action.accepted.length = 0;
-    const next = await runCampaign(deps(), campaign!, 'second', everyone);
+    const next = await runCampaign(deps(), campaign, 'second', everyone);
     expect(next.suppressed).toEqual({ no_consent: 2 });
     expect([...sentTo()].sort()).toEqual([0, 1, 2, 4, 6, 7, 8, 9].map(phoneOf).sort());
     const people = await h.ledger.statesOf('hello@second', ['u3', 'u5']);

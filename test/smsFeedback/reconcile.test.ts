@@ -5,7 +5,6 @@
  * they name; after the window, the reconciliation timer asks the provider about the rest (Alibaba
  * QuerySendDetails, Tencent PullSmsSendStatusByPhoneNumber); nothing is ever sent twice.
  */
-import { parseDefinition, type CampaignDefinition } from '../../functions/campaign/definitions/definition';
 import { runCampaign, type RunDeps } from '../../functions/campaign/runCampaign';
 import type { Select } from '../../functions/campaign/selection';
 import type { ReconcileSummary } from '../../functions/smsFeedback/reconcile';
@@ -19,29 +18,14 @@ import { TencentSmsSender } from '#lib/sms/tencentSms';
 import { querySendDetailsAction, sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type AliyunSentRecord, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import { startTencentSmsFake, TEST_TENCENT, type TencentSmsFake } from '../wire/tencentSms';
 import { feedback, fixture, phoneOf, toLocalhost, type Feedback } from './harness';
+import { testCampaign } from '../fixtures/campaign';
 
 /** Now, so the fakes' day and 7-day windows hold; the run never meets quiet hours (none set). */
 const T0 = Date.now();
 const MIN = 60_000;
 const everyone: Select = async (profiles) => profiles;
 
-function campaign(id: string): CampaignDefinition {
-  const { definition, errors } = parseDefinition(
-    `id: ${id}
-name: test
-schedule: { cron: 0 0 10 * * * }
-audience: { rules: [ { has_tag: member } ] }
-scoring: { model: none }
-control_share: 0
-variants: [ { id: a, template_text: "\${name}您好，新品到店。拒收请回复R", item_strategy: none } ]
-budget: { messages: 10000 }
-channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname } }
-`,
-    `${id}.yaml`,
-  );
-  if (!definition) throw new Error(JSON.stringify(errors));
-  return definition;
-}
+const campaign = (id: string) => testCampaign({ id, control_share: 0, budget: '{ messages: 10000 }' });
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
 /** Whose number a fake took (phoneOf's inverse): profiles are read in no particular order, so batches are not in user order. */
