@@ -55,7 +55,8 @@ const url =
       // reported below
     }
     // The value is not echoed: a Redis URL may carry a password.
-    if (!protocols.includes(protocol)) throw new Error(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    if (!protocols.includes(protocol))
+      throw new Error(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
     return raw;
   };
 
@@ -74,7 +75,8 @@ const DEMO_SECRET = 'demo-secret';
 const quietHours: Parser<{ fromMin: number; toMin: number }> = (raw, name) => {
   const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(raw === undefined || raw === '' ? '20:00-08:00' : raw);
   const [fh, fm, th, tm] = (m ?? []).slice(1).map(Number);
-  if (!m || fh > 23 || th > 23 || fm > 59 || tm > 59) throw new Error(`${name} must be HH:MM-HH:MM in Asia/Shanghai, e.g. 20:00-08:00, got "${raw}"`);
+  if (!m || fh > 23 || th > 23 || fm > 59 || tm > 59)
+    throw new Error(`${name} must be HH:MM-HH:MM in Asia/Shanghai, e.g. 20:00-08:00, got "${raw}"`);
   return { fromMin: fh * 60 + fm, toMin: th * 60 + tm };
 };
 
@@ -82,13 +84,15 @@ const quietHours: Parser<{ fromMin: number; toMin: number }> = (raw, name) => {
 const secretKey: Parser<Buffer | undefined> = (raw, name) => {
   if (raw === undefined || raw === '') return undefined;
   const key = Buffer.from(raw, 'base64');
-  if (key.length < 32 || key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) throw new Error(`${name} must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)`);
+  if (key.length < 32 || key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, ''))
+    throw new Error(`${name} must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)`);
   return key;
 };
 /** A secret that travels in a URL: 24+ URL-safe characters; the value is never echoed. */
 const urlSecret: Parser<string | undefined> = (raw, name) => {
   if (raw === undefined || raw === '') return undefined;
-  if (!/^[A-Za-z0-9_-]{24,256}$/.test(raw)) throw new Error(`${name} must be 24-256 URL-safe characters (A-Z a-z 0-9 _ -), e.g. openssl rand -hex 24`);
+  if (!/^[A-Za-z0-9_-]{24,256}$/.test(raw))
+    throw new Error(`${name} must be 24-256 URL-safe characters (A-Z a-z 0-9 _ -), e.g. openssl rand -hex 24`);
   return raw;
 };
 /** The SMS callbacks' token in local runs only: anyone can read it here. */
@@ -110,7 +114,8 @@ const appKeys: Parser<Record<string, string[]>> = (raw, name) => {
     }
     (keys[appId] ??= []).push(secret);
   }
-  if (Object.values(keys).some((secrets) => secrets.length > 2)) throw new Error(`${name} lists an app more than twice: keep the current secret and at most one being rotated out`);
+  if (Object.values(keys).some((secrets) => secrets.length > 2))
+    throw new Error(`${name} lists an app more than twice: keep the current secret and at most one being rotated out`);
   return keys;
 };
 
@@ -227,14 +232,18 @@ export function appKeysOf(c: Config): Record<string, string[]> {
 /** The key phones are sealed with; on FC it must be set (and kept: records sealed with a lost key cannot be read). */
 export function phoneKeyOf(c: Config): Buffer {
   if (c.phoneKey) return c.phoneKey;
-  if (c.fcFunctionName) throw new ConfigError(['MKT_PHONE_KEY must be set on Function Compute: 32 random bytes, base64 (openssl rand -base64 32)']);
+  if (c.fcFunctionName)
+    throw new ConfigError(['MKT_PHONE_KEY must be set on Function Compute: 32 random bytes, base64 (openssl rand -base64 32)']);
   return LOCAL_PHONE_KEY;
 }
 
 /** The secret the SMS providers' callback URLs carry (`?token=`); on FC it must be set. */
 export function smsCallbackTokenOf(c: Config): string {
   if (c.smsCallbackToken) return c.smsCallbackToken;
-  if (c.fcFunctionName) throw new ConfigError(['MKT_SMS_CALLBACK_TOKEN must be set on Function Compute: 24+ random URL-safe characters (openssl rand -hex 24), the token the SMS callback URLs carry']);
+  if (c.fcFunctionName)
+    throw new ConfigError([
+      'MKT_SMS_CALLBACK_TOKEN must be set on Function Compute: 24+ random URL-safe characters (openssl rand -hex 24), the token the SMS callback URLs carry',
+    ]);
   return LOCAL_SMS_CALLBACK_TOKEN;
 }
 

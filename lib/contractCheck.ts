@@ -22,7 +22,11 @@ export interface Rejected {
 }
 
 /** Each item checked alone: the ones that pass (with their index), and a rejection for each that does not. */
-export function checkEach<T>(items: unknown[], check: (raw: unknown) => T, idOf: (raw: unknown) => string | null): { valid: { index: number; value: T }[]; rejected: Rejected[] } {
+export function checkEach<T>(
+  items: unknown[],
+  check: (raw: unknown) => T,
+  idOf: (raw: unknown) => string | null,
+): { valid: { index: number; value: T }[]; rejected: Rejected[] } {
   const valid: { index: number; value: T }[] = [];
   const rejected: Rejected[] = [];
   items.forEach((raw, index) => {

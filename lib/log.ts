@@ -31,7 +31,12 @@ function serialiseError(value: unknown): unknown {
   const { code, status } = value as { code?: unknown; status?: unknown };
   // A client's mistake (a 4xx) needs no trace; anything else keeps where it happened (in TypeScript, with source maps).
   const expected = typeof status === 'number' && status < 500;
-  const stack = expected ? undefined : value.stack?.split('\n').slice(1, 1 + STACK_FRAMES).map((l) => l.trim());
+  const stack = expected
+    ? undefined
+    : value.stack
+        ?.split('\n')
+        .slice(1, 1 + STACK_FRAMES)
+        .map((l) => l.trim());
   return { name, message, ...(code === undefined ? {} : { code }), ...(stack ? { stack } : {}) };
 }
 
@@ -49,7 +54,11 @@ function configuredLevel(): Level {
 }
 
 /** Creates a logger; `sink` defaults to stdout, `level` to LOG_LEVEL. */
-export function createLogger(bound: Record<string, unknown> = {}, sink: LogSink = (line) => process.stdout.write(line + '\n'), level?: Level): Logger {
+export function createLogger(
+  bound: Record<string, unknown> = {},
+  sink: LogSink = (line) => process.stdout.write(line + '\n'),
+  level?: Level,
+): Logger {
   const write = (lvl: Level, msg: string, fields: Record<string, unknown> = {}) => {
     if (rank[lvl] < rank[level ?? configuredLevel()]) return;
     const record = { time: new Date().toISOString(), level: lvl, msg, ...bound, ...fields };

@@ -31,7 +31,11 @@ export interface ModelMeta {
 }
 
 /** The version name of a model trained at `now` and measured on `evaluationId`: sorts by time, says what it was measured on. */
-const versionOf = (now: Date, evaluationId: string) => `v${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${evaluationId.slice(0, 4)}`;
+const versionOf = (now: Date, evaluationId: string) =>
+  `v${now
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14)}-${evaluationId.slice(0, 4)}`;
 
 /** A version's metadata: named by its training time and evaluation unless a version is given. */
 export function modelMeta(fields: Omit<ModelMeta, 'version' | 'createdAt'> & { version?: string }, now: Date): ModelMeta {
@@ -45,7 +49,6 @@ export interface Pointer {
   previous: string[];
 }
 
-
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
 
 export class ModelRegistry {
@@ -58,7 +61,9 @@ export class ModelRegistry {
     // meta.json last: a version without it is an unfinished upload and is never listed.
     await this.store.put(`${this.dir(meta.name, meta.version)}meta.json`, json(meta), { contentType: 'application/json' });
     // One small object to read, so whatever watches training need not list every version.
-    await this.store.put(LAST_TRAINED_KEY, json({ name: meta.name, version: meta.version, createdAt: meta.createdAt }), { contentType: 'application/json' });
+    await this.store.put(LAST_TRAINED_KEY, json({ name: meta.name, version: meta.version, createdAt: meta.createdAt }), {
+      contentType: 'application/json',
+    });
   }
 
   /** The version registered last, of any model (promoted or not): when training last succeeded. */
@@ -113,7 +118,11 @@ export class ModelRegistry {
     if (!(await this.meta(name, version))) throw new AppError(404, 'no_such_version', `no registered version ${name}/${version}`);
     const current = await this.current(name);
     if (current?.version === version) return current;
-    const pointer: Pointer = { version, promotedAt: now.toISOString(), previous: current ? [current.version, ...current.previous].slice(0, 20) : [] };
+    const pointer: Pointer = {
+      version,
+      promotedAt: now.toISOString(),
+      previous: current ? [current.version, ...current.previous].slice(0, 20) : [],
+    };
     await this.store.put(`${MODELS_PREFIX}${name}/current.json`, json(pointer), { contentType: 'application/json' });
     return pointer;
   }
@@ -121,7 +130,8 @@ export class ModelRegistry {
   /** Puts the previous champion back. */
   async rollback(name: string, now = new Date()): Promise<Pointer> {
     const current = await this.current(name);
-    if (!current || current.previous.length === 0) throw new AppError(409, 'no_earlier_champion', `${name} has no earlier champion to roll back to`);
+    if (!current || current.previous.length === 0)
+      throw new AppError(409, 'no_earlier_champion', `${name} has no earlier champion to roll back to`);
     const [version, ...previous] = current.previous;
     const pointer: Pointer = { version, promotedAt: now.toISOString(), previous };
     await this.store.put(`${MODELS_PREFIX}${name}/current.json`, json(pointer), { contentType: 'application/json' });

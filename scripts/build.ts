@@ -71,10 +71,13 @@ async function main() {
     const out = codeDir(root, spec);
     await fs.rm(out, { recursive: true, force: true });
     await bundle(sourceOf(spec), path.join(out, 'index.js'));
-    for (const thread of await threadEntries(path.dirname(sourceOf(spec)))) await bundle(thread, path.join(out, path.basename(thread, '.ts') + '.js'));
+    for (const thread of await threadEntries(path.dirname(sourceOf(spec))))
+      await bundle(thread, path.join(out, path.basename(thread, '.ts') + '.js'));
     const size = await packageSize(out);
     over ||= size.zipped > CODE_LIMIT;
-    rows.push(`${spec.props.functionName.padEnd(12)} ${path.relative(root, out).padEnd(18)} ${String(size.files).padStart(5)} files ${mib(size.raw).padStart(12)} raw ${mib(size.zipped).padStart(12)} zipped`);
+    rows.push(
+      `${spec.props.functionName.padEnd(12)} ${path.relative(root, out).padEnd(18)} ${String(size.files).padStart(5)} files ${mib(size.raw).padStart(12)} raw ${mib(size.zipped).padStart(12)} zipped`,
+    );
   }
   await bundle(path.join(root, 'scripts/local/start.ts'), path.join(root, 'dist/local/start.js'));
   if (withLayer) {
@@ -84,7 +87,9 @@ async function main() {
     over ||= bytes > CODE_LIMIT;
     rows.push(`${'layer'.padEnd(12)} ${path.relative(root, out)} ${mib(bytes).padStart(12)} zipped`);
   }
-  process.stdout.write(`package sizes (FC limit ${mib(CODE_LIMIT)} zipped through the API, 500 MiB through s deploy):\n${rows.map((r) => `  ${r}`).join('\n')}\n`);
+  process.stdout.write(
+    `package sizes (FC limit ${mib(CODE_LIMIT)} zipped through the API, 500 MiB through s deploy):\n${rows.map((r) => `  ${r}`).join('\n')}\n`,
+  );
   if (over) {
     process.stderr.write('a package is over the FC code-size limit\n');
     process.exit(1);

@@ -15,7 +15,10 @@ const usage = 'usage: npm run campaign -- validate <file> | plan <id> | run <id>
 function validate(file: string): number {
   const { definition, errors } = parseDefinition(readFileSync(file, 'utf8'), file);
   for (const e of errors) process.stderr.write(`${file}${e.line ? `:${e.line}` : ''}  ${e.field}: ${e.message}\n`);
-  if (definition) process.stdout.write(`${file}: campaign ${definition.id} is valid (${definition.variants.length} variant(s), control ${definition.controlShare * 100}%)\n`);
+  if (definition)
+    process.stdout.write(
+      `${file}: campaign ${definition.id} is valid (${definition.variants.length} variant(s), control ${definition.controlShare * 100}%)\n`,
+    );
   return definition ? 0 : 1;
 }
 
@@ -23,7 +26,10 @@ function validate(file: string): number {
 async function invoke(body: Record<string, unknown>): Promise<number> {
   const url = `${(process.env.MKT_URL ?? 'http://127.0.0.1:9000').replace(/\/$/, '')}/-/invoke/campaign`;
   const started = Date.now();
-  const ticker = setInterval(() => process.stderr.write(`\r${body.command} ${body.campaign}: ${Math.round((Date.now() - started) / 1000)} s`), 500);
+  const ticker = setInterval(
+    () => process.stderr.write(`\r${body.command} ${body.campaign}: ${Math.round((Date.now() - started) / 1000)} s`),
+    500,
+  );
   try {
     const reply = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
     process.stderr.write('\r\x1b[K');

@@ -40,12 +40,18 @@ async function main() {
   const base = target.props.provisionConfig as ProvisionConfig | undefined;
   if (!base) throw new Error(`${values.function} has no provisionConfig in s.yaml`);
   const campaigns = campaignTimes(await activeDefinitions(objectStoreFrom(config())));
-  const plan = peakPlan(base, campaigns, { leadMinutes: minutes('lead', 720), holdMinutes: minutes('hold', 720), peakTarget: minutes('peak-target', 10_000) });
+  const plan = peakPlan(base, campaigns, {
+    leadMinutes: minutes('lead', 720),
+    holdMinutes: minutes('hold', 720),
+    peakTarget: minutes('peak-target', 10_000),
+  });
   const region = target.props.region ?? config().region;
   const endpoint = values.endpoint ?? `fcv3.${region}.aliyuncs.com`;
 
   if (values['dry-run']) {
-    process.stdout.write(`PUT https://${endpoint}/2023-03-30/functions/${values.function}/provision-config?qualifier=${values.qualifier}\n${JSON.stringify(plan, null, 2)}\n`);
+    process.stdout.write(
+      `PUT https://${endpoint}/2023-03-30/functions/${values.function}/provision-config?qualifier=${values.qualifier}\n${JSON.stringify(plan, null, 2)}\n`,
+    );
     return;
   }
   const result = await putProvisionConfig(endpoint, values.function!, values.qualifier!, plan);
@@ -54,12 +60,22 @@ async function main() {
 
 export async function putProvisionConfig(endpoint: string, functionName: string, qualifier: string, plan: ProvisionConfig) {
   const c = config();
-  if (!c.accessKeyId || !c.accessKeySecret) throw new Error('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required (or use --dry-run)');
+  if (!c.accessKeyId || !c.accessKeySecret)
+    throw new Error('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required (or use --dry-run)');
   const local = /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(endpoint);
   const client = new FC(
-    new $OpenApiUtil.Config({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, endpoint, protocol: local ? 'http' : 'https' }),
+    new $OpenApiUtil.Config({
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      securityToken: c.securityToken,
+      endpoint,
+      protocol: local ? 'http' : 'https',
+    }),
   );
-  const reply = await client.putProvisionConfig(functionName, new PutProvisionConfigRequest({ qualifier, body: new PutProvisionConfigInput(plan) }));
+  const reply = await client.putProvisionConfig(
+    functionName,
+    new PutProvisionConfigRequest({ qualifier, body: new PutProvisionConfigInput(plan) }),
+  );
   return reply.body;
 }
 

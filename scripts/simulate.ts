@@ -72,7 +72,9 @@ function session(): { who: TokenSubject; events: Event[]; funnel: Record<string,
   add('page_view');
   if (rand() < 0.2) add('search', { properties: { query: u.taste } }, 'pages/search/index');
   for (let feed = 0; feed < 1 + Math.floor(rand() * 3); feed++) {
-    const shown = Array.from({ length: 10 }, () => (rand() < 0.5 ? pick(catalogue.filter((c) => c.category === u.taste)) : pick(catalogue)));
+    const shown = Array.from({ length: 10 }, () =>
+      rand() < 0.5 ? pick(catalogue.filter((c) => c.category === u.taste)) : pick(catalogue),
+    );
     add('exposure', { item_ids: shown.map((s) => s.id) });
     funnel.exposed_items = (funnel.exposed_items ?? 0) + shown.length;
     for (const item of shown) {
@@ -124,7 +126,10 @@ async function uploadCatalogue(): Promise<void> {
     available: i % 40 !== 13,
     listed_at: new Date(Date.now() - (i % 100) * 86_400_000).toISOString(),
   }));
-  const res = await fetch(`${opt.url!.replace(/\/$/, '')}/-/oss/${opt.bucket}/catalog/items.jsonl`, { method: 'PUT', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+  const res = await fetch(`${opt.url!.replace(/\/$/, '')}/-/oss/${opt.bucket}/catalog/items.jsonl`, {
+    method: 'PUT',
+    body: lines.map((l) => JSON.stringify(l)).join('\n'),
+  });
   if (!res.ok) process.stderr.write(`catalogue not uploaded (${res.status}): only the local runtime takes /-/oss writes\n`);
 }
 
@@ -143,11 +148,16 @@ async function main() {
     const done = totals.sessions / total;
     const now = performance.now();
     // A live bar on a terminal; in a log, a line every 10%.
-    if (process.stderr.isTTY ? now - lastDraw < 100 && done < 1 : Math.floor(done * 10) === Math.floor(((totals.sessions - 1) / total) * 10)) return;
+    if (
+      process.stderr.isTTY ? now - lastDraw < 100 && done < 1 : Math.floor(done * 10) === Math.floor(((totals.sessions - 1) / total) * 10)
+    )
+      return;
     lastDraw = now;
     const bar = '█'.repeat(Math.round(done * 30)).padEnd(30, '░');
     const rate = totals.events / ((performance.now() - started) / 1000);
-    process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}${bar} ${(done * 100).toFixed(0).padStart(3)}%  ${totals.sessions}/${total} sessions  ${totals.events} events  ${rate.toFixed(0)} events/s ${process.stderr.isTTY ? '' : '\n'}`);
+    process.stderr.write(
+      `${process.stderr.isTTY ? '\r' : ''}${bar} ${(done * 100).toFixed(0).padStart(3)}%  ${totals.sessions}/${total} sessions  ${totals.events} events  ${rate.toFixed(0)} events/s ${process.stderr.isTTY ? '' : '\n'}`,
+    );
   };
   let next = 0;
   const worker = async () => {
@@ -184,7 +194,9 @@ async function main() {
   const lines = [
     `sessions     ${totals.sessions} by ${users.length} users over ${seconds.toFixed(1)} s`,
     `events       ${totals.events} sent, ${totals.accepted} accepted, ${totals.duplicates} duplicates, ${totals.rejected} rejected`,
-    `batches      ${Object.entries(statuses).map(([s, n]) => `${n}× ${s}`).join(', ')}${totals.failedBatches ? `, ${totals.failedBatches} failed` : ''}`,
+    `batches      ${Object.entries(statuses)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ')}${totals.failedBatches ? `, ${totals.failedBatches} failed` : ''}`,
     `latency      p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`,
     `funnel       ${['exposed_items', 'click', 'add_to_cart', 'purchase'].map((t) => `${t} ${funnel[t] ?? 0}`).join(' → ')}`,
     `revenue      ¥${totals.revenue.toFixed(2)}`,

@@ -40,10 +40,16 @@ export function chunkOf(index: number, of: number): Chunk {
 }
 
 /** At most one chunk per request a second the provider takes: each chunk sends at its share of the QPS. */
-export const chunkCountFor = (profiles: number, chunkSize: number, qps: number) => Math.min(MAX_CHUNKS, qps, Math.max(1, Math.ceil(profiles / chunkSize)));
+export const chunkCountFor = (profiles: number, chunkSize: number, qps: number) =>
+  Math.min(MAX_CHUNKS, qps, Math.max(1, Math.ceil(profiles / chunkSize)));
 
 /** How many chunks a run takes: as first decided, or from the number of profiles now. */
-export async function chunksOfRun(deps: { ledger: RunLedger; profiles: { store: ProfileStore } }, run: string, chunkSize: number, qps: number): Promise<number> {
+export async function chunksOfRun(
+  deps: { ledger: RunLedger; profiles: { store: ProfileStore } },
+  run: string,
+  chunkSize: number,
+  qps: number,
+): Promise<number> {
   const progress = await deps.ledger.progress(run);
   if (progress.chunks !== undefined) return progress.chunks;
   const chunks = chunkCountFor(await deps.profiles.store.count(), chunkSize, qps);
@@ -55,7 +61,15 @@ export async function chunksOfRun(deps: { ledger: RunLedger; profiles: { store: 
  * Submits chunks of a run. `again` names a later submission of the same chunk (resumed after
  * quiet hours, continued after a pause), which must be a task of its own.
  */
-export async function submitChunks(fanout: Fanout, campaign: string, runId: string, indexes: number[], of: number, logger: Logger, again?: string) {
+export async function submitChunks(
+  fanout: Fanout,
+  campaign: string,
+  runId: string,
+  indexes: number[],
+  of: number,
+  logger: Logger,
+  again?: string,
+) {
   const counts = { accepted: 0, duplicate: 0 };
   for (const index of indexes) {
     const task: ChunkTask = { campaign_chunk: { campaign, run_id: runId, index, of } };
@@ -68,9 +82,24 @@ export async function submitChunks(fanout: Fanout, campaign: string, runId: stri
 
 /** The chunk a worker's invocation names, if it names one. */
 export function chunkTaskOf(invocation: Invocation): (ChunkTask['campaign_chunk'] & { chunk: Chunk }) | undefined {
-  if (invocation.kind !== 'direct' || typeof invocation.payload !== 'object' || invocation.payload === null || !('campaign_chunk' in invocation.payload)) return undefined;
+  if (
+    invocation.kind !== 'direct' ||
+    typeof invocation.payload !== 'object' ||
+    invocation.payload === null ||
+    !('campaign_chunk' in invocation.payload)
+  )
+    return undefined;
   const t = (invocation.payload as ChunkTask).campaign_chunk;
-  const ok = t && typeof t.campaign === 'string' && typeof t.run_id === 'string' && Number.isInteger(t.of) && t.of >= 1 && t.of <= MAX_CHUNKS && Number.isInteger(t.index) && t.index >= 0 && t.index < t.of;
+  const ok =
+    t &&
+    typeof t.campaign === 'string' &&
+    typeof t.run_id === 'string' &&
+    Number.isInteger(t.of) &&
+    t.of >= 1 &&
+    t.of <= MAX_CHUNKS &&
+    Number.isInteger(t.index) &&
+    t.index >= 0 &&
+    t.index < t.of;
   if (!ok) throw badRequest('bad_chunk', `a chunk task is {"campaign_chunk": {"campaign", "run_id", "index" < "of" ≤ ${MAX_CHUNKS}}}`);
   return { ...t, chunk: chunkOf(t.index, t.of) };
 }

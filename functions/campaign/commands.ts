@@ -30,14 +30,17 @@ export function commandOf(invocation: Invocation): Command | undefined {
   if (invocation.kind !== 'direct' || typeof invocation.payload !== 'object' || invocation.payload === null) return undefined;
   const c = invocation.payload as Partial<Command>;
   if (c.command === undefined) return undefined;
-  if (!['plan', 'run', 'report'].includes(c.command) || typeof c.campaign !== 'string') throw badRequest('bad_command', 'expected {"command": "plan" | "run" | "report", "campaign": "<id>", ...}');
-  if (c.command === 'report' && typeof c.run !== 'string') throw badRequest('bad_command', 'report needs "run": the run id that `run` answered');
+  if (!['plan', 'run', 'report'].includes(c.command) || typeof c.campaign !== 'string')
+    throw badRequest('bad_command', 'expected {"command": "plan" | "run" | "report", "campaign": "<id>", ...}');
+  if (c.command === 'report' && typeof c.run !== 'string')
+    throw badRequest('bad_command', 'report needs "run": the run id that `run` answered');
   return c as Command;
 }
 
 export async function runCommand(deps: CampaignDeps, c: Command): Promise<unknown> {
   const d = await activeDefinition(deps.objects, c.campaign);
-  if (c.command === 'plan') return planCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, await selectionFor(deps, d), deps.policy.priceMilliYuan);
+  if (c.command === 'plan')
+    return planCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, await selectionFor(deps, d), deps.policy.priceMilliYuan);
   if (c.command === 'run') {
     const at = c.at === undefined ? deps.clock() : Date.parse(c.at);
     if (Number.isNaN(at)) throw badRequest('bad_command', `"at" must be an ISO time, got ${c.at}`);

@@ -31,7 +31,8 @@ export interface ImportResult {
 }
 
 /** An upload to import (not a report this import wrote, which fires the trigger too). */
-export const isProfileImport = (key: string) => key.startsWith(PROFILE_IMPORT_PREFIX) && /\.(csv|jsonl)$/.test(key) && !key.endsWith(REPORT_SUFFIX);
+export const isProfileImport = (key: string) =>
+  key.startsWith(PROFILE_IMPORT_PREFIX) && /\.(csv|jsonl)$/.test(key) && !key.endsWith(REPORT_SUFFIX);
 
 interface Row {
   line: number;
@@ -50,7 +51,9 @@ function csvRows(text: string, file: string, uploadedAt: number): Row[] {
       return value === '' ? undefined : value;
     };
     const granted = cell('consent_granted');
-    const attributes = Object.fromEntries(columns.flatMap((c, i) => (c.startsWith('attr.') && fields[i]?.trim() ? [[c.slice(5), fields[i].trim()]] : [])));
+    const attributes = Object.fromEntries(
+      columns.flatMap((c, i) => (c.startsWith('attr.') && fields[i]?.trim() ? [[c.slice(5), fields[i].trim()]] : [])),
+    );
     return {
       line,
       profile: {
@@ -59,8 +62,15 @@ function csvRows(text: string, file: string, uploadedAt: number): Row[] {
         consent_sms:
           granted === undefined
             ? undefined
-            : { granted: TRUE.test(granted) ? true : FALSE.test(granted) ? false : granted, at: cell('consent_at') ?? uploadedAt, source: cell('consent_source') ?? `import:${file}` },
-        tags: cell('tags')?.split(';').map((t) => t.trim()).filter(Boolean),
+            : {
+                granted: TRUE.test(granted) ? true : FALSE.test(granted) ? false : granted,
+                at: cell('consent_at') ?? uploadedAt,
+                source: cell('consent_source') ?? `import:${file}`,
+              },
+        tags: cell('tags')
+          ?.split(';')
+          .map((t) => t.trim())
+          .filter(Boolean),
         attributes: Object.keys(attributes).length ? attributes : undefined,
       },
     };
@@ -79,7 +89,8 @@ function jsonRows(text: string): Row[] {
 }
 
 /** Drops the fields a CSV row left empty, so the contract sees only what the file says. */
-const defined = (p: unknown) => (typeof p === 'object' && p !== null ? Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) : p);
+const defined = (p: unknown) =>
+  typeof p === 'object' && p !== null ? Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) : p;
 
 export async function importProfiles(deps: ImportDeps, key: string): Promise<ImportResult> {
   const body = await deps.objects.get(key);
@@ -93,7 +104,8 @@ export async function importProfiles(deps: ImportDeps, key: string): Promise<Imp
     const { valid, rejected } = validateProfiles(chunk.map((r) => defined(r.profile)));
     if (valid.length > 0) await deps.profiles.upsert(valid.map((v) => v.update));
     accepted += valid.length;
-    for (const r of rejected) errors.push(JSON.stringify({ line: chunk[r.index].line, user_id: r.user_id, code: r.code, message: r.message }));
+    for (const r of rejected)
+      errors.push(JSON.stringify({ line: chunk[r.index].line, user_id: r.user_id, code: r.code, message: r.message }));
   }
   const result: ImportResult = { file: key, rows: rows.length, accepted, rejected: errors.length };
   if (errors.length > 0) {

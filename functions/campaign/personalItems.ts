@@ -32,7 +32,8 @@ export class PersonalItems {
   /** The champion and the catalogue; a 422 while no recommendation model is registered. */
   static async load(objects: ObjectStore, features: FeatureStore, campaignId: string): Promise<PersonalItems> {
     const champion = await recommenderChampion(new ModelRegistry(objects));
-    if (!champion) throw unprocessable('no_model', `${campaignId} names items, but no ${RECOMMENDER_MODEL} model is registered yet (train runs daily)`);
+    if (!champion)
+      throw unprocessable('no_model', `${campaignId} names items, but no ${RECOMMENDER_MODEL} model is registered yet (train runs daily)`);
     const catalogue = await objects.get(CATALOG_KEY);
     const catalog = catalogue ? Catalog.parse(catalogue.toString('utf8')).catalog : Catalog.empty;
     return new PersonalItems(await RecommenderScorer.load(champion.bytes), champion.version, catalog, features);

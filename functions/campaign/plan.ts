@@ -23,7 +23,12 @@ export interface Plan {
   costYuan: number;
 }
 
-export async function planCampaign(deps: { profiles: ProfileBook; items?: PersonalItems; ledger: ContactHistory; clock: () => number }, d: CampaignDefinition, select: Select, priceMilliYuan: number): Promise<Plan> {
+export async function planCampaign(
+  deps: { profiles: ProfileBook; items?: PersonalItems; ledger: ContactHistory; clock: () => number },
+  d: CampaignDefinition,
+  select: Select,
+  priceMilliYuan: number,
+): Promise<Plan> {
   const plan: Plan = { campaign: d.id, audience: 0, control: 0, suppressed: {}, messages: 0, segments: 0, costYuan: 0 };
   const segments: number[] = [];
   const run = campaignRunKey(d.id, 'plan');
@@ -41,7 +46,11 @@ export async function planCampaign(deps: { profiles: ProfileBook; items?: Person
     }
   }
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
-  plan.messages = affordable({ messages: 0, milliYuan: 0 }, segments.map((n) => n * priceMilliYuan), { messages: d.budget.messages, ...budget });
+  plan.messages = affordable(
+    { messages: 0, milliYuan: 0 },
+    segments.map((n) => n * priceMilliYuan),
+    { messages: d.budget.messages, ...budget },
+  );
   if (segments.length > plan.messages) plan.suppressed.budget = segments.length - plan.messages;
   plan.segments = segments.slice(0, plan.messages).reduce((a, b) => a + b, 0);
   plan.costYuan = costYuan(plan.segments, priceMilliYuan / 1000);

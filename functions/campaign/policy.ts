@@ -52,7 +52,12 @@ export interface Rendered {
 }
 
 /** The message for a person, or the name of the parameter their profile (or their item) cannot fill. */
-export function render(d: CampaignDefinition, variant: Variant, attributes: Record<string, AttributeValue>, item?: { id: string; title: string }): Rendered | { missing: string } {
+export function render(
+  d: CampaignDefinition,
+  variant: Variant,
+  attributes: Record<string, AttributeValue>,
+  item?: { id: string; title: string },
+): Rendered | { missing: string } {
   const params: Record<string, string> = {};
   for (const [name, source] of Object.entries(d.channel.params)) {
     const value = source.from === 'const' ? source.text : source.from === 'profile' ? attributes[source.attribute] : item?.[source.field];
@@ -79,7 +84,13 @@ export interface Send {
 }
 
 /** What policy says of one claimed person before caps and budget: a final state, or a message to send. */
-export function decideOne(deps: { profiles: Pick<ProfileBook, 'phoneOf'> }, d: CampaignDefinition, run: string, p: StoredProfile, item?: Item): PersonState | Send {
+export function decideOne(
+  deps: { profiles: Pick<ProfileBook, 'phoneOf'> },
+  d: CampaignDefinition,
+  run: string,
+  p: StoredProfile,
+  item?: Item,
+): PersonState | Send {
   if (!p.consentSms?.granted) return { status: 'suppressed', reason: 'no_consent' };
   const phone = deps.profiles.phoneOf(p);
   if (!phone) return { status: 'suppressed', reason: 'no_phone' };
@@ -87,7 +98,13 @@ export function decideOne(deps: { profiles: Pick<ProfileBook, 'phoneOf'> }, d: C
   const variant = variantOf(d, p.userId);
   const rendered = render(d, variant, p.attributes, item);
   if ('missing' in rendered) return { status: 'suppressed', reason: `missing_${rendered.missing}` };
-  return { p, variant: variant.id, message: { phone, params: rendered.params, outId: `${run}|${p.userId}` }, segments: rendered.segments, item: item?.id };
+  return {
+    p,
+    variant: variant.id,
+    message: { phone, params: rendered.params, outId: `${run}|${p.userId}` },
+    segments: rendered.segments,
+    item: item?.id,
+  };
 }
 
 /**
@@ -102,11 +119,19 @@ export async function withinCapsAndBudget(
   states: Map<string, PersonState>,
   o: { nowMs: number; policy: CampaignPolicy; budgetOf: string },
 ): Promise<Send[]> {
-  const withinCaps = await ledger.reserveContacts(toSend.map((s) => s.p.userId), o.nowMs, o.policy.caps);
+  const withinCaps = await ledger.reserveContacts(
+    toSend.map((s) => s.p.userId),
+    o.nowMs,
+    o.policy.caps,
+  );
   toSend.filter((_, i) => !withinCaps[i]).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'contact_cap' }));
   const allowed = toSend.filter((_, i) => withinCaps[i]);
   const budget = d.budget.yuan === undefined ? {} : { milliYuan: Math.round(d.budget.yuan * 1000) };
-  const granted = await ledger.reserveBudget(o.budgetOf, allowed.map((s) => s.segments * o.policy.priceMilliYuan), { messages: d.budget.messages, ...budget });
+  const granted = await ledger.reserveBudget(
+    o.budgetOf,
+    allowed.map((s) => s.segments * o.policy.priceMilliYuan),
+    { messages: d.budget.messages, ...budget },
+  );
   allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
   return allowed.slice(0, granted);
 }

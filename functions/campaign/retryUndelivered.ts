@@ -22,7 +22,11 @@ export const retryDue = (minuteMs: number) => minuteMs % HOUR_MS === 0;
 export const runsToRetry = (d: CampaignDefinition, runs: RunActivity[], nowMs: number) =>
   runs.filter((r) => r.run.startsWith(`${d.id}@`) && !r.run.endsWith(RETRY_SUFFIX) && r.lastClaimAt >= nowMs - DAY_MS).map((r) => r.run);
 
-export async function retryUndelivered(deps: RunDeps & { ledger: DeliveryLedger }, d: CampaignDefinition, run: string): Promise<{ run: string; retried: number }> {
+export async function retryUndelivered(
+  deps: RunDeps & { ledger: DeliveryLedger },
+  d: CampaignDefinition,
+  run: string,
+): Promise<{ run: string; retried: number }> {
   const retryRun = `${run}${RETRY_SUFFIX}`;
   if (quietUntil(deps.clock(), deps.policy.quiet) !== undefined) return { run: retryRun, retried: 0 };
   const undelivered: string[] = [];
@@ -31,7 +35,10 @@ export async function retryUndelivered(deps: RunDeps & { ledger: DeliveryLedger 
     const page = await deps.ledger.scanPeople(run, cursor, 1000);
     cursor = page.next;
     const sent = page.people.filter(([, s]) => s.status === 'sent');
-    const deliveries = await deps.ledger.deliveriesOf(run, sent.map(([id]) => id));
+    const deliveries = await deps.ledger.deliveriesOf(
+      run,
+      sent.map(([id]) => id),
+    );
     sent.forEach(([id, state], i) => settlementOf(state, deliveries[i]) === 'undelivered' && undelivered.push(id));
   } while (cursor !== undefined);
   if (undelivered.length === 0) return { run: retryRun, retried: 0 };

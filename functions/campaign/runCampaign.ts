@@ -52,11 +52,21 @@ export interface RunResult {
 export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select, chunk?: Chunk): Promise<RunResult> {
   const run = campaignRunKey(d.id, runId);
   const progressKey = chunk ? chunkProgressKey(run, chunk.index) : run;
-  const result: RunResult = { run, chunk: chunk?.index, status: 'done', decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 }, suppressed: {}, failed: {}, segments: 0 };
+  const result: RunResult = {
+    run,
+    chunk: chunk?.index,
+    status: 'done',
+    decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 },
+    suppressed: {},
+    failed: {},
+    segments: 0,
+  };
   const progress = await deps.ledger.progress(progressKey);
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const pages = progress.done ? [] : profilePages(deps.profiles.store, { cursor: progress.cursor, count: deps.pageSize ?? 1000, parts: chunk?.parts });
+  const pages = progress.done
+    ? []
+    : profilePages(deps.profiles.store, { cursor: progress.cursor, count: deps.pageSize ?? 1000, parts: chunk?.parts });
   for await (const page of pages) {
     const resumeAt = quietUntil(deps.clock(), deps.policy.quiet);
     if (resumeAt !== undefined) {
@@ -82,19 +92,48 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
 }
 
 /** The messages a batch sent, for each person's contact history (what recommend and later campaigns read). */
-function sentContacts(d: CampaignDefinition, run: string, states: Map<string, PersonState>, at: number, priceMilliYuan: number): [string, Contact][] {
+function sentContacts(
+  d: CampaignDefinition,
+  run: string,
+  states: Map<string, PersonState>,
+  at: number,
+  priceMilliYuan: number,
+): [string, Contact][] {
   return [...states].flatMap(([userId, s]): [string, Contact][] =>
-    s.status === 'sent' ? [[userId, { channel: 'sms', at, items: s.item ? [s.item] : [], campaign: d.id, run, variant: s.variant, outcome: 'sent', costMilliYuan: s.segments * priceMilliYuan }]] : [],
+    s.status === 'sent'
+      ? [
+          [
+            userId,
+            {
+              channel: 'sms',
+              at,
+              items: s.item ? [s.item] : [],
+              campaign: d.id,
+              run,
+              variant: s.variant,
+              outcome: 'sent',
+              costMilliYuan: s.segments * priceMilliYuan,
+            },
+          ],
+        ]
+      : [],
   );
 }
 
 /** The top items of the people whose variant names one (none when no variant does). */
-export async function itemsFor(deps: Pick<RunDeps, 'items' | 'clock'> & { ledger: ContactHistory }, d: CampaignDefinition, people: StoredProfile[]): Promise<Map<string, Item>> {
+export async function itemsFor(
+  deps: Pick<RunDeps, 'items' | 'clock'> & { ledger: ContactHistory },
+  d: CampaignDefinition,
+  people: StoredProfile[],
+): Promise<Map<string, Item>> {
   const wanting = deps.items ? people.filter((p) => variantOf(d, p.userId).itemStrategy === 'top_recommendation').map((p) => p.userId) : [];
   if (wanting.length === 0) return new Map();
   // Items the person was shown or messaged about lately, when the campaign asks to skip them.
   const seen = d.skipSeenDays > 0 ? await deps.ledger.contactsOf(wanting, deps.clock() - d.skipSeenDays * 86_400_000) : [];
-  return deps.items!.topFor(wanting, seen.map((contacts) => new Set(contacts.flatMap((c) => c.items))));
+  return deps.items!.topFor(
+    wanting,
+    seen.map((contacts) => new Set(contacts.flatMap((c) => c.items))),
+  );
 }
 
 /**
@@ -104,12 +143,25 @@ export async function itemsFor(deps: Pick<RunDeps, 'items' | 'clock'> & { ledger
 type Pace = { qps: number; pacer: () => Promise<void> };
 
 /** Sends to these people as a run does (claims, policy, caps, budget, provider batches); `budgetOf` names the run whose budget pays. */
-export function sendTo(deps: RunDeps, d: CampaignDefinition, run: string, people: StoredProfile[], budgetOf = run): Promise<Map<string, PersonState>> {
+export function sendTo(
+  deps: RunDeps,
+  d: CampaignDefinition,
+  run: string,
+  people: StoredProfile[],
+  budgetOf = run,
+): Promise<Map<string, PersonState>> {
   const pacer = requestPacer(deps.policy.qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   return decidePage(deps, d, run, people, { qps: deps.policy.qps, pacer }, budgetOf);
 }
 
-async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf = run): Promise<Map<string, PersonState>> {
+async function decidePage(
+  deps: RunDeps,
+  d: CampaignDefinition,
+  run: string,
+  selected: StoredProfile[],
+  pace: Pace,
+  budgetOf = run,
+): Promise<Map<string, PersonState>> {
   const states = new Map<string, PersonState>();
   // Each batch's contact notes are written while the next batch goes on; the page ends when they are all written.
   const noting: Promise<void>[] = [];
@@ -122,12 +174,27 @@ async function decidePage(deps: RunDeps, d: CampaignDefinition, run: string, sel
   return states;
 }
 
-async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, selected: StoredProfile[], pace: Pace, budgetOf: string): Promise<{ states: Map<string, PersonState>; noting: Promise<void> }> {
+async function decideBatch(
+  deps: RunDeps,
+  d: CampaignDefinition,
+  run: string,
+  selected: StoredProfile[],
+  pace: Pace,
+  budgetOf: string,
+): Promise<{ states: Map<string, PersonState>; noting: Promise<void> }> {
   const now = deps.clock();
-  const claimed = await deps.ledger.claim(run, selected.map((p) => p.userId), now);
+  const claimed = await deps.ledger.claim(
+    run,
+    selected.map((p) => p.userId),
+    now,
+  );
   const states = new Map<string, PersonState>();
   const toSend: Send[] = [];
-  const items = await itemsFor(deps, d, selected.filter((_, i) => claimed[i]));
+  const items = await itemsFor(
+    deps,
+    d,
+    selected.filter((_, i) => claimed[i]),
+  );
   for (const [i, p] of selected.entries()) {
     if (!claimed[i]) continue;
     const decided = decideOne(deps, d, run, p, items.get(p.userId));
@@ -135,10 +202,24 @@ async function decideBatch(deps: RunDeps, d: CampaignDefinition, run: string, se
     else toSend.push(decided);
   }
   const sending = await withinCapsAndBudget(deps.ledger, d, toSend, states, { nowMs: now, policy: deps.policy, budgetOf });
-  const outcomes = await sendAll(deps.sms, batchesOf(deps.sms, d.channel.templateCode, sending.map((s) => s.message), d.channel.signName), pace);
+  const outcomes = await sendAll(
+    deps.sms,
+    batchesOf(
+      deps.sms,
+      d.channel.templateCode,
+      sending.map((s) => s.message),
+      d.channel.signName,
+    ),
+    pace,
+  );
   outcomes.forEach((o, i) => {
     const { p, variant, segments, item } = sending[i];
-    states.set(p.userId, o.status === 'sent' ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) } : { status: 'failed', variant, code: o.code, failure: o.failure });
+    states.set(
+      p.userId,
+      o.status === 'sent'
+        ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) }
+        : { status: 'failed', variant, code: o.code, failure: o.failure },
+    );
   });
   const noting = deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan));
   noting.catch(() => undefined); // awaited at the page's end; a batch that fails before then must not leave it unhandled

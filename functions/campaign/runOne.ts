@@ -22,7 +22,8 @@ import { recordRun } from './runMetrics';
 import { selectionFor, type SelectionDeps } from './selection';
 
 /** A campaign function's dependencies: runs, their reports and the retries of undelivered messages use all three ledger roles. */
-export type CampaignDeps = Omit<RunDeps, 'ledger'> & SelectionDeps & { ledger: ContactLedger; objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
+export type CampaignDeps = Omit<RunDeps, 'ledger'> &
+  SelectionDeps & { ledger: ContactLedger; objects: ObjectStore; logger: Logger; fanout?: Fanout; metrics?: MetricsRecorder };
 
 /** A run or chunk that quiet hours held back, kept until they end. */
 export interface Deferred {
@@ -36,19 +37,29 @@ export type Dispatched = { run: string; status: 'fanned_out'; chunks: number; ac
 
 /** The items model, loaded only for a campaign whose variants name an item. */
 export const personalItemsFor = (deps: Pick<SelectionDeps, 'objects' | 'features'>, d: CampaignDefinition) =>
-  d.variants.some((v) => v.itemStrategy === 'top_recommendation') ? PersonalItems.load(deps.objects, deps.features, d.id) : Promise.resolve(undefined);
+  d.variants.some((v) => v.itemStrategy === 'top_recommendation')
+    ? PersonalItems.load(deps.objects, deps.features, d.id)
+    : Promise.resolve(undefined);
 
 /** A definition written for another provider names a template and sign that provider never approved. */
 function refuseOtherProvider(sms: SmsSender, d: CampaignDefinition): void {
   if (sms.provider === 'outbox' || sms.provider === d.channel.provider) return;
-  throw unprocessable('wrong_provider', `campaign ${d.id} is written for ${d.channel.provider} SMS, but this deployment sends through ${sms.provider} (MKT_SMS_PROVIDER)`);
+  throw unprocessable(
+    'wrong_provider',
+    `campaign ${d.id} is written for ${d.channel.provider} SMS, but this deployment sends through ${sms.provider} (MKT_SMS_PROVIDER)`,
+  );
 }
 
 /**
  * One run, or one chunk of it; a large run, with chunk workers to take it, is fanned out. A
  * campaign that cannot run (no model yet, its list gone) is logged and skipped, not retried.
  */
-export async function runOne(deps: CampaignDeps, d: CampaignDefinition, runId: string, chunk?: Chunk): Promise<RunResult | Dispatched | { run: string; skipped: string }> {
+export async function runOne(
+  deps: CampaignDeps,
+  d: CampaignDefinition,
+  runId: string,
+  chunk?: Chunk,
+): Promise<RunResult | Dispatched | { run: string; skipped: string }> {
   const run = campaignRunKey(d.id, runId);
   const deferredKey = `${DEFERRED_RUNS_PREFIX}${chunk ? chunkProgressKey(run, chunk.index) : run}.json`;
   try {
@@ -62,15 +73,26 @@ export async function runOne(deps: CampaignDeps, d: CampaignDefinition, runId: s
     }
     const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, select, chunk);
     if (deps.metrics) recordRun(deps.metrics, d.id, result, deps.policy.priceMilliYuan, d.budget, await deps.ledger.spent(run));
-    if (result.status === 'paused' && chunk && deps.fanout) await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);
-    const deferred: Deferred = { campaign: d.id, runId, resumeAt: result.resumeAt!, ...(chunk ? { chunk: { index: chunk.index, of: chunk.of } } : {}) };
+    if (result.status === 'paused' && chunk && deps.fanout)
+      await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);
+    const deferred: Deferred = {
+      campaign: d.id,
+      runId,
+      resumeAt: result.resumeAt!,
+      ...(chunk ? { chunk: { index: chunk.index, of: chunk.of } } : {}),
+    };
     if (result.status === 'deferred') await putJson(deps.objects, deferredKey, deferred);
     else await deps.objects.delete(deferredKey);
     return result;
   } catch (err) {
     if (!(err instanceof AppError) || err.retryable) throw err;
-    deps.logger.warn('campaign run skipped: a retry cannot fix it', { campaign: d.id, runId, chunk: chunk?.index, code: err.code, reason: err.message });
+    deps.logger.warn('campaign run skipped: a retry cannot fix it', {
+      campaign: d.id,
+      runId,
+      chunk: chunk?.index,
+      code: err.code,
+      reason: err.message,
+    });
     return { run, skipped: err.message };
   }
 }
-

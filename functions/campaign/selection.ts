@@ -42,7 +42,9 @@ export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition, r
   /** The page's people in the audience, each with a score when the campaign scores. */
   const scored = async (profiles: StoredProfile[], nowMs: number) => {
     const candidates = listed ? profiles.filter((p) => listed.has(p.userId)) : profiles;
-    const features: (UserFeatures | undefined)[] = wantFeatures ? await Promise.all(candidates.map((p) => deps.features.user(p.userId, nowMs))) : [];
+    const features: (UserFeatures | undefined)[] = wantFeatures
+      ? await Promise.all(candidates.map((p) => deps.features.user(p.userId, nowMs)))
+      : [];
     const inRules = candidates.flatMap((p, i) => (inAudience(rules, p, features[i], nowMs) ? [{ p, f: features[i] }] : []));
     const scores = scorer ? await scorer.score(inRules.map(({ f }) => propensityFeatures(f!, nowMs))) : undefined;
     return inRules.map(({ p }, i) => ({ p, score: scores?.[i] ?? 0 }));
@@ -60,13 +62,22 @@ export async function selectionFor(deps: SelectionDeps, d: CampaignDefinition, r
 }
 
 /** The K best-scored people of the whole audience: one pass over every profile before the run. */
-async function topK(deps: SelectionDeps, scored: (p: StoredProfile[], nowMs: number) => Promise<{ p: StoredProfile; score: number }[]>, k: number): Promise<Set<string>> {
+async function topK(
+  deps: SelectionDeps,
+  scored: (p: StoredProfile[], nowMs: number) => Promise<{ p: StoredProfile; score: number }[]>,
+  k: number,
+): Promise<Set<string>> {
   let best: { id: string; score: number }[] = [];
   for await (const page of profilePages(deps.profiles.store)) {
     for (const { p, score } of await scored(page.profiles, deps.clock())) best.push({ id: p.userId, score });
     if (best.length > 2 * k) best = best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
   }
-  return new Set(best.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k).map((b) => b.id));
+  return new Set(
+    best
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, k)
+      .map((b) => b.id),
+  );
 }
 
 /** A run's top K as first chosen (kept beside the run's state), or chosen now and kept. */
@@ -82,7 +93,13 @@ async function chosenOnce(objects: ObjectStore, run: string, choose: () => Promi
 async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {
   const body = await objects.get(key);
   if (!body) throw unprocessable('list_gone', `audience list ${key} is gone`);
-  return new Set(body.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  return new Set(
+    body
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
 }
 
 /**
@@ -90,16 +107,31 @@ async function idList(objects: ObjectStore, key: string): Promise<Set<string>> {
  * uplift champion's uplift; for `propensity`, and for `uplift` while no uplift model is
  * registered (cold start), the propensity champion's score.
  */
-async function champion(deps: Pick<SelectionDeps, 'objects' | 'logger'>, d: CampaignDefinition): Promise<{ score(rows: Float64Array[]): Promise<ArrayLike<number>> }> {
+async function champion(
+  deps: Pick<SelectionDeps, 'objects' | 'logger'>,
+  d: CampaignDefinition,
+): Promise<{ score(rows: Float64Array[]): Promise<ArrayLike<number>> }> {
   const registry = new ModelRegistry(deps.objects);
   const uplift = d.scoring.model === 'uplift' ? await registry.champion(UPLIFT_MODEL) : undefined;
   if (uplift) {
-    deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: UPLIFT_MODEL, version: uplift.meta.version });
+    deps.logger?.info('campaign scoring model', {
+      campaign: d.id,
+      scoring: d.scoring.model,
+      model: UPLIFT_MODEL,
+      version: uplift.meta.version,
+    });
     const scorer = await UpliftScorer.load(uplift.bytes);
     return { score: async (rows) => (await scorer.score(rows)).uplift };
   }
   const propensity = await registry.champion(PROPENSITY_MODEL);
-  if (!propensity) throw unprocessable('no_model', `${d.id} scores people, but no ${PROPENSITY_MODEL} model is registered yet (train runs daily)`);
-  deps.logger?.info('campaign scoring model', { campaign: d.id, scoring: d.scoring.model, model: PROPENSITY_MODEL, version: propensity.meta.version, coldStart: d.scoring.model === 'uplift' });
+  if (!propensity)
+    throw unprocessable('no_model', `${d.id} scores people, but no ${PROPENSITY_MODEL} model is registered yet (train runs daily)`);
+  deps.logger?.info('campaign scoring model', {
+    campaign: d.id,
+    scoring: d.scoring.model,
+    model: PROPENSITY_MODEL,
+    version: propensity.meta.version,
+    coldStart: d.scoring.model === 'uplift',
+  });
   return PropensityScorer.load(propensity.bytes);
 }

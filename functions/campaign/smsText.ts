@@ -18,7 +18,8 @@ export function placeholdersOf(template: string): string[] {
 }
 
 /** The text a template becomes with its placeholders filled, as the provider fills them (a missing one stays empty). */
-export const fillTemplate = (template: string, params: Record<string, string>): string => template.replace(PLACEHOLDER, (_m, name: string) => params[name] ?? '');
+export const fillTemplate = (template: string, params: Record<string, string>): string =>
+  template.replace(PLACEHOLDER, (_m, name: string) => params[name] ?? '');
 
 /** Characters as the carriers count them: Unicode code points (an emoji is one, not two UTF-16 units). */
 export const characterCount = (text: string): number => [...text].length;
@@ -31,7 +32,9 @@ export function segments(text: string, signName: string): number {
 
 /** What `segmentCount` segments cost, in yuan, without floating-point noise (to a millionth of a yuan). */
 export function costYuan(segmentCount: number, pricePerSegmentYuan: number): number {
-  if (!Number.isInteger(segmentCount) || segmentCount < 0) throw new RangeError(`segment count must be a whole number ≥ 0, not ${segmentCount}`);
-  if (!Number.isFinite(pricePerSegmentYuan) || pricePerSegmentYuan < 0) throw new RangeError(`price per segment must be ≥ 0 yuan, not ${pricePerSegmentYuan}`);
+  if (!Number.isInteger(segmentCount) || segmentCount < 0)
+    throw new RangeError(`segment count must be a whole number ≥ 0, not ${segmentCount}`);
+  if (!Number.isFinite(pricePerSegmentYuan) || pricePerSegmentYuan < 0)
+    throw new RangeError(`price per segment must be ≥ 0 yuan, not ${pricePerSegmentYuan}`);
   return Math.round(segmentCount * pricePerSegmentYuan * 1e6) / 1e6;
 }

@@ -41,7 +41,10 @@ export async function runDue(deps: CampaignDeps, tickMs: number) {
   for (const d of retrying) for (const run of runsToRetry(d, recent, tickMs)) runs.push(retryUndelivered(deps, d, run));
   for await (const o of listAll(deps.objects, DEFERRED_RUNS_PREFIX)) {
     const deferred = await getJson<Deferred>(deps.objects, o.key);
-    const active = deferred && deferred.resumeAt <= tickMs ? await getJson<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_DEFINITIONS_PREFIX}${deferred.campaign}.json`) : undefined;
+    const active =
+      deferred && deferred.resumeAt <= tickMs
+        ? await getJson<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_DEFINITIONS_PREFIX}${deferred.campaign}.json`)
+        : undefined;
     if (active) runs.push(resume(deps, active.definition, deferred!));
   }
   return Promise.all(runs);

@@ -52,7 +52,9 @@ export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise
     }
     const keys = [...byPartition.keys()].map((p) => `${p}${chunkId}.jsonl.gz`);
     await Promise.all([
-      ...[...byPartition.values()].map((events, i) => deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' })),
+      ...[...byPartition.values()].map((events, i) =>
+        deps.objects.put(keys[i], encodeRawObject(events), { contentType: 'application/gzip' }),
+      ),
       ...unreadable.map((e) => deps.objects.put(`${UNREADABLE_RECORDS_PREFIX}${e.id}.bin`, e.record)),
     ]);
     await deps.log.ack(entries.map((e) => e.id));
@@ -60,6 +62,7 @@ export async function flushEventLog(deps: FlushDeps, budgetMs = 50_000): Promise
     result.events += [...byPartition.values()].reduce((n, events) => n + events.length, 0);
     result.objects.push(...keys);
   }
-  if (result.entries > 0) deps.logger.info('event log flushed', { entries: result.entries, events: result.events, objects: result.objects.length });
+  if (result.entries > 0)
+    deps.logger.info('event log flushed', { entries: result.entries, events: result.events, objects: result.objects.length });
   return result;
 }

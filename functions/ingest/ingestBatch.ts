@@ -66,7 +66,9 @@ export function admissionOf(caller: Caller, cost: number, limit: number, receive
 export function refusalError(refusal: Refusal, appId: string, limit: number, receivedAt: number): AppError {
   return refusal === 'replayed_nonce'
     ? new AppError(401, 'replayed_nonce', 'x-mkt-nonce was already used; sign each attempt anew')
-    : new AppError(429, 'rate_limited', `app ${appId} is over ${limit} events a minute`, { retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60) });
+    : new AppError(429, 'rate_limited', `app ${appId} is over ${limit} events a minute`, {
+        retryAfterS: 60 - Math.floor((receivedAt / 1000) % 60),
+      });
 }
 
 /** Events a token may not send: those about another user or install than its own. */
@@ -76,7 +78,13 @@ function outsideTokenScope(caller: Caller, checked: ReturnType<typeof validateEv
   const rejected = [...checked.rejected];
   for (const v of checked.valid) {
     if (speaksFor(caller, { userId: v.event.user_id, anonymousId: v.event.anonymous_id })) valid.push(v);
-    else rejected.push({ index: v.index, event_id: v.event.event_id, code: 'forbidden_user', message: 'the token may send only events about its own user or install' });
+    else
+      rejected.push({
+        index: v.index,
+        event_id: v.event.event_id,
+        code: 'forbidden_user',
+        message: 'the token may send only events about its own user or install',
+      });
   }
   return { valid, rejected: rejected.sort((a, b) => a.index - b.index) };
 }
@@ -106,13 +114,20 @@ export async function ingestBatch(deps: IngestDeps, req: IngestRequest): Promise
     req.body,
   );
   const keys = valid.map(({ event }) => `${caller.appId}:${event.event_id}`);
-  const stored = await deps.log.append(keys, record, DEDUPE_SECONDS, admissionOf(caller, Math.max(events.length, 1), deps.rateLimitPerMinute, receivedAt));
+  const stored = await deps.log.append(
+    keys,
+    record,
+    DEDUPE_SECONDS,
+    admissionOf(caller, Math.max(events.length, 1), deps.rateLimitPerMinute, receivedAt),
+  );
   if (stored.refused) throw refusalError(stored.refused, caller.appId, deps.rateLimitPerMinute, receivedAt);
   const { duplicate } = stored;
   const fresh = valid.filter((_, i) => !duplicate[i]).map(({ event }) => event);
 
   if (fresh.length > 0) {
-    const shown = fresh.filter((e) => e.type === 'exposure' && e.item_ids?.length).map((e): [string, Contact] => [userKeyOf(e), { channel: 'shown', at: e.ts + skew, items: e.item_ids! }]);
+    const shown = fresh
+      .filter((e) => e.type === 'exposure' && e.item_ids?.length)
+      .map((e): [string, Contact] => [userKeyOf(e), { channel: 'shown', at: e.ts + skew, items: e.item_ids! }]);
     const updates = Promise.all([deps.features.record(fresh.map((e) => behaviourOf(e, e.ts + skew))), deps.contacts.noteContacts(shown)]);
     await within(updates, deps.featureBudgetMs).catch((err) => {
       deps.metrics.count('FeatureUpdateFailures', 1, { function: 'ingest' });

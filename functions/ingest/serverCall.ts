@@ -25,9 +25,11 @@ export function backendCaller(deps: IngestDeps, path: string, req: IngestRequest
  */
 export async function admit(deps: IngestDeps, caller: Caller, cost = 1, storeCode = 'event_log_unavailable'): Promise<void> {
   const receivedAt = deps.clock();
-  const admitted = await deps.log.append([], Buffer.alloc(0), DEDUPE_SECONDS, admissionOf(caller, cost, deps.rateLimitPerMinute, receivedAt)).catch((err) => {
-    throw err instanceof AppError && err.status === 503 ? unavailable(storeCode, err.message, err) : err;
-  });
+  const admitted = await deps.log
+    .append([], Buffer.alloc(0), DEDUPE_SECONDS, admissionOf(caller, cost, deps.rateLimitPerMinute, receivedAt))
+    .catch((err) => {
+      throw err instanceof AppError && err.status === 503 ? unavailable(storeCode, err.message, err) : err;
+    });
   if (admitted.refused) throw refusalError(admitted.refused, caller.appId, deps.rateLimitPerMinute, receivedAt);
 }
 

@@ -19,13 +19,16 @@ function subjectOf(body: Buffer): { subject: TokenSubject; ttlS: number } {
   const id = (field: string) => {
     const v = doc[field];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 128) throw badRequest(`invalid_${field}`, `${field} must be a string of 1-128 characters`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > 128)
+      throw badRequest(`invalid_${field}`, `${field} must be a string of 1-128 characters`);
     return v;
   };
   const subject = { userId: id('user_id'), anonymousId: id('anonymous_id') };
-  if (!subject.userId && !subject.anonymousId) throw badRequest('missing_user', 'give user_id, anonymous_id or both (the install of that user)');
+  if (!subject.userId && !subject.anonymousId)
+    throw badRequest('missing_user', 'give user_id, anonymous_id or both (the install of that user)');
   const ttlS = doc.ttl_s ?? DEFAULT_TOKEN_TTL_S;
-  if (typeof ttlS !== 'number' || !Number.isInteger(ttlS) || ttlS < 60 || ttlS > MAX_TOKEN_TTL_S) throw badRequest('invalid_ttl_s', `ttl_s must be an integer from 60 to ${MAX_TOKEN_TTL_S}`);
+  if (typeof ttlS !== 'number' || !Number.isInteger(ttlS) || ttlS < 60 || ttlS > MAX_TOKEN_TTL_S)
+    throw badRequest('invalid_ttl_s', `ttl_s must be an integer from 60 to ${MAX_TOKEN_TTL_S}`);
   return { subject, ttlS };
 }
 

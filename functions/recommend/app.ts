@@ -29,7 +29,11 @@ export function createRecommendApp(deps: RecommendAppDeps) {
     deps.state.close();
     return deps.metrics.flush();
   };
-  const health = () => ({ model_version: deps.state.model?.version ?? null, catalogue_items: deps.state.catalog.size, features: deps.features.describe });
+  const health = () => ({
+    model_version: deps.state.model?.version ?? null,
+    catalogue_items: deps.state.catalog.size,
+    features: deps.features.describe,
+  });
   const app = createWebApp({ name: 'recommend', initialize, preStop, health });
   app.use(async (ctx) => {
     if (ctx.path === RECOMMEND_PATH) {
@@ -39,7 +43,8 @@ export function createRecommendApp(deps: RecommendAppDeps) {
       const query = new URLSearchParams(ctx.querystring);
       const caller = deps.auth.authenticate({ method: ctx.method, path: RECOMMEND_PATH, query, headers: ctx.req.headers, body });
       const request = ctx.method === 'GET' ? fromQuery(query) : fromBody(parseJson(body, ctx.is('application/json')));
-      if (!speaksFor(caller, request.user)) throw new AppError(403, 'forbidden_user', "a token reads recommendations only for its own user or install");
+      if (!speaksFor(caller, request.user))
+        throw new AppError(403, 'forbidden_user', 'a token reads recommendations only for its own user or install');
       stages.mark('parse');
       ctx.body = await recommend(deps, request, stages);
       ctx.set('Server-Timing', stages.header());

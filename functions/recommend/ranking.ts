@@ -32,7 +32,13 @@ export interface Ranking {
 
 /** A Ranking over a list of picks already built. */
 export function listRanking(picks: Pick[], allowed: (pick: Pick) => boolean, categoryOf: (pick: Pick) => string | undefined): Ranking {
-  return { length: picks.length, itemId: (i) => picks[i].itemId, allowed: (i) => allowed(picks[i]), category: (i) => categoryOf(picks[i]), pick: (i) => picks[i] };
+  return {
+    length: picks.length,
+    itemId: (i) => picks[i].itemId,
+    allowed: (i) => allowed(picks[i]),
+    category: (i) => categoryOf(picks[i]),
+    pick: (i) => picks[i],
+  };
 }
 
 const ACTIONS: Record<string, (item: string) => string> = {
@@ -57,7 +63,14 @@ export const TRENDING_TOP_UP = 100;
  * A model pick keeps the history item that contributed most, from which its reason is worded
  * once the list is final.
  */
-export function modelRanking(model: ServedModel, top: TopItems, historyIds: string[], trending: ScoredItem[], blocked: Set<string>, catalog: Catalog): Ranking {
+export function modelRanking(
+  model: ServedModel,
+  top: TopItems,
+  historyIds: string[],
+  trending: ScoredItem[],
+  blocked: Set<string>,
+  catalog: Catalog,
+): Ranking {
   const k = top.items.length;
   const facts = catalog.indexedBy(model.meta.itemIds);
   const idAt = (i: number) => (i < k ? model.meta.itemIds[top.items[i]] : trending[i - k].itemId);
@@ -79,21 +92,36 @@ export function modelRanking(model: ServedModel, top: TopItems, historyIds: stri
 
 function modelPick(model: ServedModel, top: TopItems, historyIds: string[], i: number): Pick {
   const score = top.scores[i];
-  return { itemId: model.meta.itemIds[top.items[i]], score, reason: REASON_PICKED, because: score > 0 ? historyIds[top.because[i]] : undefined };
+  return {
+    itemId: model.meta.itemIds[top.items[i]],
+    score,
+    reason: REASON_PICKED,
+    because: score > 0 ? historyIds[top.because[i]] : undefined,
+  };
 }
 
 /**
  * The caller's candidates by model score: those in the top k with their reasons, the rest by the
  * scores the model gave `scoredIds` (in `ranked.candidateScores`' order), unknown ones 0.
  */
-export function rankCandidates(model: ServedModel, ranked: Ranked, scoredIds: string[], historyIds: string[], trending: ScoredItem[], candidates: string[]): Pick[] {
+export function rankCandidates(
+  model: ServedModel,
+  ranked: Ranked,
+  scoredIds: string[],
+  historyIds: string[],
+  trending: ScoredItem[],
+  candidates: string[],
+): Pick[] {
   const byId = new Map<string, Pick>();
   for (let i = 0; i < ranked.top.items.length; i++) {
     const pick = modelPick(model, ranked.top, historyIds, i);
     byId.set(pick.itemId, pick);
   }
   const scoreOf = new Map(scoredIds.map((id, i) => [id, ranked.candidateScores![i]]));
-  const beyondTop = candidatesByTrend(candidates.filter((id) => !byId.has(id)), trending).map((p) => ({ ...p, score: scoreOf.get(p.itemId) ?? 0 }));
+  const beyondTop = candidatesByTrend(
+    candidates.filter((id) => !byId.has(id)),
+    trending,
+  ).map((p) => ({ ...p, score: scoreOf.get(p.itemId) ?? 0 }));
   return [...candidates.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...beyondTop].sort((a, b) => b.score - a.score);
 }
 

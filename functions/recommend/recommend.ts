@@ -13,7 +13,18 @@ import type { Catalog } from '#lib/catalog';
 import type { Logger } from '#lib/log';
 import type { MetricsRecorder } from '#lib/metrics';
 import type { RecommendRequest } from './request';
-import { becauseOf, candidatesByTrend, listRanking, modelRanking, rankCandidates, REASON_NEW, REASON_TRENDING, TRENDING_TOP_UP, type Pick, type Ranking } from './ranking';
+import {
+  becauseOf,
+  candidatesByTrend,
+  listRanking,
+  modelRanking,
+  rankCandidates,
+  REASON_NEW,
+  REASON_TRENDING,
+  TRENDING_TOP_UP,
+  type Pick,
+  type Ranking,
+} from './ranking';
 import { diversify, withNewArrivals } from './rules';
 import type { MessagedItems } from './messaged';
 import type { ServedModel, ServingState } from './servingState';
@@ -49,7 +60,12 @@ export function recommend(deps: RecommendDeps, req: RecommendRequest, stages = n
   return model ? model.use((m) => answer(deps, req, stages, m)) : answer(deps, req, stages, undefined);
 }
 
-async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages, model: ServedModel | undefined): Promise<RecommendResponse> {
+async function answer(
+  deps: RecommendDeps,
+  req: RecommendRequest,
+  stages: Stages,
+  model: ServedModel | undefined,
+): Promise<RecommendResponse> {
   const catalog = deps.state.catalog;
   const trendingFresh = deps.trending.fresh;
 
@@ -85,14 +101,17 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
         return undefined;
       });
       if (!scored) fallback = 'model_error';
-      else if (req.candidates) ranking = listRanking(rankCandidates(model, scored, known!.ids, input.itemIds, trending, req.candidates), visiblePick, categoryOf);
+      else if (req.candidates)
+        ranking = listRanking(rankCandidates(model, scored, known!.ids, input.itemIds, trending, req.candidates), visiblePick, categoryOf);
       else ranking = modelRanking(model, scored.top, input.itemIds, trending, blocked, catalog);
     }
     stages.mark('model');
   }
 
   ranking ??= listRanking(
-    req.candidates ? candidatesByTrend(req.candidates, trending) : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })),
+    req.candidates
+      ? candidatesByTrend(req.candidates, trending)
+      : trending.map(({ itemId, score }) => ({ itemId, score, reason: REASON_TRENDING })),
     visiblePick,
     categoryOf,
   );
@@ -100,12 +119,17 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
   if (!req.candidates) {
     const inList = new Set(items.map((p) => p.itemId));
     const arrivals = catalog.newArrivals(req.n, deps.clock()).filter((id) => visible(id) && !inList.has(id) && !messaged.has(id));
-    items = withNewArrivals(items, arrivals.map((itemId) => ({ itemId, score: 0, reason: REASON_NEW })), req.n);
+    items = withNewArrivals(
+      items,
+      arrivals.map((itemId) => ({ itemId, score: 0, reason: REASON_NEW })),
+      req.n,
+    );
   }
   stages.mark('rules');
 
   recordServing(deps, model, catalog, trendingFresh, fallback);
-  const reasonOf = (p: Pick) => (p.because === undefined ? p.reason : becauseOf(typeOf.get(p.because) ?? 'page_view', catalog.label(p.because)));
+  const reasonOf = (p: Pick) =>
+    p.because === undefined ? p.reason : becauseOf(typeOf.get(p.because) ?? 'page_view', catalog.label(p.because));
   return {
     items: items.map((p) => ({ item_id: p.itemId, score: round(p.score), reason: reasonOf(p) })),
     model_version: model && fallback !== 'model_error' ? model.version : null,
@@ -121,19 +145,33 @@ async function answer(deps: RecommendDeps, req: RecommendRequest, stages: Stages
 function historyWithin(deps: RecommendDeps, userKey: string): Promise<UserHistory | undefined> {
   const askedAt = performance.now();
   const asked = deps.features.history(userKey);
-  const unavailable = (err: Error) => deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
+  const unavailable = (err: Error) =>
+    deps.logger.warn('feature store unavailable; ranking on what the request carries', { err: err.message });
   return within(asked, deps.featureBudgetMs).catch((err: Error) => {
     if (!(err instanceof DeadlineExceeded)) unavailable(err);
     else {
       deps.metrics.count('FeatureBudgetOverruns', 1, { function: 'recommend' });
-      asked.then(() => deps.logger.warn('feature store slow; ranked on what the request carries', { budgetMs: deps.featureBudgetMs, answeredMs: Math.round(performance.now() - askedAt) }), unavailable);
+      asked.then(
+        () =>
+          deps.logger.warn('feature store slow; ranked on what the request carries', {
+            budgetMs: deps.featureBudgetMs,
+            answeredMs: Math.round(performance.now() - askedAt),
+          }),
+        unavailable,
+      );
     }
     return undefined;
   });
 }
 
 /** Requests by fallback, the version served, and how often the instance's caches answered (model, catalogue, trending). */
-function recordServing(deps: RecommendDeps, model: ServedModel | undefined, catalog: Catalog, trendingFresh: boolean, fallback: Fallback | null) {
+function recordServing(
+  deps: RecommendDeps,
+  model: ServedModel | undefined,
+  catalog: Catalog,
+  trendingFresh: boolean,
+  fallback: Fallback | null,
+) {
   deps.metrics.count('Recommendations', 1, { fallback: fallback ?? 'none' });
   deps.metrics.observe('FallbackRate', fallback ? 1 : 0, { function: 'recommend' });
   if (model) deps.metrics.gauge('ModelServed', 1, { model: model.meta.name, version: model.version });
@@ -149,4 +187,3 @@ function recentOf(req: RecommendRequest, history: UserHistory | undefined) {
   for (const r of history?.recent ?? []) if (!typeOf.has(r.itemId)) typeOf.set(r.itemId, r.type);
   return { recentIds: [...typeOf.keys()], typeOf };
 }
-

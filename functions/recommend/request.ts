@@ -23,13 +23,15 @@ export interface RecommendRequest {
 type Fields = Record<string, unknown>;
 
 const id = (value: unknown, field: string): string => {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) throw badRequest(`invalid_${field}`, `${field} must be a string of 1 to ${MAX_ID} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID)
+    throw badRequest(`invalid_${field}`, `${field} must be a string of 1 to ${MAX_ID} characters`);
   return value;
 };
 
 const idList = (value: unknown, field: string): string[] | undefined => {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > MAX_LIST) throw badRequest(`invalid_${field}`, `${field} must be an array of at most ${MAX_LIST} item ids`);
+  if (!Array.isArray(value) || value.length > MAX_LIST)
+    throw badRequest(`invalid_${field}`, `${field} must be an array of at most ${MAX_LIST} item ids`);
   return [...new Set(value.map((v) => id(v, field)))];
 };
 
@@ -64,7 +66,16 @@ function parse(f: Fields): RecommendRequest {
   const user = hasUser ? { userId: id(f.user_id, 'user_id') } : { anonymousId: id(f.anonymous_id, 'anonymous_id') };
   const userKey = userKeyOf({ user_id: user.userId, anonymous_id: user.anonymousId });
   const n = f.n ?? 10;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_N) throw badRequest('invalid_n', `n must be an integer from 1 to ${MAX_N}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_N)
+    throw badRequest('invalid_n', `n must be an integer from 1 to ${MAX_N}`);
   const scene = f.scene === undefined ? 'home' : id(f.scene, 'scene');
-  return { user, userKey, n, scene, exclude: idList(f.exclude, 'exclude') ?? [], candidates: idList(f.candidates, 'candidates'), recent: idList(f.recent, 'recent') ?? [] };
+  return {
+    user,
+    userKey,
+    n,
+    scene,
+    exclude: idList(f.exclude, 'exclude') ?? [],
+    candidates: idList(f.candidates, 'candidates'),
+    recent: idList(f.recent, 'recent') ?? [],
+  };
 }

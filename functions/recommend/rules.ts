@@ -36,7 +36,8 @@ export function diversify(ranking: Ranking, n: number, demoted: ReadonlySet<stri
     }
     chosen.push(i);
   }
-  const positions = chosen.length === n || skipped.length === 0 ? chosen : chosen.concat(skipped.slice(0, n - chosen.length)).sort((a, b) => a - b);
+  const positions =
+    chosen.length === n || skipped.length === 0 ? chosen : chosen.concat(skipped.slice(0, n - chosen.length)).sort((a, b) => a - b);
   return positions.concat(later.slice(0, n - positions.length)).map((i) => ranking.pick(i));
 }
 
@@ -46,4 +47,3 @@ export function withNewArrivals(list: Pick[], arrivals: Pick[], n: number): Pick
   arrivals.slice(0, Math.max(1, Math.floor(n / 10))).forEach((a, s) => out.splice(Math.min(2 + s * 10, out.length), 0, a));
   return out.slice(0, n);
 }
-

@@ -124,4 +124,3 @@ export class ServingState {
     this.catalogTag = listed.eTag;
   }
 }
-

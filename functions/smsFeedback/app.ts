@@ -6,12 +6,17 @@ import { reconcile, type ReconcileDeps } from './reconcile';
 
 export type FeedbackDeps = Omit<CallbackDeps, 'logger'> & Omit<ReconcileDeps, 'logger'> & { clock: () => number };
 
-const isReconcileJob = (payload: unknown) => typeof payload === 'object' && payload !== null && (payload as { job?: unknown }).job === 'reconcile';
+const isReconcileJob = (payload: unknown) =>
+  typeof payload === 'object' && payload !== null && (payload as { job?: unknown }).job === 'reconcile';
 
 export const feedbackUseCase =
   (deps: FeedbackDeps): UseCase =>
   async (invocation, _context, logger) => {
     if (invocation.kind === 'http') return answerCallback({ ...deps, logger }, invocation.request, deps.clock());
-    if (invocation.kind === 'timer' || (invocation.kind === 'direct' && isReconcileJob(invocation.payload))) return reconcile({ ...deps, logger }, deps.clock());
-    throw badRequest('bad_event', `sms-feedback takes the providers' HTTP pushes and its timer (or {"job":"reconcile"}), not ${invocation.kind} events`);
+    if (invocation.kind === 'timer' || (invocation.kind === 'direct' && isReconcileJob(invocation.payload)))
+      return reconcile({ ...deps, logger }, deps.clock());
+    throw badRequest(
+      'bad_event',
+      `sms-feedback takes the providers' HTTP pushes and its timer (or {"job":"reconcile"}), not ${invocation.kind} events`,
+    );
   };

@@ -60,10 +60,15 @@ const ROUTES: Record<string, Route> = {
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 /** Equal digests, compared in constant time (the lengths of the tokens are not told either). */
-export const tokenMatches = (expected: string, given: string | undefined): boolean => given !== undefined && timingSafeEqual(digest(expected), digest(given));
+export const tokenMatches = (expected: string, given: string | undefined): boolean =>
+  given !== undefined && timingSafeEqual(digest(expected), digest(given));
 
 const bare = (statusCode: number): FcHttpResult => ({ statusCode, body: '' });
-const json = (statusCode: number, body: object): FcHttpResult => ({ statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
+const json = (statusCode: number, body: object): FcHttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
 
 export async function answerCallback(deps: CallbackDeps, req: HttpRequest, nowMs: number): Promise<FcHttpResult> {
   const route = Object.prototype.hasOwnProperty.call(ROUTES, req.path) ? ROUTES[req.path] : undefined;

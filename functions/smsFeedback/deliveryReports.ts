@@ -30,7 +30,11 @@ export interface ReportOutcome {
 export async function recordReports(deps: ReportDeps, reports: DeliveryReport[], nowMs: number): Promise<ReportOutcome> {
   const users = await Promise.all(reports.map((r) => deps.profiles.userOfPhone(r.phone)));
   const known = reports.flatMap((report, i) => (users[i] === undefined ? [] : [{ report, userId: users[i]! }]));
-  const runs = await runsOfSends(deps.ledger, known.map(({ report, userId }) => ({ ...report, userId })), nowMs);
+  const runs = await runsOfSends(
+    deps.ledger,
+    known.map(({ report, userId }) => ({ ...report, userId })),
+    nowMs,
+  );
   const byRun = new Map<string, [string, Delivery][]>();
   known.forEach(({ report, userId }, i) => {
     const run = runs[i];
@@ -41,7 +45,11 @@ export async function recordReports(deps: ReportDeps, reports: DeliveryReport[],
   for (const [run, deliveries] of byRun) {
     const kept = await deps.ledger.recordDeliveries(run, deliveries);
     kept.forEach((k) => outcome[k ? 'recorded' : 'duplicates']++);
-    await noteDeliveries(deps, run, deliveries.filter((_, i) => kept[i]));
+    await noteDeliveries(
+      deps,
+      run,
+      deliveries.filter((_, i) => kept[i]),
+    );
   }
   return outcome;
 }

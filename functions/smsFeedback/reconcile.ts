@@ -56,7 +56,12 @@ export async function reconcile(deps: ReconcileDeps, nowMs: number): Promise<Rec
     deps.logger.info('sms reconciliation skipped: the outbox has no provider to ask');
     return { ...summary, skipped: 'no_provider' };
   }
-  const pass: Pass = { summary, queriesLeft: MAX_QUERIES, nowMs, pace: requestPacer(Math.min(deps.qps, deps.lookup.maxQps), Date.now, (ms) => new Promise((r) => setTimeout(r, ms))) };
+  const pass: Pass = {
+    summary,
+    queriesLeft: MAX_QUERIES,
+    nowMs,
+    pace: requestPacer(Math.min(deps.qps, deps.lookup.maxQps), Date.now, (ms) => new Promise((r) => setTimeout(r, ms))),
+  };
   for (const activity of await deps.ledger.runsSince(nowMs - LOOKBACK_MS)) {
     // Still sending, or too recent for its receipts; or settled through its last claim.
     if (activity.lastClaimAt > nowMs - deps.reconcileAfterMs || (activity.reconciledThrough ?? -Infinity) >= activity.lastClaimAt) continue;
@@ -77,7 +82,10 @@ async function reconcileRun(deps: ReconcileDeps, lookup: DeliveryLookup, activit
     cursor = page.next;
     const uncertain = page.people.filter(([, state]) => isUncertain(state));
     if (uncertain.length === 0) continue;
-    const kept = await deps.ledger.deliveriesOf(activity.run, uncertain.map(([id]) => id));
+    const kept = await deps.ledger.deliveriesOf(
+      activity.run,
+      uncertain.map(([id]) => id),
+    );
     const unsettled = uncertain.filter((_entry, i) => kept[i] === undefined);
     pass.summary.uncertain += unsettled.length;
     const profiles = await deps.profiles.store.get(unsettled.map(([id]) => id));
@@ -97,7 +105,15 @@ async function reconcileRun(deps: ReconcileDeps, lookup: DeliveryLookup, activit
   return open;
 }
 
-async function ask(deps: ReconcileDeps, lookup: DeliveryLookup, activity: RunActivity, userId: string, state: PersonState, phone: string, pass: Pass): Promise<Delivery | undefined> {
+async function ask(
+  deps: ReconcileDeps,
+  lookup: DeliveryLookup,
+  activity: RunActivity,
+  userId: string,
+  state: PersonState,
+  phone: string,
+  pass: Pass,
+): Promise<Delivery | undefined> {
   pass.queriesLeft--;
   await pass.pace();
   const sentFrom = state.status === 'claimed' ? state.at : activity.firstClaimAt;
@@ -110,16 +126,32 @@ async function ask(deps: ReconcileDeps, lookup: DeliveryLookup, activity: RunAct
 }
 
 /** What the records say of this run's message, if they settle it. */
-export function verdictOf(lookup: DeliveryLookup, records: DeliveryRecord[], run: string, sentFrom: number, nowMs: number): Delivery | undefined {
+export function verdictOf(
+  lookup: DeliveryLookup,
+  records: DeliveryRecord[],
+  run: string,
+  sentFrom: number,
+  nowMs: number,
+): Delivery | undefined {
   const ours = records
     .filter((r) => (r.outId ? runOfOutId(r.outId) === run : !lookup.echoesOutId && r.at >= sentFrom - SLACK_MS))
     .sort((a, b) => b.at - a.at);
   const final = ours.find((r) => r.status !== 'pending');
   if (final) {
-    return { outcome: final.status === 'delivered' ? 'delivered' : 'undelivered', code: final.code, description: final.description, at: final.at, provider: lookup.provider, messageId: final.messageId, via: 'query' };
+    return {
+      outcome: final.status === 'delivered' ? 'delivered' : 'undelivered',
+      code: final.code,
+      description: final.description,
+      at: final.at,
+      provider: lookup.provider,
+      messageId: final.messageId,
+      via: 'query',
+    };
   }
   if (ours.length > 0) return undefined;
   if (lookup.listsEverySend) return { outcome: 'undelivered', code: 'not_sent', at: nowMs, provider: lookup.provider, via: 'no_record' };
   // Carriers report within 72 hours: a provider that lists only reported messages proves nothing before.
-  return nowMs - sentFrom > CARRIER_REPORT_MS ? { outcome: 'undelivered', code: 'no_record', at: nowMs, provider: lookup.provider, via: 'no_record' } : undefined;
+  return nowMs - sentFrom > CARRIER_REPORT_MS
+    ? { outcome: 'undelivered', code: 'no_record', at: nowMs, provider: lookup.provider, via: 'no_record' }
+    : undefined;
 }

@@ -35,14 +35,29 @@ export async function takeReplies(deps: ReplyDeps, replies: SmsReply[], nowMs: n
       outcome.other++;
       continue;
     }
-    const evidence = { provider: r.provider, text: r.text, receivedAt: nowMs, signName: r.signName, extension: r.extension, replyId: r.replyId };
-    const { userId, applied } = await deps.profiles.withdrawSmsConsent(r.phone, { at: r.at, source: `reply:${normalisedReply(r.text)}`, evidence });
+    const evidence = {
+      provider: r.provider,
+      text: r.text,
+      receivedAt: nowMs,
+      signName: r.signName,
+      extension: r.extension,
+      replyId: r.replyId,
+    };
+    const { userId, applied } = await deps.profiles.withdrawSmsConsent(r.phone, {
+      at: r.at,
+      source: `reply:${normalisedReply(r.text)}`,
+      evidence,
+    });
     if (userId === undefined) {
       outcome.unknownNumbers++;
       deps.logger.info('sms opt-out from a number no profile has', { provider: r.provider, phone: r.phone });
     } else {
       outcome[applied ? 'optOuts' : 'superseded']++;
-      deps.logger.info(applied ? 'sms consent withdrawn by reply' : 'sms opt-out older than the consent held', { provider: r.provider, userId, at: new Date(r.at).toISOString() });
+      deps.logger.info(applied ? 'sms consent withdrawn by reply' : 'sms opt-out older than the consent held', {
+        provider: r.provider,
+        userId,
+        at: new Date(r.at).toISOString(),
+      });
     }
   }
   recordOptOuts(deps.metrics, outcome.optOuts);

@@ -41,7 +41,10 @@ export async function runsOfSends(ledger: RunLedger & DeliveryLedger, hints: Sen
   // Named by our out id: the run, if it claimed the person.
   await Promise.all(
     [...named].map(async ([run, at]) => {
-      const states = await ledger.statesOf(run, at.map((i) => hints[i].userId));
+      const states = await ledger.statesOf(
+        run,
+        at.map((i) => hints[i].userId),
+      );
       at.forEach((i, k) => (found[i] = states[k] ? run : undefined));
     }),
   );
@@ -57,7 +60,9 @@ export async function runsOfSends(ledger: RunLedger & DeliveryLedger, hints: Sen
       const s = stateIn(r);
       return messageId !== undefined && s?.status === 'sent' && s.messageId === messageId;
     });
-    const uncertain = runs.findIndex((run, r) => isUncertain(stateIn(r)) && run.firstClaimAt <= reportedAt && reportedAt <= run.lastClaimAt + CARRIER_REPORT_MS);
+    const uncertain = runs.findIndex(
+      (run, r) => isUncertain(stateIn(r)) && run.firstClaimAt <= reportedAt && reportedAt <= run.lastClaimAt + CARRIER_REPORT_MS,
+    );
     found[i] = runs[exact >= 0 ? exact : uncertain]?.run;
   }
   return found;

@@ -17,7 +17,8 @@ export function trainingRequestOf(invocation: Invocation): TrainingRequest {
     const datasets = invocation.objects
       .filter((o) => o.eventName.startsWith('ObjectCreated:') && o.key.startsWith(DATASET_PREFIX) && isInteractionFile(o.key))
       .map(({ key, size, requestId }) => ({ key, size, requestId }));
-    if (datasets.length === 0) throw badRequest('no_dataset', `no new interaction file (*.rating, u.data) under ${DATASET_PREFIX} in this OSS event`);
+    if (datasets.length === 0)
+      throw badRequest('no_dataset', `no new interaction file (*.rating, u.data) under ${DATASET_PREFIX} in this OSS event`);
     return { source: 'upload', datasets };
   }
   if (invocation.kind === 'timer') return { source: 'schedule', triggerTime: invocation.tick.triggerTime };

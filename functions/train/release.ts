@@ -43,7 +43,14 @@ export async function release(deps: TrainDeps, meta: ModelMeta, onnx: Buffer, pr
   await deps.registry.register(meta, onnx);
   const promoted = beatsChampion(meta, primary);
   if (promoted) await deps.registry.promote(meta.name, meta.version, new Date(meta.createdAt));
-  const result = { model: meta.name, version: meta.version, metrics: meta.metrics, championVersion: meta.championVersion, championMetrics: meta.championMetrics, promoted };
+  const result = {
+    model: meta.name,
+    version: meta.version,
+    metrics: meta.metrics,
+    championVersion: meta.championVersion,
+    championMetrics: meta.championMetrics,
+    promoted,
+  };
   deps.logger.info('model trained', { ...result });
   return result;
 }

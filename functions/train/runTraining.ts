@@ -61,7 +61,13 @@ async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): 
 }
 
 /** The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs); a model without enough data yet is skipped. */
-export async function trainFromRawLog(deps: TrainDeps, objects: ObjectStore, window: DateWindow, logger: Logger, ledger?: RunPeople): Promise<Outcome[]> {
+export async function trainFromRawLog(
+  deps: TrainDeps,
+  objects: ObjectStore,
+  window: DateWindow,
+  logger: Logger,
+  ledger?: RunPeople,
+): Promise<Outcome[]> {
   const set = await rawLogSet(objects, window, logger);
   const ease = set ? await trainRecommender(deps, set) : { model: RECOMMENDER_MODEL, skipped: 'not enough behaviour in the raw log yet' };
   const conversions = await conversionsFromRawLog(objects, HORIZON_DAYS, window);

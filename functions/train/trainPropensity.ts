@@ -37,7 +37,10 @@ function heldOut(labels: Uint8Array, share: number): Set<number> {
   const rand = seededRandom(7);
   const out = new Set<number>();
   for (const label of [0, 1]) {
-    const group = shuffled([...labels.keys()].filter((i) => labels[i] === label), rand);
+    const group = shuffled(
+      [...labels.keys()].filter((i) => labels[i] === label),
+      rand,
+    );
     group.slice(0, Math.round(group.length * share)).forEach((i) => out.add(i));
   }
   return out;
@@ -61,14 +64,28 @@ export async function trainPropensity(deps: TrainDeps, set: ConversionSet): Prom
 
   const scale = standardisation(fitRows.map((i) => rows[i]));
   const scaled = fitRows.map((i) => rows[i].map((v, j) => (v - scale.mean[j]) / scale.std[j]));
-  const model = fitLogistic(scaled, Uint8Array.from(fitRows, (i) => set.labels[i]), L2);
+  const model = fitLogistic(
+    scaled,
+    Uint8Array.from(fitRows, (i) => set.labels[i]),
+    L2,
+  );
   const onnx = exportPropensity(model, scale, { horizon_days: String(set.horizonDays) });
   const testLabels = Uint8Array.from(testRows, (i) => set.labels[i]);
-  const metrics = await evaluate(onnx, testRows.map((i) => rows[i]), testLabels);
+  const metrics = await evaluate(
+    onnx,
+    testRows.map((i) => rows[i]),
+    testLabels,
+  );
 
   // A champion reading other features cannot be scored here; the new spec is what serving computes.
   const champion = await challengeChampion(deps, PROPENSITY_MODEL, (meta, bytes) =>
-    JSON.stringify(meta.params.features) === JSON.stringify(FEATURE_NAMES) ? evaluate(bytes, testRows.map((i) => rows[i]), testLabels) : undefined,
+    JSON.stringify(meta.params.features) === JSON.stringify(FEATURE_NAMES)
+      ? evaluate(
+          bytes,
+          testRows.map((i) => rows[i]),
+          testLabels,
+        )
+      : undefined,
   );
 
   const cutoff = new Date(set.cutoff).toISOString();
@@ -76,7 +93,11 @@ export async function trainPropensity(deps: TrainDeps, set: ConversionSet): Prom
   const meta = modelMeta(
     {
       name: PROPENSITY_MODEL,
-      evaluation: { id: evaluationId, protocol: `held-out stratified ${HELD_OUT_SHARE * 100}% of users; purchase within ${set.horizonDays} days of the cutoff`, users: metrics.users },
+      evaluation: {
+        id: evaluationId,
+        protocol: `held-out stratified ${HELD_OUT_SHARE * 100}% of users; purchase within ${set.horizonDays} days of the cutoff`,
+        users: metrics.users,
+      },
       metrics,
       ...champion,
       dataWindow: { to: cutoff, source: 'raw-log' },

@@ -43,7 +43,10 @@ async function evaluate(model: Buffer, deps: TrainDeps, recency: Recency, split:
   const scorer = await RecommenderScorer.load(model, deps.provider);
   const ranks: number[] = [];
   for (const c of split.cases) {
-    const history = split.fit[c.user].slice(-MAX_TEST_HISTORY).map(toModel).filter((i) => i >= 0);
+    const history = split.fit[c.user]
+      .slice(-MAX_TEST_HISTORY)
+      .map(toModel)
+      .filter((i) => i >= 0);
     ranks.push(rankOfTarget(await scorer.candidateScores(history, c.candidates.map(toModel), recency), 0));
   }
   await scorer.release();
@@ -55,13 +58,25 @@ async function evaluate(model: Buffer, deps: TrainDeps, recency: Recency, split:
 function mostInteracted(set: TrainingSet, limit: number): string[] {
   const users = new Float64Array(set.itemIds.length);
   for (const list of set.byUser) for (const i of new Set(list)) users[i]++;
-  return [...users.keys()].sort((a, b) => users[b] - users[a] || a - b).slice(0, limit).map((i) => set.itemIds[i]);
+  return [...users.keys()]
+    .sort((a, b) => users[b] - users[a] || a - b)
+    .slice(0, limit)
+    .map((i) => set.itemIds[i]);
 }
 
 /** What a version records of how it was chosen and fitted. */
 function paramsOf(fitted: Fitted) {
   const { recipe } = fitted;
-  return { family: recipe.family, recency: recipe.recency, ease: recipe.ease, als: recipe.als, weights: recipe.weights, recall: recallOf(fitted), validationNdcg: recipe.validationNdcg, refit: true };
+  return {
+    family: recipe.family,
+    recency: recipe.recency,
+    ease: recipe.ease,
+    als: recipe.als,
+    weights: recipe.weights,
+    recall: recallOf(fitted),
+    validationNdcg: recipe.validationNdcg,
+    refit: true,
+  };
 }
 
 export async function trainRecommender(deps: TrainDeps, set: TrainingSet): Promise<TrainResult> {
@@ -77,7 +92,13 @@ export async function trainRecommender(deps: TrainDeps, set: TrainingSet): Promi
   const evaluatedOnnx = await exportFitted(evaluated, deps.provider);
   const metrics = await evaluate(evaluatedOnnx, deps, recipe.recency, split, (i) => i);
 
-  const evaluationId = evaluationIdOf({ source: set.source, window: set.window, users: set.byUser.length, items, cases: split.cases.map((c) => c.candidates[0]) });
+  const evaluationId = evaluationIdOf({
+    source: set.source,
+    window: set.window,
+    users: set.byUser.length,
+    items,
+    cases: split.cases.map((c) => c.candidates[0]),
+  });
   const champion = await challengeChampion(deps, RECOMMENDER_MODEL, async (meta, bytes) => {
     const champion = new RecommenderVersion(meta);
     const asEvaluated = (await deps.registry.evaluatedModel(RECOMMENDER_MODEL, meta.version)) ?? bytes;
@@ -87,7 +108,11 @@ export async function trainRecommender(deps: TrainDeps, set: TrainingSet): Promi
   const meta = modelMeta(
     {
       name: RECOMMENDER_MODEL,
-      evaluation: { id: evaluationId, protocol: 'leave-latest-out, 99 sampled negatives, ties count against; scored before the refit on all data', users: metrics.users },
+      evaluation: {
+        id: evaluationId,
+        protocol: 'leave-latest-out, 99 sampled negatives, ties count against; scored before the refit on all data',
+        users: metrics.users,
+      },
       metrics,
       ...champion,
       dataWindow: { ...set.window, source: set.source },

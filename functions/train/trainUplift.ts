@@ -44,7 +44,10 @@ function heldOut(set: CampaignOutcomes, share: number): Set<number> {
   const rand = seededRandom(7);
   const out = new Set<number>();
   for (const stratum of ['00', '01', '10', '11']) {
-    const group = shuffled([...set.examples.keys()].filter((i) => `${set.examples[i].treated}${set.examples[i].converted}` === stratum), rand);
+    const group = shuffled(
+      [...set.examples.keys()].filter((i) => `${set.examples[i].treated}${set.examples[i].converted}` === stratum),
+      rand,
+    );
     group.slice(0, Math.round(group.length * share)).forEach((i) => out.add(i));
   }
   return out;
@@ -55,7 +58,12 @@ async function evaluate(model: Buffer, rows: Float64Array[], treated: number[], 
   return {
     qini: Number(qiniCoefficient(uplift, converted, treated).toFixed(4)),
     [`uplift@${TOP_SHARE * 100}%`]: Number(upliftAtK(uplift, converted, treated, TOP_SHARE).toFixed(4)),
-    auc: Number(rocAuc(treated.map((t, i) => (t ? pt[i] : pc[i])), converted).toFixed(4)),
+    auc: Number(
+      rocAuc(
+        treated.map((t, i) => (t ? pt[i] : pc[i])),
+        converted,
+      ).toFixed(4),
+    ),
     users: rows.length,
   };
 }
@@ -69,7 +77,12 @@ export async function trainUplift(deps: TrainDeps, set: CampaignOutcomes): Promi
   const [fitRows, testRows] = [pick(false), pick(true)];
 
   const column = (indices: number[], of: 'treated' | 'converted') => indices.map((i) => set.examples[i][of]);
-  const model = fitTLearner(fitRows.map((i) => rows[i]), column(fitRows, 'treated'), column(fitRows, 'converted'), L2);
+  const model = fitTLearner(
+    fitRows.map((i) => rows[i]),
+    column(fitRows, 'treated'),
+    column(fitRows, 'converted'),
+    L2,
+  );
   const onnx = exportUplift(model.treated, model.control, { l2: String(L2) });
   const testSet = [testRows.map((i) => rows[i]), column(testRows, 'treated'), column(testRows, 'converted')] as const;
   const metrics = await evaluate(onnx, ...testSet);

@@ -17,7 +17,8 @@ export async function recordTraining(metrics: MetricsRecorder, registry: ModelRe
     }
     metrics.count('TrainingRuns', 1, { model: o.model, outcome: o.promoted ? 'promoted' : 'kept' });
     metrics.count('Promotions', o.promoted ? 1 : 0, { model: o.model });
-    for (const [metric, value] of Object.entries(o.metrics)) if (Number.isFinite(value)) metrics.gauge('ModelMetric', value, { model: o.model, metric });
+    for (const [metric, value] of Object.entries(o.metrics))
+      if (Number.isFinite(value)) metrics.gauge('ModelMetric', value, { model: o.model, metric });
   }
   for (const model of new Set(outcomes.map((o) => o.model))) {
     const champion = await registry.current(model);

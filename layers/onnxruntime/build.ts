@@ -10,7 +10,8 @@ import { filesUnder } from '../../scripts/lib/files';
 import { zip, type ZipEntry } from '../../scripts/lib/zip';
 
 const KEEP: Record<string, (rel: string) => boolean> = {
-  'onnxruntime-node': (rel) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('dist/') || /^bin\/napi-v\d+\/linux\/x64\//.test(rel),
+  'onnxruntime-node': (rel) =>
+    rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('dist/') || /^bin\/napi-v\d+\/linux\/x64\//.test(rel),
   'onnxruntime-common': (rel) => rel === 'package.json' || rel === 'LICENSE' || rel.startsWith('dist/cjs/'),
 };
 
@@ -20,10 +21,18 @@ export async function buildOrtLayer(root: string, outFile: string): Promise<{ fi
     const dir = path.join(root, 'node_modules', pkg);
     for (const rel of (await filesUnder(dir)).filter(keep)) {
       if (rel.endsWith('.map') || rel.endsWith('.d.ts')) continue;
-      entries.push({ name: `nodejs/node_modules/${pkg}/${rel}`, data: await fs.readFile(path.join(dir, rel)), executable: rel.endsWith('.node') || rel.includes('.so') });
+      entries.push({
+        name: `nodejs/node_modules/${pkg}/${rel}`,
+        data: await fs.readFile(path.join(dir, rel)),
+        executable: rel.endsWith('.node') || rel.includes('.so'),
+      });
     }
   }
-  const layerPackage = { name: 'onnxruntime-node-layer', private: true, dependencies: { 'onnxruntime-node': await versionOf(root, 'onnxruntime-node') } };
+  const layerPackage = {
+    name: 'onnxruntime-node-layer',
+    private: true,
+    dependencies: { 'onnxruntime-node': await versionOf(root, 'onnxruntime-node') },
+  };
   entries.push({ name: 'nodejs/package.json', data: Buffer.from(JSON.stringify(layerPackage, null, 2) + '\n') });
   const bytes = zip(entries);
   await fs.mkdir(path.dirname(outFile), { recursive: true });

@@ -60,18 +60,25 @@ export class Authenticator {
     const authorization = header(call.headers, 'authorization');
     if (authorization !== undefined) return this.tokenCaller(authorization, call);
     if (header(call.headers, 'x-mkt-signature') !== undefined) return this.serverCaller(call);
-    throw unauthorized('missing_credentials', 'send Authorization: Bearer <token> (mini-programs) or the x-mkt-* signature headers (servers)');
+    throw unauthorized(
+      'missing_credentials',
+      'send Authorization: Bearer <token> (mini-programs) or the x-mkt-* signature headers (servers)',
+    );
   }
 
   private serverCaller(call: IncomingCall): Caller {
-    const [appId, timestamp, nonce, sig] = ['x-mkt-app-id', 'x-mkt-timestamp', 'x-mkt-nonce', 'x-mkt-signature'].map((n) => header(call.headers, n));
-    if (!appId || !timestamp || !nonce || !sig) throw unauthorized('missing_signature', 'x-mkt-app-id, x-mkt-timestamp, x-mkt-nonce and x-mkt-signature are required');
+    const [appId, timestamp, nonce, sig] = ['x-mkt-app-id', 'x-mkt-timestamp', 'x-mkt-nonce', 'x-mkt-signature'].map((n) =>
+      header(call.headers, n),
+    );
+    if (!appId || !timestamp || !nonce || !sig)
+      throw unauthorized('missing_signature', 'x-mkt-app-id, x-mkt-timestamp, x-mkt-nonce and x-mkt-signature are required');
     const secrets = this.secretsOf(appId);
     if (!secrets) throw unauthorized('unknown_app', 'x-mkt-app-id names no known app');
     if (nonce.length < 16 || nonce.length > 64) throw unauthorized('bad_nonce', 'x-mkt-nonce must be 16-64 characters');
     if (!/^\d{1,15}$/.test(timestamp)) throw unauthorized('bad_timestamp', 'x-mkt-timestamp must be epoch milliseconds');
     const clientTime = Number(timestamp);
-    if (Math.abs(this.clock() - clientTime) > MAX_CLOCK_SKEW_MS) throw unauthorized('stale_timestamp', 'x-mkt-timestamp is more than 5 minutes from server time');
+    if (Math.abs(this.clock() - clientTime) > MAX_CLOCK_SKEW_MS)
+      throw unauthorized('stale_timestamp', 'x-mkt-timestamp is more than 5 minutes from server time');
     if (!matchesAny(secrets, sig, (secret) => signature(secret, call.method, call.path, call.query, timestamp, nonce, call.body))) {
       throw unauthorized('bad_signature', 'x-mkt-signature does not match the request (method, path, query and body)');
     }
@@ -86,7 +93,13 @@ export class Authenticator {
     const secrets = read && this.secretsOf(read.appId);
     if (!read || !secrets || !tokenMadeByAny(secrets, read)) return undefined;
     if (this.verified.size >= VERIFIED_MEMO) this.verified.clear();
-    const claims = { appId: read.appId, userId: read.userId, anonymousId: read.anonymousId, issuedAt: read.issuedAt, expiresAt: read.expiresAt };
+    const claims = {
+      appId: read.appId,
+      userId: read.userId,
+      anonymousId: read.anonymousId,
+      issuedAt: read.issuedAt,
+      expiresAt: read.expiresAt,
+    };
     this.verified.set(token, claims);
     return claims;
   }
@@ -97,7 +110,8 @@ export class Authenticator {
     if (!token) throw unauthorized('invalid_token', 'the bearer token is not one this platform issued');
     const now = this.clock();
     if (token.expiresAt <= now) throw unauthorized('expired_token', 'the token has expired: ask the backend for a new one');
-    if (token.issuedAt < this.revocations.revokedBefore(token.appId)) throw unauthorized('revoked_token', "the app's tokens were revoked: ask the backend for a new one");
+    if (token.issuedAt < this.revocations.revokedBefore(token.appId))
+      throw unauthorized('revoked_token', "the app's tokens were revoked: ask the backend for a new one");
     // The phone's clock, unsigned, only to correct event times; ignored when absurd.
     const stated = Number(header(call.headers, 'x-mkt-timestamp'));
     const clientTime = Number.isSafeInteger(stated) && Math.abs(now - stated) <= ONE_DAY_MS ? stated : undefined;
@@ -122,7 +136,8 @@ export class Authenticator {
 }
 
 /** The authenticator of an instance: the apps' secrets, revocations kept in the feature store. */
-export const authenticatorFor = (secrets: AppSecrets, store: RevocationStore, clock: () => number) => new Authenticator(secrets, new TokenRevocations(store, clock), clock);
+export const authenticatorFor = (secrets: AppSecrets, store: RevocationStore, clock: () => number) =>
+  new Authenticator(secrets, new TokenRevocations(store, clock), clock);
 
 /** Whether the caller may act for this user (`user_id`) and/or install (`anonymous_id`). */
 export function speaksFor(caller: Caller, who: { userId?: string; anonymousId?: string }): boolean {

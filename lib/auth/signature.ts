@@ -31,17 +31,39 @@ export function canonicalQuery(query: URLSearchParams): string {
     .join('&');
 }
 
-export function signature(secret: string, method: string, path: string, query: URLSearchParams, timestamp: string, nonce: string, body: Buffer | string): string {
+export function signature(
+  secret: string,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  timestamp: string,
+  nonce: string,
+  body: Buffer | string,
+): string {
   const bodyHash = body.length === 0 ? EMPTY_BODY_HASH : createHash('sha256').update(body).digest('hex');
-  return createHmac('sha256', secret).update(`${method}\n${path}\n${canonicalQuery(query)}\n${timestamp}\n${nonce}\n${bodyHash}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${method}\n${path}\n${canonicalQuery(query)}\n${timestamp}\n${nonce}\n${bodyHash}`)
+    .digest('hex');
 }
 
 /** Headers a server-to-server caller sends for `METHOD url` (the url may carry a query). */
-export function signRequest(appId: string, secret: string, method: string, url: string, body: Buffer | string, nowMs = Date.now()): SignedHeaders {
+export function signRequest(
+  appId: string,
+  secret: string,
+  method: string,
+  url: string,
+  body: Buffer | string,
+  nowMs = Date.now(),
+): SignedHeaders {
   const { pathname, searchParams } = new URL(url, 'http://mkt');
   const timestamp = String(nowMs);
   const nonce = randomBytes(12).toString('hex');
-  return { 'x-mkt-app-id': appId, 'x-mkt-timestamp': timestamp, 'x-mkt-nonce': nonce, 'x-mkt-signature': signature(secret, method, pathname, searchParams, timestamp, nonce, body) };
+  return {
+    'x-mkt-app-id': appId,
+    'x-mkt-timestamp': timestamp,
+    'x-mkt-nonce': nonce,
+    'x-mkt-signature': signature(secret, method, pathname, searchParams, timestamp, nonce, body),
+  };
 }
 
 /** Whether `given` (hex) is the signature of the request under any of `secrets`; constant time per secret. */

@@ -38,7 +38,9 @@ const tokenKey = (secret: string) => {
 const mac = (secret: string, signed: string) => createHmac('sha256', tokenKey(secret)).update(signed).digest();
 
 export function issueToken(secret: string, claims: TokenClaims): string {
-  const payload = Buffer.from(JSON.stringify({ app: claims.appId, uid: claims.userId, aid: claims.anonymousId, iat: claims.issuedAt, exp: claims.expiresAt })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ app: claims.appId, uid: claims.userId, aid: claims.anonymousId, iat: claims.issuedAt, exp: claims.expiresAt }),
+  ).toString('base64url');
   const signed = `${PREFIX}${payload}`;
   return `${signed}.${mac(secret, signed).toString('base64url')}`;
 }
@@ -51,7 +53,8 @@ const MAC_CHARS = 43;
  */
 const isCanonical = (part: string) => /^[A-Za-z0-9_-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part;
 
-const optionalId = (v: unknown) => (v === undefined || (typeof v === 'string' && v.length > 0 && v.length <= 128) ? (v as string | undefined) : null);
+const optionalId = (v: unknown) =>
+  v === undefined || (typeof v === 'string' && v.length > 0 && v.length <= 128) ? (v as string | undefined) : null;
 
 /** The claims of a well-formed token, not yet verified; undefined for anything else. */
 export function readToken(token: string): (TokenClaims & { signed: string; mac: Buffer }) | undefined {
@@ -64,10 +67,19 @@ export function readToken(token: string): (TokenClaims & { signed: string; mac: 
   } catch {
     return undefined;
   }
-  if (typeof p !== 'object' || p === null || typeof p.app !== 'string' || !Number.isSafeInteger(p.iat) || !Number.isSafeInteger(p.exp)) return undefined;
+  if (typeof p !== 'object' || p === null || typeof p.app !== 'string' || !Number.isSafeInteger(p.iat) || !Number.isSafeInteger(p.exp))
+    return undefined;
   const [userId, anonymousId] = [optionalId(p.uid), optionalId(p.aid)];
   if (userId === null || anonymousId === null || (!userId && !anonymousId)) return undefined;
-  return { appId: p.app, userId, anonymousId, issuedAt: p.iat as number, expiresAt: p.exp as number, signed: `${PREFIX}${payload}`, mac: Buffer.from(tag, 'base64url') };
+  return {
+    appId: p.app,
+    userId,
+    anonymousId,
+    issuedAt: p.iat as number,
+    expiresAt: p.exp as number,
+    signed: `${PREFIX}${payload}`,
+    mac: Buffer.from(tag, 'base64url'),
+  };
 }
 
 /** Whether one of `secrets` made this token; constant time per secret. */

@@ -22,7 +22,8 @@ export class CredentialSource {
   private latest?: AlibabaCredentials;
 
   constructor(initial?: Partial<AlibabaCredentials>) {
-    if (complete(initial)) this.latest = { accessKeyId: initial.accessKeyId, accessKeySecret: initial.accessKeySecret, securityToken: initial.securityToken };
+    if (complete(initial))
+      this.latest = { accessKeyId: initial.accessKeyId, accessKeySecret: initial.accessKeySecret, securityToken: initial.securityToken };
   }
 
   /** Takes what FC passed with an invocation; an invocation without credentials changes nothing. */
@@ -42,7 +43,10 @@ export class CredentialSource {
 
 /** The process's credentials: the environment's at start, then whatever FC passes with each invocation. */
 export const fcCredentials = (c: Config): CredentialSource =>
-  processShared('credentials', () => new CredentialSource({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }));
+  processShared(
+    'credentials',
+    () => new CredentialSource({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }),
+  );
 
 /** The current credentials' provider for a cloud adapter; throws at once when there are none, so the function fails at start. */
 export function requiredCredentials(c: Config): CredentialsProvider {

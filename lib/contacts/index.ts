@@ -4,7 +4,20 @@ import { MemoryContactLedger } from './memoryLedger';
 import type { ContactLedger } from './port';
 import { RedisContactLedger } from './redisLedger';
 
-export { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactHistory, type ContactLedger, type Delivery, type DeliveryLedger, type PersonState, type RunActivity, type RunLedger, type RunProgress } from './port';
+export {
+  CONTACT_RETENTION_MS,
+  type BudgetLimits,
+  type Contact,
+  type ContactCaps,
+  type ContactHistory,
+  type ContactLedger,
+  type Delivery,
+  type DeliveryLedger,
+  type PersonState,
+  type RunActivity,
+  type RunLedger,
+  type RunProgress,
+} from './port';
 export { messagedItems } from './history';
 export { campaignRunKey, chunkProgressKey } from './runKeys';
 export { isUncertain, outIdOf, runOfOutId, settlementOf, type Settlement } from './settlement';

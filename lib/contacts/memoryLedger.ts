@@ -1,6 +1,16 @@
 /** The embedded contact ledger: this process's memory (the default when REDIS_URL is unset). */
 import { affordable, dayOf, weekOf } from './buckets';
-import { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
+import {
+  CONTACT_RETENTION_MS,
+  type BudgetLimits,
+  type Contact,
+  type ContactCaps,
+  type ContactLedger,
+  type Delivery,
+  type PersonState,
+  type RunActivity,
+  type RunProgress,
+} from './port';
 import { replacesDelivery } from './settlement';
 
 export class MemoryContactLedger implements ContactLedger {
@@ -45,14 +55,22 @@ export class MemoryContactLedger implements ContactLedger {
   async reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
     const used = this.budgets.get(run) ?? { messages: 0, milliYuan: 0 };
     const granted = affordable(used, costEach, limits);
-    this.budgets.set(run, { messages: used.messages + granted, milliYuan: used.milliYuan + costEach.slice(0, granted).reduce((a, b) => a + b, 0) });
+    this.budgets.set(run, {
+      messages: used.messages + granted,
+      milliYuan: used.milliYuan + costEach.slice(0, granted).reduce((a, b) => a + b, 0),
+    });
     return granted;
   }
 
   async noteContacts(contacts: [string, Contact][]): Promise<void> {
     for (const [userId, contact] of contacts) {
-      const kept = (this.histories.get(userId) ?? []).filter((c) => c.at > contact.at - CONTACT_RETENTION_MS && JSON.stringify(c) !== JSON.stringify(contact));
-      this.histories.set(userId, [...kept, { ...contact }].sort((a, b) => a.at - b.at));
+      const kept = (this.histories.get(userId) ?? []).filter(
+        (c) => c.at > contact.at - CONTACT_RETENTION_MS && JSON.stringify(c) !== JSON.stringify(contact),
+      );
+      this.histories.set(
+        userId,
+        [...kept, { ...contact }].sort((a, b) => a.at - b.at),
+      );
     }
   }
 
@@ -76,7 +94,12 @@ export class MemoryContactLedger implements ContactLedger {
 
   private noteClaims(run: string, at: number) {
     const a = this.activity.get(run);
-    this.activity.set(run, { ...a, run, firstClaimAt: Math.min(a?.firstClaimAt ?? at, at), lastClaimAt: Math.max(a?.lastClaimAt ?? at, at) });
+    this.activity.set(run, {
+      ...a,
+      run,
+      firstClaimAt: Math.min(a?.firstClaimAt ?? at, at),
+      lastClaimAt: Math.max(a?.lastClaimAt ?? at, at),
+    });
   }
 
   private deliveries_(run: string) {

@@ -6,7 +6,17 @@
 import Redis from 'ioredis';
 import { unavailable } from '#lib/errors';
 import { dayOf, weekOf } from './buckets';
-import { CONTACT_RETENTION_MS, type BudgetLimits, type Contact, type ContactCaps, type ContactLedger, type Delivery, type PersonState, type RunActivity, type RunProgress } from './port';
+import {
+  CONTACT_RETENTION_MS,
+  type BudgetLimits,
+  type Contact,
+  type ContactCaps,
+  type ContactLedger,
+  type Delivery,
+  type PersonState,
+  type RunActivity,
+  type RunProgress,
+} from './port';
 
 /** KEYS: people hash. ARGV: state JSON, then user ids. Returns 1 for each claimed now. */
 const CLAIM = `
@@ -87,7 +97,13 @@ const RUN_NOTE_EVERY_MS = 60_000;
 
 function connect(url: string): Scripted {
   // Connected on first use: recommend only ever reads histories, so its instances hold one connection, not two.
-  const redis = new Redis(url, { commandTimeout: 5000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true, lazyConnect: true });
+  const redis = new Redis(url, {
+    commandTimeout: 5000,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+  });
   redis.on('error', () => undefined); // surfaced by the commands that need Redis
   redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
   redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
@@ -139,24 +155,41 @@ export class RedisContactLedger implements ContactLedger {
         await this.redis.mktNoteRun(this.runsKey('first'), this.runsKey('last'), at, run);
         this.notedRuns.set(run, { first: Math.min(at, noted?.first ?? at), last: Math.max(at, noted?.last ?? at) });
       }
-      return (await this.redis.mktClaim(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map((n) => n === 1);
+      return (await this.redis.mktClaim(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map(
+        (n) => n === 1,
+      );
     });
   }
 
   settle(run: string, states: Map<string, PersonState>): Promise<void> {
     if (states.size === 0) return Promise.resolve();
-    return this.run('settle', async () => void (await this.redis.hset(this.runKey(run, 'people'), ...[...states].flatMap(([id, s]) => [id, JSON.stringify(s)]))));
+    return this.run(
+      'settle',
+      async () => void (await this.redis.hset(this.runKey(run, 'people'), ...[...states].flatMap(([id, s]) => [id, JSON.stringify(s)]))),
+    );
   }
 
   people(run: string): Promise<Map<string, PersonState>> {
-    return this.run('people', async () => new Map(Object.entries(await this.redis.hgetall(this.runKey(run, 'people'))).map(([id, s]) => [id, JSON.parse(s) as PersonState])));
+    return this.run(
+      'people',
+      async () =>
+        new Map(Object.entries(await this.redis.hgetall(this.runKey(run, 'people'))).map(([id, s]) => [id, JSON.parse(s) as PersonState])),
+    );
   }
 
   reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]> {
     return this.run('contact caps', () =>
       Promise.all(
         userIds.map(
-          async (id) => (await this.redis.mktReserveContact(this.contactKey(id, `d:${dayOf(nowMs)}`), this.contactKey(id, `w:${weekOf(nowMs)}`), caps.perDay, caps.perWeek, 2 * DAY_S, 8 * DAY_S)) === 1,
+          async (id) =>
+            (await this.redis.mktReserveContact(
+              this.contactKey(id, `d:${dayOf(nowMs)}`),
+              this.contactKey(id, `w:${weekOf(nowMs)}`),
+              caps.perDay,
+              caps.perWeek,
+              2 * DAY_S,
+              8 * DAY_S,
+            )) === 1,
         ),
       ),
     );
@@ -164,14 +197,24 @@ export class RedisContactLedger implements ContactLedger {
 
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
     if (costEach.length === 0) return Promise.resolve(0);
-    return this.run('budget', () => this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.milliYuan ?? -1, ...costEach));
+    return this.run('budget', () =>
+      this.redis.mktReserveBudget(this.runKey(run, 'budget'), limits.messages ?? -1, limits.milliYuan ?? -1, ...costEach),
+    );
   }
 
   /** A sorted set per person, scored by time: older than the retention is trimmed on each write, and the key expires with it. */
   noteContacts(contacts: [string, Contact][]): Promise<void> {
     if (contacts.length === 0) return Promise.resolve();
     // One script call a person, sent together by auto-pipelining (each key its own slot on a cluster).
-    return this.run('contacts', async () => void (await Promise.all(contacts.map(([userId, c]) => this.histories.mktNoteContact(this.historyKey(userId), c.at, JSON.stringify(c), CONTACT_RETENTION_MS)))));
+    return this.run(
+      'contacts',
+      async () =>
+        void (await Promise.all(
+          contacts.map(([userId, c]) =>
+            this.histories.mktNoteContact(this.historyKey(userId), c.at, JSON.stringify(c), CONTACT_RETENTION_MS),
+          ),
+        )),
+    );
   }
 
   contactsOf(userIds: string[], sinceMs: number): Promise<Contact[][]> {
@@ -202,7 +245,11 @@ export class RedisContactLedger implements ContactLedger {
 
   statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.run('people', async () => (await this.redis.hmget(this.runKey(run, 'people'), ...userIds)).map((s) => (s === null ? undefined : (JSON.parse(s) as PersonState))));
+    return this.run('people', async () =>
+      (await this.redis.hmget(this.runKey(run, 'people'), ...userIds)).map((s) =>
+        s === null ? undefined : (JSON.parse(s) as PersonState),
+      ),
+    );
   }
 
   scanPeople(run: string, cursor = '0', count = 1000): Promise<{ people: [string, PersonState][]; next?: string }> {
@@ -217,12 +264,16 @@ export class RedisContactLedger implements ContactLedger {
   recordDeliveries(run: string, deliveries: [string, Delivery][]): Promise<boolean[]> {
     if (deliveries.length === 0) return Promise.resolve([]);
     const args = deliveries.flatMap(([id, d]) => [id, JSON.stringify(d), d.messageId ?? '', d.outcome, d.code, String(d.at), d.via]);
-    return this.run('deliveries', async () => (await this.redis.mktRecordDeliveries(this.runKey(run, 'delivery'), ...args)).map((n) => n === 1));
+    return this.run('deliveries', async () =>
+      (await this.redis.mktRecordDeliveries(this.runKey(run, 'delivery'), ...args)).map((n) => n === 1),
+    );
   }
 
   deliveriesOf(run: string, userIds: string[]): Promise<(Delivery | undefined)[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.run('deliveries', async () => (await this.redis.hmget(this.runKey(run, 'delivery'), ...userIds)).map((s) => (s === null ? undefined : (JSON.parse(s) as Delivery))));
+    return this.run('deliveries', async () =>
+      (await this.redis.hmget(this.runKey(run, 'delivery'), ...userIds)).map((s) => (s === null ? undefined : (JSON.parse(s) as Delivery))),
+    );
   }
 
   runsSince(sinceMs: number): Promise<RunActivity[]> {

@@ -59,7 +59,11 @@ export class LocalJournal implements EventLog {
     }
   }
 
-  private toEntry = (seq: number, record: Buffer, duplicate: boolean[]): LogEntry => ({ id: String(seq).padStart(12, '0'), record, duplicate });
+  private toEntry = (seq: number, record: Buffer, duplicate: boolean[]): LogEntry => ({
+    id: String(seq).padStart(12, '0'),
+    record,
+    duplicate,
+  });
 
   private admit(g: Admission, now: number): Refusal | undefined {
     for (const [nonce, until] of this.nonces) {

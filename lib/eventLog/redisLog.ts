@@ -129,7 +129,9 @@ export class RedisEventLog implements EventLog {
       args.push(...eventKeys);
     }
     const replies = await this.redis.mktAppend(keys.length + 1, this.stream, ...keys, ...args);
-    return replies.map((r) => (r === 'R' ? { refused: 'replayed_nonce' } : r === 'Q' ? { refused: 'over_quota' } : { duplicate: decodeFlags(r) }));
+    return replies.map((r) =>
+      r === 'R' ? { refused: 'replayed_nonce' } : r === 'Q' ? { refused: 'over_quota' } : { duplicate: decodeFlags(r) },
+    );
   });
 
   async append(keys: string[], record: Buffer, dedupeSeconds: number, admission?: Admission): Promise<AppendResult> {
@@ -181,7 +183,11 @@ export class RedisEventLog implements EventLog {
   async ack(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      await this.redis.multi().xack(this.stream, GROUP, ...ids).xdel(this.stream, ...ids).exec();
+      await this.redis
+        .multi()
+        .xack(this.stream, GROUP, ...ids)
+        .xdel(this.stream, ...ids)
+        .exec();
     } catch (err) {
       throw unavailable('event_log_unavailable', 'Redis event log ack failed', err);
     }

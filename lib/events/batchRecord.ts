@@ -61,4 +61,3 @@ export function decodeBatchRecord(record: Buffer): { meta: BatchMeta; events: Re
   const newline = record.indexOf(10);
   return { meta: decodeBatchMeta(record), events: batchEventsOf(record.subarray(newline + 1)) as Record<string, unknown>[] };
 }
-

@@ -11,16 +11,7 @@ export interface Behaviour {
   amount?: number;
 }
 
-export const STANDARD_EVENT_TYPES = [
-  'page_view',
-  'exposure',
-  'click',
-  'favorite',
-  'add_to_cart',
-  'purchase',
-  'share',
-  'search',
-] as const;
+export const STANDARD_EVENT_TYPES = ['page_view', 'exposure', 'click', 'favorite', 'add_to_cart', 'purchase', 'share', 'search'] as const;
 
 /** How strongly each event type says "this user likes this item" (custom `x_` types: 0). */
 export const INTEREST_WEIGHT: Record<string, number> = {

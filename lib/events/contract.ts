@@ -58,7 +58,21 @@ const isId = (v: unknown, max: number): v is string => typeof v === 'string' && 
 const PLATFORMS = new Set(['wechat', 'alipay', 'douyin', 'h5']);
 const TYPES = new Set<string>(STANDARD_EVENT_TYPES);
 const CUSTOM_TYPE = /^x_[a-z0-9_]{1,40}$/;
-const KNOWN_FIELDS = new Set(['event_id', 'type', 'user_id', 'anonymous_id', 'ts', 'item_id', 'item_ids', 'category', 'price', 'quantity', 'order_id', 'properties', 'context']);
+const KNOWN_FIELDS = new Set([
+  'event_id',
+  'type',
+  'user_id',
+  'anonymous_id',
+  'ts',
+  'item_id',
+  'item_ids',
+  'category',
+  'price',
+  'quantity',
+  'order_id',
+  'properties',
+  'context',
+]);
 const CONTEXT_FIELDS = new Set(['platform', 'scene', 'page', 'app_version']);
 
 function optionalString(e: Record<string, unknown>, field: string, max: number): string | undefined {
@@ -70,7 +84,8 @@ function optionalString(e: Record<string, unknown>, field: string, max: number):
 
 function checkEvent(raw: unknown): ClientEvent {
   if (!isObject(raw)) throw new Invalid('not_an_object', 'event must be a JSON object');
-  for (const field in raw) if (!KNOWN_FIELDS.has(field)) throw new Invalid('unknown_field', `unknown field ${field.slice(0, 64)} (put custom data in properties)`);
+  for (const field in raw)
+    if (!KNOWN_FIELDS.has(field)) throw new Invalid('unknown_field', `unknown field ${field.slice(0, 64)} (put custom data in properties)`);
   const event_id = raw.event_id;
   if (!isId(event_id, 64)) throw new Invalid('invalid_event_id', 'event_id must be a string of 1-64 characters (whole Unicode characters)');
   const type = raw.type;
@@ -81,7 +96,8 @@ function checkEvent(raw: unknown): ClientEvent {
   const anonymous_id = optionalString(raw, 'anonymous_id', MAX_ID);
   if (!user_id && !anonymous_id) throw new Invalid('missing_user', 'user_id or anonymous_id is required');
   const ts = raw.ts;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts <= 0 || ts > MAX_TS) throw new Invalid('invalid_ts', 'ts must be epoch milliseconds (an integer before year 10000)');
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts <= 0 || ts > MAX_TS)
+    throw new Invalid('invalid_ts', 'ts must be epoch milliseconds (an integer before year 10000)');
   const event: ClientEvent = { event_id, type, ts };
   if (user_id) event.user_id = user_id;
   if (anonymous_id) event.anonymous_id = anonymous_id;
@@ -97,18 +113,23 @@ function checkEvent(raw: unknown): ClientEvent {
   const category = optionalString(raw, 'category', MAX_ID);
   if (category) event.category = category;
   if (raw.price !== undefined) {
-    if (typeof raw.price !== 'number' || !(raw.price >= 0 && raw.price <= MAX_PRICE)) throw new Invalid('invalid_price', `price must be a number from 0 to ${MAX_PRICE}`);
+    if (typeof raw.price !== 'number' || !(raw.price >= 0 && raw.price <= MAX_PRICE))
+      throw new Invalid('invalid_price', `price must be a number from 0 to ${MAX_PRICE}`);
     event.price = raw.price;
   }
   if (raw.quantity !== undefined) {
-    if (typeof raw.quantity !== 'number' || !Number.isInteger(raw.quantity) || raw.quantity < 1 || raw.quantity > MAX_QUANTITY) throw new Invalid('invalid_quantity', `quantity must be an integer from 1 to ${MAX_QUANTITY}`);
+    if (typeof raw.quantity !== 'number' || !Number.isInteger(raw.quantity) || raw.quantity < 1 || raw.quantity > MAX_QUANTITY)
+      throw new Invalid('invalid_quantity', `quantity must be an integer from 1 to ${MAX_QUANTITY}`);
     event.quantity = raw.quantity;
   }
   const order_id = optionalString(raw, 'order_id', MAX_ID);
   if (order_id) event.order_id = order_id;
   if (raw.properties !== undefined) {
     if (!isObject(raw.properties) || !jsonWithin(raw.properties, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH)) {
-      throw new Invalid('invalid_properties', `properties must be an object of at most ${MAX_PROPERTIES_BYTES} bytes as JSON, nested at most ${MAX_PROPERTIES_DEPTH} deep`);
+      throw new Invalid(
+        'invalid_properties',
+        `properties must be an object of at most ${MAX_PROPERTIES_BYTES} bytes as JSON, nested at most ${MAX_PROPERTIES_DEPTH} deep`,
+      );
     }
     event.properties = raw.properties;
   }
@@ -140,8 +161,10 @@ function checkContext(raw: unknown): ClientEvent['context'] {
   for (const field in raw) {
     if (!CONTEXT_FIELDS.has(field)) throw new Invalid('invalid_context', `unknown field context.${field.slice(0, 64)}`);
     const v = raw[field];
-    if (typeof v !== 'string' || v.length > 256 || LONE_SURROGATE.test(v)) throw new Invalid('invalid_context', `context.${field} must be a string of at most 256 whole Unicode characters`);
-    if (field === 'platform' && !PLATFORMS.has(v)) throw new Invalid('invalid_context', 'context.platform must be one of wechat, alipay, douyin, h5');
+    if (typeof v !== 'string' || v.length > 256 || LONE_SURROGATE.test(v))
+      throw new Invalid('invalid_context', `context.${field} must be a string of at most 256 whole Unicode characters`);
+    if (field === 'platform' && !PLATFORMS.has(v))
+      throw new Invalid('invalid_context', 'context.platform must be one of wechat, alipay, douyin, h5');
     context[field as keyof typeof context] = v;
   }
   return context;
@@ -149,6 +172,11 @@ function checkContext(raw: unknown): ClientEvent['context'] {
 
 /** Splits a batch into valid events (with their batch index) and rejections. */
 export function validateEvents(events: unknown[]): { valid: { index: number; event: ClientEvent }[]; rejected: Rejection[] } {
-  const { valid, rejected } = checkEach(events, checkEvent, (raw) => (isObject(raw) && typeof raw.event_id === 'string' ? raw.event_id.slice(0, 64) : null));
-  return { valid: valid.map(({ index, value }) => ({ index, event: value })), rejected: rejected.map(({ id, ...r }) => ({ ...r, event_id: id })) };
+  const { valid, rejected } = checkEach(events, checkEvent, (raw) =>
+    isObject(raw) && typeof raw.event_id === 'string' ? raw.event_id.slice(0, 64) : null,
+  );
+  return {
+    valid: valid.map(({ index, value }) => ({ index, event: value })),
+    rejected: rejected.map(({ id, ...r }) => ({ ...r, event_id: id })),
+  };
 }

@@ -12,7 +12,8 @@ import { decodeBatchRecord } from './batchRecord';
 import { validateEvents, type ClientEvent, type RawEvent } from './contract';
 
 /** An event as the client sent it, less the optional ids it sent as null (the contract reads null as absent). */
-const withoutNulls = (event: Record<string, unknown>) => Object.fromEntries(Object.entries(event).filter(([, v]) => v !== null)) as ClientEvent;
+const withoutNulls = (event: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(event).filter(([, v]) => v !== null)) as ClientEvent;
 
 /** The events a record stored: those ingest found valid, less those the event log flagged as duplicates, in order. */
 export function rawEventsOf(record: Buffer, duplicate: boolean[]): RawEvent[] {
@@ -22,7 +23,13 @@ export function rawEventsOf(record: Buffer, duplicate: boolean[]): RawEvent[] {
   return valid
     .filter((_, i) => !duplicate[i])
     .map((index) => withoutNulls(events[index]))
-    .map((event) => ({ app_id: meta.app_id, ...event, event_time: event.ts + meta.skew_ms, received_at: meta.received_at, client_ip: meta.client_ip }));
+    .map((event) => ({
+      app_id: meta.app_id,
+      ...event,
+      event_time: event.ts + meta.skew_ms,
+      received_at: meta.received_at,
+      client_ip: meta.client_ip,
+    }));
 }
 
 /** The folder of the partition an event received at `ms` belongs to. */

@@ -104,7 +104,12 @@ export interface ServerLimits {
 }
 
 /** The CAPort's limits: bodies are small (1 MiB at most) and FC's timeouts are 10 s, so a slow client is cut off early. */
-export const CA_PORT_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 2048 };
+export const CA_PORT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 2048,
+};
 
 /** An HTTP server that closes slow or idle clients and caps its connections, so none can hold it. */
 export function createServer(limits: ServerLimits, listener?: RequestListener): http.Server {

@@ -69,9 +69,7 @@ export function createWebApp({ name, initialize, preStop, health }: WebAppOption
       const e = err instanceof AppError ? err : undefined;
       ctx.status = e?.status ?? 500;
       if (e?.options.retryAfterS) ctx.set('Retry-After', String(e.options.retryAfterS));
-      ctx.body = e?.expose
-        ? { code: e.code, message: e.message }
-        : { code: 'internal', message: 'internal error', request_id: requestId };
+      ctx.body = e?.expose ? { code: e.code, message: e.message } : { code: 'internal', message: 'internal error', request_id: requestId };
       if (ctx.status >= 500) logger.error('request failed', { requestId, path: ctx.path, err, cause: e?.cause });
     }
     const ms = performance.now() - started;

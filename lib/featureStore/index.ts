@@ -10,6 +10,9 @@ export type { FeatureStore, UserFeatures, ScoredItem, RecentItem, UserHistory } 
 /** Redis when REDIS_URL is set (or MKT_FEATURE_STORE=redis), else the in-process store; one per process. */
 export function featureStoreFrom(c: Config): FeatureStore {
   return usesRedis(c)
-    ? processShared(`featureStore:${c.redisUrl}:${c.redisPrefix}`, () => new RedisFeatureStore({ url: redisUrlOf(c), prefix: c.redisPrefix }))
+    ? processShared(
+        `featureStore:${c.redisUrl}:${c.redisPrefix}`,
+        () => new RedisFeatureStore({ url: redisUrlOf(c), prefix: c.redisPrefix }),
+      )
     : processShared('featureStore:memory', () => new MemoryFeatureStore(now));
 }

@@ -98,8 +98,20 @@ export class RedisFeatureStore implements FeatureStore {
     const active: (string | number)[] = [];
     for (const [userId, u] of delta.users) {
       const days = [...u.counts.keys()];
-      const keys = [this.userKey(userId, 'recent'), this.userKey(userId, 'profile'), this.userKey(userId, 'purchased'), ...days.map((d) => this.userKey(userId, `c:${d}`))];
-      const args: (string | number)[] = [RECENT_LIMIT, USER_TTL_S, COUNT_TTL_S, u.spend, u.recent.length, ...u.recent.map(encodeRecent).reverse()];
+      const keys = [
+        this.userKey(userId, 'recent'),
+        this.userKey(userId, 'profile'),
+        this.userKey(userId, 'purchased'),
+        ...days.map((d) => this.userKey(userId, `c:${d}`)),
+      ];
+      const args: (string | number)[] = [
+        RECENT_LIMIT,
+        USER_TTL_S,
+        COUNT_TTL_S,
+        u.spend,
+        u.recent.length,
+        ...u.recent.map(encodeRecent).reverse(),
+      ];
       args.push(u.purchased.size, ...u.purchased);
       for (const d of days) {
         const types = u.counts.get(d)!;
@@ -148,7 +160,11 @@ export class RedisFeatureStore implements FeatureStore {
   history(userId: string): Promise<UserHistory> {
     return this.run('history', async () => {
       this.writeTogether();
-      const [recent, purchased] = await this.redis.mktHistory(this.userKey(userId, 'recent'), this.userKey(userId, 'purchased'), RECENT_LIMIT);
+      const [recent, purchased] = await this.redis.mktHistory(
+        this.userKey(userId, 'recent'),
+        this.userKey(userId, 'purchased'),
+        RECENT_LIMIT,
+      );
       return { recent: recent.map(decodeRecent).sort((a, b) => b.ts - a.ts), purchased };
     });
   }

@@ -94,7 +94,13 @@ export class MetricsRecorder {
   }
 
   private datums(s: Series, time: number, seconds: number): MetricDatum[] {
-    const datum = (name: string, value: number, kind: MetricDatum['kind'] = 'gauge') => ({ name, dimensions: s.dimensions, value, time, kind });
+    const datum = (name: string, value: number, kind: MetricDatum['kind'] = 'gauge') => ({
+      name,
+      dimensions: s.dimensions,
+      value,
+      time,
+      kind,
+    });
     if (s.kind === 'sum') return [datum(s.name, s.total, 'counter')];
     if (s.kind === 'rate') return [datum(s.name, s.total / seconds)];
     if (s.kind === 'avg') return [datum(s.name, s.total / s.count)];

@@ -37,7 +37,13 @@ export async function* listAll(store: ObjectStore, prefix: string): AsyncGenerat
 
 /** Object keys, as OSS takes them (1-1023 bytes, no leading slash or backslash), and never `.` or `..` segments, which would name another file in the local store. */
 export function assertValidKey(key: string): void {
-  if (!key || Buffer.byteLength(key) > 1023 || /^[/\\]/.test(key) || key.split('/').some((s) => s === '..' || s === '.') || key.includes('\0')) {
+  if (
+    !key ||
+    Buffer.byteLength(key) > 1023 ||
+    /^[/\\]/.test(key) ||
+    key.split('/').some((s) => s === '..' || s === '.') ||
+    key.includes('\0')
+  ) {
     throw badRequest('invalid_key', `invalid object key "${key.slice(0, 200)}": 1-1023 bytes, no leading slash, no . or .. segments`);
   }
 }
@@ -45,6 +51,9 @@ export function assertValidKey(key: string): void {
 /** Bucket names, as OSS takes them: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit. */
 export function assertValidBucket(bucket: string): void {
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw badRequest('invalid_bucket', `invalid bucket name "${bucket.slice(0, 80)}": 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+    throw badRequest(
+      'invalid_bucket',
+      `invalid bucket name "${bucket.slice(0, 80)}": 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`,
+    );
   }
 }

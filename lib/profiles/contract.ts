@@ -35,16 +35,22 @@ function consentOf(raw: unknown): Consent {
   if (!isObject(raw) || typeof raw.granted !== 'boolean' || !shortString(raw.source, 64)) {
     throw new Invalid('invalid_consent_sms', 'consent_sms must be {"granted": boolean, "at": time, "source": string of 1-64 characters}');
   }
-  const at = typeof raw.at === 'number' ? raw.at : typeof raw.at === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw.at) ? Date.parse(raw.at) : NaN;
-  if (!Number.isSafeInteger(at) || at <= 0) throw new Invalid('invalid_consent_sms', 'consent_sms.at must be epoch milliseconds or an ISO time');
+  const at =
+    typeof raw.at === 'number' ? raw.at : typeof raw.at === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw.at) ? Date.parse(raw.at) : NaN;
+  if (!Number.isSafeInteger(at) || at <= 0)
+    throw new Invalid('invalid_consent_sms', 'consent_sms.at must be epoch milliseconds or an ISO time');
   return { granted: raw.granted, at, source: raw.source as string };
 }
 
 function attributesOf(raw: unknown): Record<string, AttributeValue> {
   const entries = isObject(raw) ? Object.entries(raw) : undefined;
-  const valid = (v: unknown) => typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 256);
+  const valid = (v: unknown) =>
+    typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 256);
   if (!entries || entries.length > MAX_ATTRIBUTES || !entries.every(([k, v]) => shortString(k, 64) && valid(v))) {
-    throw new Invalid('invalid_attributes', `attributes must be an object of at most ${MAX_ATTRIBUTES} names, each a string (≤ 256), number or boolean`);
+    throw new Invalid(
+      'invalid_attributes',
+      `attributes must be an object of at most ${MAX_ATTRIBUTES} names, each a string (≤ 256), number or boolean`,
+    );
   }
   return Object.fromEntries(entries) as Record<string, AttributeValue>;
 }
@@ -75,6 +81,11 @@ function checkProfile(raw: unknown): ProfileUpdate {
 
 /** Splits profiles into updates (with their index) and rejections. */
 export function validateProfiles(profiles: unknown[]): { valid: { index: number; update: ProfileUpdate }[]; rejected: ProfileRejection[] } {
-  const { valid, rejected } = checkEach(profiles, checkProfile, (raw) => (isObject(raw) && typeof raw.user_id === 'string' ? raw.user_id.slice(0, MAX_ID) : null));
-  return { valid: valid.map(({ index, value }) => ({ index, update: value })), rejected: rejected.map(({ id, ...r }) => ({ ...r, user_id: id })) };
+  const { valid, rejected } = checkEach(profiles, checkProfile, (raw) =>
+    isObject(raw) && typeof raw.user_id === 'string' ? raw.user_id.slice(0, MAX_ID) : null,
+  );
+  return {
+    valid: valid.map(({ index, value }) => ({ index, update: value })),
+    rejected: rejected.map(({ id, ...r }) => ({ ...r, user_id: id })),
+  };
 }

@@ -11,7 +11,8 @@ export class MemoryProfileStore implements ProfileStore {
   async put(profiles: StoredProfile[]): Promise<void> {
     for (const p of profiles) {
       const old = this.profiles.get(p.userId);
-      if (old?.phoneHash && old.phoneHash !== p.phoneHash && this.byPhone.get(old.phoneHash) === p.userId) this.byPhone.delete(old.phoneHash);
+      if (old?.phoneHash && old.phoneHash !== p.phoneHash && this.byPhone.get(old.phoneHash) === p.userId)
+        this.byPhone.delete(old.phoneHash);
       this.profiles.set(p.userId, structuredClone(p));
       this.parts[partOf(p.userId)].add(p.userId);
       if (p.phoneHash) this.byPhone.set(p.phoneHash, p.userId);

@@ -5,7 +5,10 @@ import type { PartRange, ProfilePage, ProfileStore } from './port';
  * the store's round trips overlap the caller's work. Reading claims nothing, so a caller that
  * stops early only drops a page it never used.
  */
-export async function* profilePages(store: ProfileStore, o: { cursor?: string; count?: number; parts?: PartRange } = {}): AsyncGenerator<ProfilePage> {
+export async function* profilePages(
+  store: ProfileStore,
+  o: { cursor?: string; count?: number; parts?: PartRange } = {},
+): AsyncGenerator<ProfilePage> {
   let reading = store.scan(o.cursor, o.count, o.parts);
   for (;;) {
     const page = await reading;

@@ -8,7 +8,12 @@ import type { PartRange } from './port';
 /** One step inside one part: ids from `position`, and where to go on (undefined: the part is done). */
 export type ReadPart = (part: number, position: string) => Promise<{ ids: string[]; next?: string }>;
 
-export async function pageOfParts(cursor: string | undefined, count: number, parts: PartRange, read: ReadPart): Promise<{ ids: string[]; next?: string }> {
+export async function pageOfParts(
+  cursor: string | undefined,
+  count: number,
+  parts: PartRange,
+  read: ReadPart,
+): Promise<{ ids: string[]; next?: string }> {
   let [part, position] = parseCursor(cursor, parts);
   const ids: string[] = [];
   while (part < parts.to && ids.length < count) {
@@ -23,6 +28,7 @@ export async function pageOfParts(cursor: string | undefined, count: number, par
 function parseCursor(cursor: string | undefined, parts: PartRange): [number, string] {
   if (cursor === undefined) return [parts.from, '0'];
   const match = /^(\d+):(\d+)$/.exec(cursor);
-  if (!match || Number(match[1]) < parts.from || Number(match[1]) > parts.to) throw new Error(`profile cursor ${cursor} is not within parts ${parts.from}–${parts.to}`);
+  if (!match || Number(match[1]) < parts.from || Number(match[1]) > parts.to)
+    throw new Error(`profile cursor ${cursor} is not within parts ${parts.from}–${parts.to}`);
   return [Number(match[1]), match[2]];
 }

@@ -21,7 +21,12 @@ export class RedisProfileStore implements ProfileStore {
 
   constructor(private readonly o: RedisProfileOptions) {
     this.describe = `redis:${new URL(o.url).host}`;
-    this.redis = new Redis(o.url, { commandTimeout: o.commandTimeoutMs ?? 2000, connectTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+    this.redis = new Redis(o.url, {
+      commandTimeout: o.commandTimeoutMs ?? 2000,
+      connectTimeout: 1000,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
     this.redis.on('error', () => undefined); // surfaced by the commands that need Redis
   }
 

@@ -8,7 +8,17 @@ import { SHANGHAI_OFFSET_MS } from '#lib/clock';
 import { alibabaRpcClient } from '#lib/cloud/alibabaRpc';
 import type { CredentialsProvider } from '#lib/cloud/credentials';
 import { Invalid } from '#lib/contractCheck';
-import { beijingTime, mobile, optionalText, record, text, type DeliveryLookup, type DeliveryRecord, type DeliveryReport, type SmsReply } from './feedback';
+import {
+  beijingTime,
+  mobile,
+  optionalText,
+  record,
+  text,
+  type DeliveryLookup,
+  type DeliveryRecord,
+  type DeliveryReport,
+  type SmsReply,
+} from './feedback';
 import { nationalNumber, SmsError } from './port';
 import { classifyAliyunError } from './aliyunSms';
 
@@ -89,7 +99,12 @@ function timeOr(raw: string | undefined, fallback: number): number {
 function recordOf(d: SendDetail, day: string): DeliveryRecord {
   const sentAt = timeOr(d.SendDate, beijingTime(`${day}000000`, 'day'));
   const status = d.SendStatus === 3 ? 'delivered' : d.SendStatus === 2 ? 'undelivered' : 'pending';
-  return { outId: d.OutId || undefined, status, code: d.ErrCode || status, at: status === 'pending' ? sentAt : timeOr(d.ReceiveDate, sentAt) };
+  return {
+    outId: d.OutId || undefined,
+    status,
+    code: d.ErrCode || status,
+    at: status === 'pending' ? sentAt : timeOr(d.ReceiveDate, sentAt),
+  };
 }
 
 export interface AliyunLookupOptions {
@@ -127,11 +142,19 @@ export class AliyunDeliveryLookup implements DeliveryLookup {
 
   private async query(params: Record<string, string>): Promise<QuerySendDetailsReply> {
     try {
-      return await this.client.request<QuerySendDetailsReply>('QuerySendDetails', params, { method: 'POST', timeout: this.o.timeoutMs ?? 3000 });
+      return await this.client.request<QuerySendDetailsReply>('QuerySendDetails', params, {
+        method: 'POST',
+        timeout: this.o.timeoutMs ?? 3000,
+      });
     } catch (err) {
       const e = err as { code?: string; message?: string; data?: { Code?: string; Message?: string } };
       const code = e.data?.Code ?? (typeof e.code === 'string' ? e.code : 'network_error');
-      throw new SmsError(code, classifyAliyunError(e.data?.Code ?? code), `Alibaba QuerySendDetails failed: ${e.data?.Message ?? e.message ?? String(err)}`, { cause: err });
+      throw new SmsError(
+        code,
+        classifyAliyunError(e.data?.Code ?? code),
+        `Alibaba QuerySendDetails failed: ${e.data?.Message ?? e.message ?? String(err)}`,
+        { cause: err },
+      );
     }
   }
 }

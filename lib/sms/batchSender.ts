@@ -21,9 +21,15 @@ export interface SendAllOptions {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The messages in order, cut into batches the sender takes (under `signName`, when given). */
-export function batchesOf(sender: Pick<SmsSender, 'maxBatch'>, templateId: string, messages: BatchMessage[], signName?: string): SmsBatch[] {
+export function batchesOf(
+  sender: Pick<SmsSender, 'maxBatch'>,
+  templateId: string,
+  messages: BatchMessage[],
+  signName?: string,
+): SmsBatch[] {
   const batches: SmsBatch[] = [];
-  for (let i = 0; i < messages.length; i += sender.maxBatch) batches.push({ templateId, signName, messages: messages.slice(i, i + sender.maxBatch) });
+  for (let i = 0; i < messages.length; i += sender.maxBatch)
+    batches.push({ templateId, signName, messages: messages.slice(i, i + sender.maxBatch) });
   return batches;
 }
 
@@ -47,7 +53,8 @@ export async function sendAll(sender: SmsSender, batches: SmsBatch[], options: S
   const { maxRetries = 3, baseDelayMs = 200, sleep = realSleep, clock = Date.now } = options;
   const oversized = batches.find((b) => b.messages.length > sender.maxBatch);
   // Checked before the first send, so a bad call sends nothing rather than part of the list.
-  if (oversized) throw new RangeError(`a batch of ${oversized.messages.length} messages is over ${sender.describe}'s limit of ${sender.maxBatch}`);
+  if (oversized)
+    throw new RangeError(`a batch of ${oversized.messages.length} messages is over ${sender.describe}'s limit of ${sender.maxBatch}`);
   const beforeRequest = options.pacer ?? requestPacer(options.qps, clock, sleep);
   const all: SendOutcome[] = [];
   for (const batch of batches) {

@@ -64,7 +64,8 @@ export const record = (raw: unknown): Record<string, unknown> => {
 export function text(r: Record<string, unknown>, field: string, max = 512): string {
   const v = r[field];
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v !== 'string' || v === '' || v.length > max) throw new Invalid(`invalid_${field}`, `${field} must be a string of 1-${max} characters`);
+  if (typeof v !== 'string' || v === '' || v.length > max)
+    throw new Invalid(`invalid_${field}`, `${field} must be a string of 1-${max} characters`);
   return v;
 }
 

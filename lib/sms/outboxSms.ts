@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { maskPhones } from '#lib/log';
-import { nationalNumber, prepareBatch, type SendBatchOptions, type SendOutcome, type SmsBatch, type SmsMessage, type SmsReceipt, type SmsSender } from './port';
+import {
+  nationalNumber,
+  prepareBatch,
+  type SendBatchOptions,
+  type SendOutcome,
+  type SmsBatch,
+  type SmsMessage,
+  type SmsReceipt,
+  type SmsSender,
+} from './port';
 
 export class OutboxSmsSender implements SmsSender {
   readonly describe: string;
@@ -41,7 +50,14 @@ export class OutboxSmsSender implements SmsSender {
   }
 
   private line(messageId: string, templateId: string, m: { phone: string; params: Record<string, string>; outId: string }): string {
-    const line = { messageId, at: new Date(this.clock()).toISOString(), phone: maskPhones(m.phone), templateId, params: m.params, outId: m.outId };
+    const line = {
+      messageId,
+      at: new Date(this.clock()).toISOString(),
+      phone: maskPhones(m.phone),
+      templateId,
+      params: m.params,
+      outId: m.outId,
+    };
     return JSON.stringify(line) + '\n';
   }
 

@@ -75,7 +75,12 @@ export interface SmsSender {
 /** The 11-digit national number, or an SmsError for anything that is not a mainland mobile. */
 export function nationalNumber(phone: string): string {
   const national = mainlandMobile(phone);
-  if (!national) throw new SmsError('invalid_phone', 'permanent', `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`);
+  if (!national)
+    throw new SmsError(
+      'invalid_phone',
+      'permanent',
+      `not a mainland mobile number (${phone.length} characters, ending ${phone.slice(-2)})`,
+    );
   return national;
 }
 

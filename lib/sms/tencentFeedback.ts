@@ -5,7 +5,17 @@
  */
 import { sms } from 'tencentcloud-sdk-nodejs/tencentcloud/services/sms';
 import { Invalid } from '#lib/contractCheck';
-import { beijingTime, mobile, optionalText, record, text, type DeliveryLookup, type DeliveryRecord, type DeliveryReport, type SmsReply } from './feedback';
+import {
+  beijingTime,
+  mobile,
+  optionalText,
+  record,
+  text,
+  type DeliveryLookup,
+  type DeliveryRecord,
+  type DeliveryReport,
+  type SmsReply,
+} from './feedback';
 import { SmsError } from './port';
 import { classifyTencentError, tencentSmsClient, type TencentSmsOptions } from './tencentSms';
 
@@ -36,7 +46,8 @@ export function tencentReport(raw: unknown): DeliveryReport {
 export function tencentReply(raw: unknown): SmsReply {
   const r = record(raw);
   const seconds = typeof r.time === 'string' && /^\d+$/.test(r.time) ? Number(r.time) : r.time;
-  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds <= 0) throw new Invalid('invalid_time', 'time must be Unix seconds');
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds <= 0)
+    throw new Invalid('invalid_time', 'time must be Unix seconds');
   return {
     provider: 'tencent',
     phone: mobile(text(r, 'mobile', 32), countryOf(r)),
@@ -78,11 +89,23 @@ export class TencentDeliveryLookup implements DeliveryLookup {
       });
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      throw new SmsError(e.code ?? 'network_error', classifyTencentError(e.code), `Tencent PullSmsSendStatusByPhoneNumber failed: ${e.message ?? String(err)}`, { cause: err });
+      throw new SmsError(
+        e.code ?? 'network_error',
+        classifyTencentError(e.code),
+        `Tencent PullSmsSendStatusByPhoneNumber failed: ${e.message ?? String(err)}`,
+        { cause: err },
+      );
     }
     return (reply.PullSmsSendStatusSet ?? []).map((s) => {
       const status = s.ReportStatus === 'SUCCESS' ? 'delivered' : s.ReportStatus === 'FAIL' ? 'undelivered' : 'pending';
-      return { outId: s.SessionContext || undefined, messageId: s.SerialNo || undefined, status, code: s.ReportStatus || 'pending', description: s.Description, at: (s.UserReceiveTime ?? 0) * 1000 };
+      return {
+        outId: s.SessionContext || undefined,
+        messageId: s.SerialNo || undefined,
+        status,
+        code: s.ReportStatus || 'pending',
+        description: s.Description,
+        at: (s.UserReceiveTime ?? 0) * 1000,
+      };
     });
   }
 }

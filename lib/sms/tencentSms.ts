@@ -70,7 +70,13 @@ export function tencentSmsClient(o: Omit<TencentSmsOptions, 'signName'>): Instan
     region: o.region ?? 'ap-guangzhou',
     profile: {
       signMethod: 'TC3-HMAC-SHA256',
-      httpProfile: { endpoint: o.endpoint ?? 'sms.tencentcloudapi.com', protocol: o.protocol ?? 'https://', reqMethod: 'POST', reqTimeout: o.timeoutS ?? 5, agent: o.agent },
+      httpProfile: {
+        endpoint: o.endpoint ?? 'sms.tencentcloudapi.com',
+        protocol: o.protocol ?? 'https://',
+        reqMethod: 'POST',
+        reqTimeout: o.timeoutS ?? 5,
+        agent: o.agent,
+      },
     },
   });
 }
@@ -117,7 +123,13 @@ export class TencentSmsSender implements SmsSender {
     let reply;
     try {
       // SessionContext carries one id per request: the first message's; results are told apart by number.
-      reply = await this.request(templateId, signName, messages.map((m) => `+86${m.national}`), Object.values(messages[0].params), messages[0].outId);
+      reply = await this.request(
+        templateId,
+        signName,
+        messages.map((m) => `+86${m.national}`),
+        Object.values(messages[0].params),
+        messages[0].outId,
+      );
     } catch (err) {
       const f = requestFailure(err);
       return failAll(outcomes, messages, f.failure, f.code);
@@ -131,7 +143,12 @@ export class TencentSmsSender implements SmsSender {
       } else if (status.Code === 'Ok') {
         outcomes[m.index] = { outId: m.outId, status: 'sent', messageId: status.SerialNo || reply.RequestId || '' };
       } else {
-        outcomes[m.index] = { outId: m.outId, status: 'failed', failure: classifyTencentError(status.Code), code: status.Code ?? 'missing_code' };
+        outcomes[m.index] = {
+          outId: m.outId,
+          status: 'failed',
+          failure: classifyTencentError(status.Code),
+          code: status.Code ?? 'missing_code',
+        };
       }
     }
   }

@@ -57,7 +57,11 @@ export class AlsTrainer {
   ) {}
 
   static async create(provider: Provider = 'cpu'): Promise<AlsTrainer> {
-    return new AlsTrainer(await createSession(gramGraph(), provider), await createSession(solveGraph(CG_STEPS), provider), BATCH_FLOATS[provider]);
+    return new AlsTrainer(
+      await createSession(gramGraph(), provider),
+      await createSession(solveGraph(CG_STEPS), provider),
+      BATCH_FLOATS[provider],
+    );
   }
 
   async gram(factors: Float32Array, rows: number, dim: number): Promise<Float32Array> {
@@ -69,7 +73,14 @@ export class AlsTrainer {
    * Updates `target` (rows + 1 padding row, × dim) in place: each batch row's solve against
    * `fixed` (its rows + a zero padding row) with `gram` = α·fixedᵀfixed and per-row `reg`.
    */
-  async solve(fixed: Float32Array, dim: number, gram: Float32Array, batches: PaddedBatch[], reg: Float32Array, target: Float32Array): Promise<void> {
+  async solve(
+    fixed: Float32Array,
+    dim: number,
+    gram: Float32Array,
+    batches: PaddedBatch[],
+    reg: Float32Array,
+    target: Float32Array,
+  ): Promise<void> {
     const F = new ort.Tensor('float32', fixed, [fixed.length / dim, dim]);
     const G = new ort.Tensor('float32', gram, [dim, dim]);
     for (const batch of batches) {
@@ -135,7 +146,10 @@ export async function fitAls(x: Csr, params: AlsParams, o: FitOptions = {}): Pro
   const userBatches = paddedBatches(x, slots, items);
   const itemBatches = paddedBatches(xt, slots, users);
   const [userReg, itemReg] = [rowRegs(x, params), rowRegs(xt, params)];
-  const fitOf = (): AlsFit => ({ model: { items, dim, itemFactors: H.subarray(0, items * dim), reg: params.reg, unobserved: params.unobserved }, userFactors: W.subarray(0, users * dim) });
+  const fitOf = (): AlsFit => ({
+    model: { items, dim, itemFactors: H.subarray(0, items * dim), reg: params.reg, unobserved: params.unobserved },
+    userFactors: W.subarray(0, users * dim),
+  });
   for (let epoch = 1; epoch <= params.epochs; epoch++) {
     await trainer.solve(W, dim, scale(await trainer.gram(W, users, dim), params.unobserved), itemBatches, itemReg, H);
     await trainer.solve(H, dim, scale(await trainer.gram(H, items, dim), params.unobserved), userBatches, userReg, W);

@@ -47,7 +47,10 @@ export function solveGraph(steps: number): Buffer {
     );
   };
   const dot = (a: string, b: string, out: string) =>
-    nodes.push({ op: 'Mul', inputs: [a, b], outputs: [`${out}_ab`] }, { op: 'ReduceSum', inputs: [`${out}_ab`, 'axis1'], outputs: [out], attributes: { keepdims: 1 } });
+    nodes.push(
+      { op: 'Mul', inputs: [a, b], outputs: [`${out}_ab`] },
+      { op: 'ReduceSum', inputs: [`${out}_ab`, 'axis1'], outputs: [out], attributes: { keepdims: 1 } },
+    );
 
   apply('x0', 'Ax0');
   nodes.push({ op: 'Sub', inputs: ['rhs', 'Ax0'], outputs: ['r0'] });

@@ -45,12 +45,21 @@ export async function nearestItems(model: RotatedAls, perItem: number, provider:
   const session = await createSession(neighbourGraph(), provider);
   const Hv = new ort.Tensor('float32', model.factors, [items, dim]);
   const reg = model.reg * (1 + model.unobserved * items);
-  const inverse = new ort.Tensor('float32', model.eigen.map((v) => 1 / (model.unobserved * v + reg)), [1, dim]);
+  const inverse = new ort.Tensor(
+    'float32',
+    model.eigen.map((v) => 1 / (model.unobserved * v + reg)),
+    [1, dim],
+  );
   const out = new Int32Array(items * perItem);
   const block = Math.max(1, Math.floor(BLOCK_FLOATS / items));
   for (let first = 0; first < items; first += block) {
     const rows = Array.from({ length: Math.min(block, items - first) }, (_, r) => first + r);
-    const { nearest } = await session.run({ Hv, inverse, rows: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]), k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]) });
+    const { nearest } = await session.run({
+      Hv,
+      inverse,
+      rows: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]),
+      k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    });
     const found = nearest.data as BigInt64Array;
     rows.forEach((item, r) => {
       let kept = 0;

@@ -74,7 +74,10 @@ export async function rotate(model: AlsModel, provider: Provider = 'cpu'): Promi
   const { items, dim } = model;
   const { values, vectors } = symmetricEigen(gramOf(model), dim);
   const session = await createSession(productGraph(), provider);
-  const { HV } = await session.run({ H: new ort.Tensor('float32', model.itemFactors, [items, dim]), V: new ort.Tensor('float32', Float32Array.from(vectors), [dim, dim]) });
+  const { HV } = await session.run({
+    H: new ort.Tensor('float32', model.itemFactors, [items, dim]),
+    V: new ort.Tensor('float32', Float32Array.from(vectors), [dim, dim]),
+  });
   await session.release();
   return { items, dim, factors: HV.data as Float32Array, eigen: Float32Array.from(values), reg: model.reg, unobserved: model.unobserved };
 }

@@ -18,7 +18,14 @@ const START = { reg: 2, unobserved: 4 };
 /** Settings the λ/α search may try: it moves to the best neighbour until none is better. */
 const MAX_SEARCH_TRIALS = 14;
 /** A neighbour's steps in (λ, α) index: along each axis, and the diagonal where more α wants less λ. */
-const MOVES = [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, 1], [1, -1]];
+const MOVES = [
+  [-1, 0],
+  [1, 0],
+  [0, -1],
+  [0, 1],
+  [-1, 1],
+  [1, -1],
+];
 const MAX_EPOCHS = 16;
 /** Epochs without a better validation score before a trial stops. */
 const PATIENCE = 2;
@@ -38,19 +45,27 @@ export interface AlsSearch {
   onTrial?: (trial: AlsTuned) => void;
 }
 
-const copyOf = (fit: AlsFit): AlsFit => ({ model: { ...fit.model, itemFactors: fit.model.itemFactors.slice() }, userFactors: fit.userFactors.slice() });
+const copyOf = (fit: AlsFit): AlsFit => ({
+  model: { ...fit.model, itemFactors: fit.model.itemFactors.slice() },
+  userFactors: fit.userFactors.slice(),
+});
 
 async function trial(x: Csr, validation: ValidationScorer, setting: Omit<AlsParams, 'epochs'>, trainer: AlsTrainer): Promise<AlsTuned> {
   let best: AlsTuned | undefined;
-  await fitAls(x, { ...setting, epochs: MAX_EPOCHS }, {
-    trainer,
-    onEpoch: async (epoch, fit) => {
-      const scores = await validation.scores(fit);
-      const ndcg = ndcgOf(scores);
-      if (!best || ndcg > best.validationNdcg) best = { params: { ...setting, epochs: epoch }, validationNdcg: ndcg, fit: copyOf(fit), scores };
-      return epoch - best.params.epochs < PATIENCE;
+  await fitAls(
+    x,
+    { ...setting, epochs: MAX_EPOCHS },
+    {
+      trainer,
+      onEpoch: async (epoch, fit) => {
+        const scores = await validation.scores(fit);
+        const ndcg = ndcgOf(scores);
+        if (!best || ndcg > best.validationNdcg)
+          best = { params: { ...setting, epochs: epoch }, validationNdcg: ndcg, fit: copyOf(fit), scores };
+        return epoch - best.params.epochs < PATIENCE;
+      },
     },
-  });
+  );
   return best!;
 }
 

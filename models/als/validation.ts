@@ -35,8 +35,18 @@ export class ValidationScorer {
         { op: 'MatMul', inputs: ['Hc', 'Wcol'], outputs: ['scores'] },
       ],
     });
-    const users = new ort.Tensor('int32', Int32Array.from(split.cases, (c) => c.user), [split.cases.length]);
-    return new ValidationScorer(await createSession(graph), split, users, new ort.Tensor('int32', candidates, [split.cases.length, width]), width);
+    const users = new ort.Tensor(
+      'int32',
+      Int32Array.from(split.cases, (c) => c.user),
+      [split.cases.length],
+    );
+    return new ValidationScorer(
+      await createSession(graph),
+      split,
+      users,
+      new ort.Tensor('int32', candidates, [split.cases.length, width]),
+      width,
+    );
   }
 
   release(): Promise<void> {

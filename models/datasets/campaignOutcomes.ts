@@ -40,7 +40,12 @@ export type RunPeople = Pick<RunLedger, 'people'> & { readonly describe: string 
 const DAY_MS = 86_400_000;
 const CHUNK = 10_000;
 
-export async function campaignOutcomes(objects: ObjectStore, ledger: RunPeople, runs: CampaignRun[], window: DateWindow = {}): Promise<CampaignOutcomes> {
+export async function campaignOutcomes(
+  objects: ObjectStore,
+  ledger: RunPeople,
+  runs: CampaignRun[],
+  window: DateWindow = {},
+): Promise<CampaignOutcomes> {
   if (runs.length === 0) return { examples: [], users: [], runs: [], open: 0 };
   const behaviour: Behaviour[] = [];
   for await (const e of rawEvents(objects, window)) behaviour.push(behaviourOf(e, e.event_time));

@@ -7,7 +7,6 @@ import { listAll, type ObjectStore } from '#lib/objectStore';
 import { CAMPAIGN_RUNS_PREFIX, RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
 import { campaignRunKey } from '#lib/contacts';
 
-
 export interface CampaignRun {
   campaign: string;
   /** The minute the run ran as (ISO): its id, and when its attribution window opens. */

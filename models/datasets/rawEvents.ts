@@ -76,7 +76,11 @@ export async function datasetFromRawLog(store: ObjectStore, window: DateWindow =
     const ordered = [...pairs.get(user)!].sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : 1));
     const indices = ordered.map(([item]) => itemIndex.get(item) ?? itemIndex.set(item, itemIndex.size).get(item)!);
     byUser.push(indices);
-    weights.push(new Map(ordered.map(([, p], k) => [indices[k], (p.strength / STRONGEST) * 2 ** (-(last - p.at) / (INTERACTION_HALF_LIFE_DAYS * DAY_MS))])));
+    weights.push(
+      new Map(
+        ordered.map(([, p], k) => [indices[k], (p.strength / STRONGEST) * 2 ** (-(last - p.at) / (INTERACTION_HALF_LIFE_DAYS * DAY_MS))]),
+      ),
+    );
   }
   return { userIds, itemIds: [...itemIndex.keys()], byUser, weights, events, window };
 }

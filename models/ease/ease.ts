@@ -98,7 +98,13 @@ export class EaseTrainer {
 }
 
 /** Fits EASE on per-user item lists, X binary unless weighted. */
-export async function fitEase(byUser: number[][], items: number, lambda: number, trainer?: EaseTrainer, weights?: InteractionWeights): Promise<EaseModel> {
+export async function fitEase(
+  byUser: number[][],
+  items: number,
+  lambda: number,
+  trainer?: EaseTrainer,
+  weights?: InteractionWeights,
+): Promise<EaseModel> {
   const t = trainer ?? (await EaseTrainer.create());
   return t.solve(await t.gram(byUser, items, weights), lambda);
 }

@@ -54,7 +54,13 @@ function scoresOf(perCase: Float32Array[], split: HoldOut, recency: Recency): Fl
  * split. λ is walked from the middle of its range towards the better side until it stops improving
  * (each λ is a solve of items³), scoring every recency setting at each.
  */
-export async function tuneEase(split: HoldOut, items: number, chronological: boolean, trainer: EaseTrainer, weights?: InteractionWeights): Promise<Tuned> {
+export async function tuneEase(
+  split: HoldOut,
+  items: number,
+  chronological: boolean,
+  trainer: EaseTrainer,
+  weights?: InteractionWeights,
+): Promise<Tuned> {
   const recencies = chronological ? RECENCIES : [NO_RECENCY];
   let best: Tuned = { lambda: LAMBDAS[0], recency: NO_RECENCY, weighted: false, validationNdcg: -1, scores: [] };
   for (const weighted of weights ? [false, true] : [false]) {

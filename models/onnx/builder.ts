@@ -58,7 +58,9 @@ function valueInfo(w: ProtoWriter, v: ValueInfo) {
 
 function tensor(w: ProtoWriter, t: Initializer) {
   for (const d of t.dims) w.int(1, d);
-  w.int(2, ELEM[t.type]).string(8, t.name).bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  w.int(2, ELEM[t.type])
+    .string(8, t.name)
+    .bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 }
 
 function attribute(w: ProtoWriter, name: string, value: Attribute) {

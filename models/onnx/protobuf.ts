@@ -32,7 +32,9 @@ export class ProtoWriter {
   }
 
   bytes(field: number, value: Buffer | Uint8Array): this {
-    this.key(field, 2).varint(value.length).chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.key(field, 2)
+      .varint(value.length)
+      .chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     return this;
   }
 

@@ -10,7 +10,6 @@ import type { Logistic } from '#models/shared/logistic';
 /** The registry name the propensity model is trained and served under. */
 export const PROPENSITY_MODEL = 'propensity';
 
-
 export function exportPropensity(model: Logistic, scale: Standardisation, metadata: Record<string, string> = {}): Buffer {
   const d = model.weights.length;
   return buildModel({

@@ -96,17 +96,24 @@ function distinct(g: Nodes, values: string): string {
 }
 
 /** EASE alone in the served graph (benchmarks, tests). */
-export const exportEaseRecommender = (model: EaseModel, metadata: Record<string, string> = {}) => exportRecommender({ items: model.items, ease: { model, weight: 1 } }, metadata);
+export const exportEaseRecommender = (model: EaseModel, metadata: Record<string, string> = {}) =>
+  exportRecommender({ items: model.items, ease: { model, weight: 1 } }, metadata);
 
 export function exportRecommender(parts: ServedParts, metadata: Record<string, string> = {}): Buffer {
   if (parts.neighbours && parts.ease) throw new Error('neighbour recall serves ALS alone: EASE scores every item anyway');
   const g = new Nodes();
   const init: Initializer[] = [{ name: AXIS0, type: 'int64', dims: [1], data: BigInt64Array.of(0n) }];
-  const terms = [parts.ease && easeTerm(g, init, parts.ease.model, parts.ease.weight), parts.als && alsTerm(g, init, parts.als.model, parts.als.weight)].filter((t): t is Term => t !== undefined);
+  const terms = [
+    parts.ease && easeTerm(g, init, parts.ease.model, parts.ease.weight),
+    parts.als && alsTerm(g, init, parts.als.model, parts.als.weight),
+  ].filter((t): t is Term => t !== undefined);
   if (terms.length === 0) throw new Error('a served model needs EASE, ALS or both');
-  for (const t of terms) if (t.weight !== 1) init.push({ name: `${t.name}_weight`, type: 'float32', dims: [1], data: Float32Array.of(t.weight) });
+  for (const t of terms)
+    if (t.weight !== 1) init.push({ name: `${t.name}_weight`, type: 'float32', dims: [1], data: Float32Array.of(t.weight) });
   const combined = (part: (t: Term) => string) =>
-    terms.map((t) => (t.weight === 1 ? part(t) : g.op('Mul', [part(t), `${t.name}_weight`]))).reduce((sum, next) => g.op('Add', [sum, next]));
+    terms
+      .map((t) => (t.weight === 1 ? part(t) : g.op('Mul', [part(t), `${t.name}_weight`])))
+      .reduce((sum, next) => g.op('Add', [sum, next]));
 
   if (parts.neighbours) {
     const { perItem, items } = parts.neighbours;
@@ -146,6 +153,12 @@ export function exportRecommender(parts: ServedParts, metadata: Record<string, s
     ],
     initializers: init,
     nodes: g.list,
-    metadata: { model: 'recommender', family: terms.map((t) => t.name).join('+'), items: String(parts.items), ...(parts.neighbours && { recall: String(parts.neighbours.perItem) }), ...metadata },
+    metadata: {
+      model: 'recommender',
+      family: terms.map((t) => t.name).join('+'),
+      items: String(parts.items),
+      ...(parts.neighbours && { recall: String(parts.neighbours.perItem) }),
+      ...metadata,
+    },
   });
 }

@@ -8,7 +8,9 @@ import { parentPort, workerData, type Worker, type WorkerOptions } from 'node:wo
 import type { Recency } from '#models/shared/recency';
 import { RecommenderScorer, type Ranked, type Scorer } from './scorer';
 
-type Call = { id: number; op: 'top'; args: Parameters<Scorer['top']> } | { id: number; op: 'candidateScores'; args: Parameters<Scorer['candidateScores']> };
+type Call =
+  | { id: number; op: 'top'; args: Parameters<Scorer['top']> }
+  | { id: number; op: 'candidateScores'; args: Parameters<Scorer['candidateScores']> };
 type Reply = { id: number; result?: unknown; error?: string };
 
 /** Starts the thread that runs `serveScorerThread` (see lib/threads.ts). */

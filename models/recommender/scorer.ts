@@ -83,7 +83,11 @@ export class RecommenderScorer implements Scorer {
     const out = await this.session.run(feeds, fetches);
     const all = out.scores?.data as Float32Array | undefined;
     return {
-      top: { items: toInt32(out.top_items.data as BigInt64Array), scores: out.top_scores.data as Float32Array, because: toInt32(out.top_because.data as BigInt64Array) },
+      top: {
+        items: toInt32(out.top_items.data as BigInt64Array),
+        scores: out.top_scores.data as Float32Array,
+        because: toInt32(out.top_because.data as BigInt64Array),
+      },
       candidateScores: (out.candidate_scores?.data as Float32Array | undefined) ?? (all && Float32Array.from(candidates!, (i) => all[i])),
     };
   }

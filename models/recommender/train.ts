@@ -76,7 +76,10 @@ function spread(scores: CaseScores[]): number {
  * EASE alone, ALS alone, or (1 − w)·EASE + w·ALS on one scale, whichever ranks the validation
  * cases best (per case, its candidates' scores; ties go to the simpler).
  */
-export function chooseBlend(ease: CaseScores[] | undefined, als: CaseScores[] | undefined): Pick<Recipe, 'family' | 'weights'> & { ndcg: number } {
+export function chooseBlend(
+  ease: CaseScores[] | undefined,
+  als: CaseScores[] | undefined,
+): Pick<Recipe, 'family' | 'weights'> & { ndcg: number } {
   const easeAlone = ease && { family: 'ease' as Family, weights: { ease: 1, als: 0 }, ndcg: ndcgOf(ease) };
   const alsAlone = als && { family: 'als' as Family, weights: { ease: 0, als: 1 }, ndcg: ndcgOf(als) };
   if (!ease || !als) return (easeAlone ?? alsAlone)!;
@@ -141,8 +144,15 @@ export async function tuneRecommender(byUser: number[][], items: number, chronol
 }
 
 /** Fits the recipe on `byUser`; ALS continues from `from` (same users and items) when given, else starts afresh. */
-export async function fitRecommender(recipe: Recipe, byUser: number[][], items: number, o: TrainOptions & { from?: Fitted } = {}): Promise<Fitted> {
-  const ease = recipe.ease && (await fitEase(byUser, items, recipe.ease.lambda, await EaseTrainer.create(o.provider), recipe.ease.weighted ? o.weights : undefined));
+export async function fitRecommender(
+  recipe: Recipe,
+  byUser: number[][],
+  items: number,
+  o: TrainOptions & { from?: Fitted } = {},
+): Promise<Fitted> {
+  const ease =
+    recipe.ease &&
+    (await fitEase(byUser, items, recipe.ease.lambda, await EaseTrainer.create(o.provider), recipe.ease.weighted ? o.weights : undefined));
   let als: AlsFit | undefined;
   if (recipe.als) {
     const start = o.from?.als && o.from.als.userFactors.length === byUser.length * recipe.als.dim ? o.from.als : undefined;
@@ -162,7 +172,12 @@ export async function exportFitted(f: Fitted, provider?: Provider): Promise<Buff
   const als = f.als && (await rotate(f.als.model, provider));
   const neighbours = recall ? await nearestItems(als!, recall, provider) : undefined;
   return exportRecommender(
-    { items: f.items, ease: f.ease && { model: f.ease, weight: weights.ease }, als: als && { model: als, weight: weights.als }, neighbours },
+    {
+      items: f.items,
+      ease: f.ease && { model: f.ease, weight: weights.ease },
+      als: als && { model: als, weight: weights.als },
+      neighbours,
+    },
     { family: f.recipe.family, recency: JSON.stringify(f.recipe.recency) },
   );
 }

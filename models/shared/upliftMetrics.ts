@@ -20,7 +20,10 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 export function upliftAtK(uplift: ArrayLike<number>, y: ArrayLike<number>, treated: ArrayLike<number>, k: number): number {
   const order = Array.from({ length: uplift.length }, (_, i) => i).sort((a, b) => uplift[b] - uplift[a]);
   const top = order.slice(0, Math.ceil(order.length * k));
-  let yt = 0, nt = 0, yc = 0, nc = 0;
+  let yt = 0,
+    nt = 0,
+    yc = 0,
+    nc = 0;
   for (const i of top) {
     if (treated[i]) (yt += y[i]), nt++;
     else (yc += y[i]), nc++;
@@ -30,7 +33,12 @@ export function upliftAtK(uplift: ArrayLike<number>, y: ArrayLike<number>, treat
 
 /** Area under the Qini curve Q(n) = Y_t(n) − Y_c(n)·N_t(n)/N_c(n) for an ordering (trapezoids). */
 function qiniArea(order: number[], y: ArrayLike<number>, treated: ArrayLike<number>): number {
-  let yt = 0, nt = 0, yc = 0, nc = 0, area = 0, prev = 0;
+  let yt = 0,
+    nt = 0,
+    yc = 0,
+    nc = 0,
+    area = 0,
+    prev = 0;
   for (const i of order) {
     if (treated[i]) (yt += y[i]), nt++;
     else (yc += y[i]), nc++;
@@ -44,12 +52,23 @@ function qiniArea(order: number[], y: ArrayLike<number>, treated: ArrayLike<numb
 /** (Qini area − random) / (perfect − random): 1 is a perfect ordering, 0 no better than random. */
 export function qiniCoefficient(uplift: ArrayLike<number>, y: ArrayLike<number>, treated: ArrayLike<number>): number {
   const idx = Array.from({ length: uplift.length }, (_, i) => i);
-  const model = qiniArea([...idx].sort((a, b) => uplift[b] - uplift[a]), y, treated);
+  const model = qiniArea(
+    [...idx].sort((a, b) => uplift[b] - uplift[a]),
+    y,
+    treated,
+  );
   // Perfect: treated responders first, control responders last (negative effects allowed).
   const perfectKey = (i: number) => (treated[i] ? y[i] : -y[i]);
-  const perfect = qiniArea([...idx].sort((a, b) => perfectKey(b) - perfectKey(a)), y, treated);
+  const perfect = qiniArea(
+    [...idx].sort((a, b) => perfectKey(b) - perfectKey(a)),
+    y,
+    treated,
+  );
   // Random: a straight line from 0 to the curve's end point Q(N).
-  let yt = 0, nt = 0, yc = 0, nc = 0;
+  let yt = 0,
+    nt = 0,
+    yc = 0,
+    nc = 0;
   for (const i of idx) {
     if (treated[i]) (yt += y[i]), nt++;
     else (yc += y[i]), nc++;

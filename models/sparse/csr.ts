@@ -15,7 +15,11 @@ export const nnz = (m: Csr) => m.indptr[m.rows];
 export const rowLength = (m: Csr, r: number) => m.indptr[r + 1] - m.indptr[r];
 
 /** One row per list (columns below `cols`, each once); a value is `weightOf(row, col)`, else 1. */
-export function csrFromLists(lists: readonly (readonly number[])[], cols: number, weightOf?: (row: number, col: number) => number | undefined): Csr {
+export function csrFromLists(
+  lists: readonly (readonly number[])[],
+  cols: number,
+  weightOf?: (row: number, col: number) => number | undefined,
+): Csr {
   const indptr = new Int32Array(lists.length + 1);
   lists.forEach((list, r) => (indptr[r + 1] = indptr[r] + list.length));
   const indices = new Int32Array(indptr[lists.length]);

@@ -12,7 +12,15 @@ export interface UpliftRow {
   y: 0 | 1;
 }
 
-const HISTORY_SEGMENTS = ['1) $0 - $100', '2) $100 - $200', '3) $200 - $350', '4) $350 - $500', '5) $500 - $750', '6) $750 - $1,000', '7) $1,000 +'];
+const HISTORY_SEGMENTS = [
+  '1) $0 - $100',
+  '2) $100 - $200',
+  '3) $200 - $350',
+  '4) $350 - $500',
+  '5) $500 - $750',
+  '6) $750 - $1,000',
+  '7) $1,000 +',
+];
 const ZIPS = ['Surburban', 'Urban', 'Rural'];
 const CHANNELS = ['Phone', 'Web', 'Multichannel'];
 

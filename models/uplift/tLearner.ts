@@ -24,7 +24,14 @@ export function fitTLearner(rows: Float64Array[], treated: ArrayLike<number>, la
   const arm = (t: number) => {
     const picked = rows.flatMap((_, i) => (treated[i] === t ? [i] : []));
     const scaled = picked.map((i) => rows[i].map((v, j) => (v - scale.mean[j]) / scale.std[j]));
-    return onRawFeatures(fitLogistic(scaled, Uint8Array.from(picked, (i) => labels[i]), l2), scale);
+    return onRawFeatures(
+      fitLogistic(
+        scaled,
+        Uint8Array.from(picked, (i) => labels[i]),
+        l2,
+      ),
+      scale,
+    );
   };
   return { treated: arm(1), control: arm(0) };
 }

@@ -11,7 +11,10 @@ const OPTIONS = { method: 'POST', timeout: 10_000 };
 export class CloudMonitorRules {
   private readonly client: RPCClient;
 
-  constructor(credentials: CredentialsProvider, readonly endpoint: string) {
+  constructor(
+    credentials: CredentialsProvider,
+    readonly endpoint: string,
+  ) {
     this.client = alibabaRpcClient(credentials, endpoint, '2019-01-01');
   }
 
@@ -20,7 +23,11 @@ export class CloudMonitorRules {
     const found = new Map<string, DescribedAlarm>();
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
       const chunk = ids.slice(i, i + IDS_PER_CALL);
-      const reply = (await this.call('DescribeMetricRuleList', { RuleIds: chunk.join(','), Page: '1', PageSize: String(IDS_PER_CALL) })) as {
+      const reply = (await this.call('DescribeMetricRuleList', {
+        RuleIds: chunk.join(','),
+        Page: '1',
+        PageSize: String(IDS_PER_CALL),
+      })) as {
         Alarms?: { Alarm?: DescribedAlarm[] };
       };
       for (const alarm of reply.Alarms?.Alarm ?? []) if (chunk.includes(alarm.RuleId)) found.set(alarm.RuleId, alarm);

@@ -26,7 +26,8 @@ export function planChanges(desired: DesiredRule[], existing: Map<string, Descri
   });
 }
 
-const condition = (s: RuleState) => `${s.statistics}(${s.metric}) ${s.operator} ${s.threshold}, ${s.times} × ${s.period} s, ${s.level} → ${s.contactGroups}`;
+const condition = (s: RuleState) =>
+  `${s.statistics}(${s.metric}) ${s.operator} ${s.threshold}, ${s.times} × ${s.period} s, ${s.level} → ${s.contactGroups}`;
 
 /** The plan as text: one line per rule, the fields of an update below it, what a pending rule waits for. */
 export function formatPlan(changes: RuleChange[]): string {

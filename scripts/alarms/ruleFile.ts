@@ -129,12 +129,14 @@ function readRule(raw: unknown, at: string, contactGroups: Record<string, string
   const times = number('times', (n) => Number.isInteger(n) && n >= 1, 'a whole number of periods, 1 or more');
   const level = oneOf('level', LEVELS);
   const notify = text('notify');
-  if (notify && !(notify in contactGroups)) fail('notify', `"${notify}" is not a role of contactGroups (${Object.keys(contactGroups).join(', ')})`);
+  if (notify && !(notify in contactGroups))
+    fail('notify', `"${notify}" is not a role of contactGroups (${Object.keys(contactGroups).join(', ')})`);
   const pending = raw.pending === undefined ? undefined : text('pending');
 
   const metric = raw.metric;
   if (!isMap(metric)) return void fail('metric', 'must be a mapping: namespace, name, and functions (acs_fc) or dimensions (custom)');
-  const metricName = typeof metric.name === 'string' && METRIC_NAME.test(metric.name) ? metric.name : (fail('metric.name', `must match ${METRIC_NAME}`), '');
+  const metricName =
+    typeof metric.name === 'string' && METRIC_NAME.test(metric.name) ? metric.name : (fail('metric.name', `must match ${METRIC_NAME}`), '');
   const base = { id, name, metricName, statistics, period, operator, threshold, times, level, notify, ...(pending ? { pending } : {}) };
 
   if (metric.namespace === 'acs_fc') {
@@ -149,7 +151,10 @@ function readRule(raw: unknown, at: string, contactGroups: Record<string, string
     const dimensions = metric.dimensions ?? [{}];
     const valid = (d: unknown) => isMap(d) && Object.values(d).every((v) => typeof v === 'string' && v && !/[=&,]/.test(v));
     if (!Array.isArray(dimensions) || dimensions.length === 0 || !dimensions.every(valid))
-      fail('metric.dimensions', 'must list dimension sets as the platform reports them, e.g. [{ function: ingest }] (values without = & ,), or be left out');
+      fail(
+        'metric.dimensions',
+        'must list dimension sets as the platform reports them, e.g. [{ function: ingest }] (values without = & ,), or be left out',
+      );
     return problems.length === before ? { ...base, namespace: 'custom', dimensions: dimensions as Record<string, string>[] } : undefined;
   }
   fail('metric.namespace', 'must be acs_fc or custom');

@@ -62,7 +62,14 @@ function resourcesOf(rule: AlarmRule, s: RuleSettings): Record<string, string | 
 export function desiredRule(rule: AlarmRule, s: RuleSettings): DesiredRule {
   const resources = JSON.stringify(resourcesOf(rule, s));
   const contactGroups = s.contactGroups[rule.notify];
-  const common = { RuleId: rule.id, RuleName: rule.name, MetricName: rule.metricName, Resources: resources, ContactGroups: contactGroups, Period: String(rule.period) };
+  const common = {
+    RuleId: rule.id,
+    RuleName: rule.name,
+    MetricName: rule.metricName,
+    Resources: resources,
+    ContactGroups: contactGroups,
+    Period: String(rule.period),
+  };
   let api: RuleApi;
   let namespace: string;
   let params: Record<string, string>;
@@ -179,7 +186,15 @@ function canonicalResources(json: string): string {
   try {
     const list = JSON.parse(json) as Record<string, unknown>[];
     if (!Array.isArray(list)) return json;
-    const entries = list.map((r) => JSON.stringify(Object.fromEntries(Object.keys(r).sort().map((k) => [k, String(r[k])]))));
+    const entries = list.map((r) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.keys(r)
+            .sort()
+            .map((k) => [k, String(r[k])]),
+        ),
+      ),
+    );
     return `[${entries.sort().join(',')}]`;
   } catch {
     return json;

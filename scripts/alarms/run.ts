@@ -37,7 +37,9 @@ export function ruleSettings(file: AlarmFile, env: NodeJS.ProcessEnv, region: st
   const yesterday = file.rules.filter((r) => r.namespace === 'custom' && needsResourceApi(r)).map((r) => r.id);
   const accountId = env.ALIBABA_CLOUD_ACCOUNT_ID?.trim();
   if (yesterday.length > 0 && !accountId) {
-    missing.push(`ALIBABA_CLOUD_ACCOUNT_ID is not set: rule(s) ${yesterday.join(', ')} compare a custom metric with yesterday, in namespace acs_customMetric_<account id>`);
+    missing.push(
+      `ALIBABA_CLOUD_ACCOUNT_ID is not set: rule(s) ${yesterday.join(', ')} compare a custom metric with yesterday, in namespace acs_customMetric_<account id>`,
+    );
   }
   if (missing.length > 0) throw new Error(`missing settings:\n  - ${missing.join('\n  - ')}`);
   return { region, groupId, contactGroups, ...(accountId ? { accountId } : {}) };
@@ -45,14 +47,22 @@ export function ruleSettings(file: AlarmFile, env: NodeJS.ProcessEnv, region: st
 
 /** Runs the command; returns the exit code. `out` receives what is printed. */
 export async function runAlarms(argv: string[], env: NodeJS.ProcessEnv, out: (text: string) => void): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { file: { type: 'string', default: DEFAULT_RULES_FILE } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { file: { type: 'string', default: DEFAULT_RULES_FILE } },
+  });
   const [command] = positionals;
   if (command !== 'plan' && command !== 'apply') return (out(`${USAGE}\n`), 2);
 
   const file = parseAlarmFile(readFileSync(values.file!, 'utf8'), values.file!);
   const c = loadConfig(env);
   const settings = ruleSettings(file, env, c.region, c.cmsGroupId);
-  const credentials = new CredentialSource({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }).current;
+  const credentials = new CredentialSource({
+    accessKeyId: c.accessKeyId,
+    accessKeySecret: c.accessKeySecret,
+    securityToken: c.securityToken,
+  }).current;
   const endpoint = c.cmsEndpoint ?? `https://metrics.${c.region}.aliyuncs.com`;
   const cms = new CloudMonitorRules(credentials, endpoint);
 
@@ -71,12 +81,16 @@ export async function runAlarms(argv: string[], env: NodeJS.ProcessEnv, out: (te
     try {
       await cms.put(rule.api, rule.params);
       done[action === 'create' ? 'created' : 'updated']++;
-      out(`${action === 'create' ? 'created' : 'updated'}  ${rule.id}${fields.length ? ` (${fields.map((f) => f.field).join(', ')})` : ''}\n`);
+      out(
+        `${action === 'create' ? 'created' : 'updated'}  ${rule.id}${fields.length ? ` (${fields.map((f) => f.field).join(', ')})` : ''}\n`,
+      );
     } catch (err) {
       failed.push(rule.id);
       out(`failed   ${rule.id}: ${(err as Error).message}\n`);
     }
   }
-  out(`apply: ${done.created} created, ${done.updated} updated, ${done.unchanged} unchanged${failed.length ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`);
+  out(
+    `apply: ${done.created} created, ${done.updated} updated, ${done.unchanged} unchanged${failed.length ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`,
+  );
   return failed.length ? 1 : 0;
 }

@@ -20,11 +20,16 @@ async function main() {
   const app = new Koa();
   app.use(async (ctx) => {
     const { recent } = await features.history(String(ctx.query.user_id));
-    const history = recent.map((r) => model.index.get(r.itemId)).filter((i): i is number => i !== undefined).reverse();
+    const history = recent
+      .map((r) => model.index.get(r.itemId))
+      .filter((i): i is number => i !== undefined)
+      .reverse();
     const { top } = await scorer.top(history, undefined, 10);
     ctx.body = { items: Array.from(top.items, (item, i) => ({ item_id: model.meta.itemIds[item], score: top.scores[i] })) };
   });
-  const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`bare recommend at http://127.0.0.1:${(server.address() as { port: number }).port}\n`));
+  const server = app.listen(0, '127.0.0.1', () =>
+    process.stdout.write(`bare recommend at http://127.0.0.1:${(server.address() as { port: number }).port}\n`),
+  );
 }
 
 void main();

@@ -52,16 +52,29 @@ runBench(async (bench) => {
       const updates: ProfileUpdate[] = [];
       for (let i = from; i < Math.min(from + 5000, PROFILES); i++) {
         // Mainland numbers the provider server takes (its suffixes 0000, 9999, 1111 answer errors).
-        updates.push({ userId: `u${i}`, phone: `+8613${String(i).padStart(8, '0')}5`, consentSms: { granted: i % 20 !== 0, at: 1, source: 'bench' }, tags: ['member'], attributes: { nickname: `客${i % 1000}` } });
+        updates.push({
+          userId: `u${i}`,
+          phone: `+8613${String(i).padStart(8, '0')}5`,
+          consentSms: { granted: i % 20 !== 0, at: 1, source: 'bench' },
+          tags: ['member'],
+          attributes: { nickname: `客${i % 1000}` },
+        });
       }
       await profiles.upsert(updates);
-      await features.record(updates.filter((_, k) => (from + k) % 4 !== 3).map((u) => ({ userId: u.userId, type: 'purchase', ts: NOW - 86_400_000, itemId: 'sku-1', amount: 10 })));
+      await features.record(
+        updates
+          .filter((_, k) => (from + k) % 4 !== 3)
+          .map((u) => ({ userId: u.userId, type: 'purchase', ts: NOW - 86_400_000, itemId: 'sku-1', amount: 10 })),
+      );
       progress('profiles', Math.min(from + 5000, PROFILES), PROFILES);
     }
     process.stderr.write(`\nloaded ${PROFILES} profiles in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s\n`);
 
     const d = parseDefinition(DEFINITION, 'bench.yaml').definition!;
-    const select = await selectionFor({ objects: new LocalObjectStore(bench.env.LOCAL_OSS_DIR, 'mkt-data'), features, profiles, clock: () => NOW }, d);
+    const select = await selectionFor(
+      { objects: new LocalObjectStore(bench.env.LOCAL_OSS_DIR, 'mkt-data'), features, profiles, clock: () => NOW },
+      d,
+    );
     const started = performance.now();
     const plan = await planCampaign({ profiles, ledger, clock: () => NOW }, d, select, 45);
     const planS = (performance.now() - started) / 1000;
@@ -75,7 +88,9 @@ runBench(async (bench) => {
     const sent = chunks.reduce((n, c) => n + c.decided.sent, 0);
     process.stderr.write(`run in ${of} chunks: ${JSON.stringify(chunks.map((c) => c.decided))}\n`);
     const duplicates = action.accepted.length - new Set(action.accepted).size;
-    process.stdout.write(`${JSON.stringify({ profiles: PROFILES, seconds: Number(seconds.toFixed(1)), decisions_per_s: Math.round(PROFILES / seconds), sent, duplicates })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ profiles: PROFILES, seconds: Number(seconds.toFixed(1)), decisions_per_s: Math.round(PROFILES / seconds), sent, duplicates })}\n`,
+    );
   } finally {
     await provider.close();
     await profileStore.close();

@@ -37,7 +37,9 @@ function batchTemplate(): string[] {
       context: { platform: 'wechat', scene: '1001', page: 'pages/item/index', app_version: '3.2.0' },
     };
   });
-  return JSON.stringify({ events }).replace(/"@T@"/g, '@T@').split(/(@N@|@T@|@K@|@U@)/);
+  return JSON.stringify({ events })
+    .replace(/"@T@"/g, '@T@')
+    .split(/(@N@|@T@|@K@|@U@)/);
 }
 
 const template = batchTemplate();
@@ -50,11 +52,21 @@ function nextBatch(): { user: string; body: string } {
   const user = `u${batchNo % USERS}`;
   const n = `${runId}-${batchNo++}`;
   const now = String(Date.now());
-  return { user, body: template.map((part) => (part === '@N@' ? n : part === '@T@' ? now : part === '@K@' ? k : part === '@U@' ? user.slice(1) : part)).join('') };
+  return {
+    user,
+    body: template
+      .map((part) => (part === '@N@' ? n : part === '@T@' ? now : part === '@K@' ? k : part === '@U@' ? user.slice(1) : part))
+      .join(''),
+  };
 }
 
 /** `tokens`: each user's token (the platform checks them; the bare baseline has no auth). */
-async function measure(label: string, baseUrl: string, tokens: Map<string, string> | undefined, serverPid?: number): Promise<PhaseResult[]> {
+async function measure(
+  label: string,
+  baseUrl: string,
+  tokens: Map<string, string> | undefined,
+  serverPid?: number,
+): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
   for (const [step, c] of CONCURRENCY.entries()) {
     const path = `${new URL(baseUrl).pathname.replace(/\/$/, '')}/v1/events`;
@@ -65,7 +77,9 @@ async function measure(label: string, baseUrl: string, tokens: Map<string, strin
       SECONDS,
       async (connection) => {
         const { user, body } = nextBatch();
-        const auth: Record<string, string> = tokens ? { authorization: `Bearer ${tokens.get(user)}`, 'x-mkt-timestamp': String(Date.now()) } : {};
+        const auth: Record<string, string> = tokens
+          ? { authorization: `Bearer ${tokens.get(user)}`, 'x-mkt-timestamp': String(Date.now()) }
+          : {};
         const headers = { 'content-type': 'application/json', ...auth };
         const reply = await connection.request('POST', path, headers, body);
         return { ok: reply.status === 200 && reply.body.includes(accepted) };
@@ -85,9 +99,14 @@ runBench(async (bench) => {
   const platform = await bench.platform(['--max-semi-space-size=32']);
   const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareIngest.ts'], /bare ingest at (http:\/\/[\d.:]+)/);
 
-  process.stdout.write(`batches of ${BATCH} events, ${SECONDS} s per step, concurrency ${CONCURRENCY.join(' → ')}; Redis ${bench.redisUrl}\n`);
+  process.stdout.write(
+    `batches of ${BATCH} events, ${SECONDS} s per step, concurrency ${CONCURRENCY.join(' → ')}; Redis ${bench.redisUrl}\n`,
+  );
   const ingestUrl = `${platform.url.replace(/\/$/, '')}/ingest`;
-  const tokens = await requestTokens({ baseUrl: ingestUrl }, Array.from({ length: USERS }, (_, i) => `u${i}`));
+  const tokens = await requestTokens(
+    { baseUrl: ingestUrl },
+    Array.from({ length: USERS }, (_, i) => `u${i}`),
+  );
   const ingest = await measure('ingest', ingestUrl, tokens, platform.pid);
   const baseline = await measure('baseline', bare.url, undefined, bare.pid);
 

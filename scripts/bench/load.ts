@@ -19,19 +19,29 @@ export interface PhaseResult {
 /** Sends one request on the given client's connection. */
 export type Send = (connection: RawHttpConnection) => Promise<{ ok: boolean }>;
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN;
 
 /** User + system CPU seconds of a process (or, with `thread`, one of its threads) so far, from /proc (Linux only). */
 export function cpuSeconds(pid: number, thread?: number): number | undefined {
   try {
-    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
 }
 
-export async function runPhase(url: string, concurrency: number, seconds: number, send: Send, warmupSeconds = 1, serverPid?: number): Promise<PhaseResult> {
+export async function runPhase(
+  url: string,
+  concurrency: number,
+  seconds: number,
+  send: Send,
+  warmupSeconds = 1,
+  serverPid?: number,
+): Promise<PhaseResult> {
   const { hostname, port } = new URL(url);
   const latencies: number[] = [];
   let errors = 0;
@@ -62,7 +72,8 @@ export async function runPhase(url: string, concurrency: number, seconds: number
   stop = true;
   await Promise.all(clients);
   latencies.sort((a, b) => a - b);
-  const perRequestMs = (before?: number, after?: number) => (before !== undefined && after !== undefined ? ((after - before) * 1000) / (latencies.length + errors) : undefined);
+  const perRequestMs = (before?: number, after?: number) =>
+    before !== undefined && after !== undefined ? ((after - before) * 1000) / (latencies.length + errors) : undefined;
   return {
     concurrency,
     server_cpu_ms: perRequestMs(cpuBefore, cpuAfter),

@@ -62,7 +62,9 @@ export function runBench(body: (b: BenchEnvironment) => Promise<void>): void {
   };
   const platform = async (nodeOptions: string[] = []) =>
     // Without timers: the minute flush (compact) runs on its own FC instances in production.
-    process.env.MKT_URL ? { url: process.env.MKT_URL } : serve([...nodeOptions, 'dist/local/start.js', '--no-timers'], /running at (http:\/\/[\d.:]+)/);
+    process.env.MKT_URL
+      ? { url: process.env.MKT_URL }
+      : serve([...nodeOptions, 'dist/local/start.js', '--no-timers'], /running at (http:\/\/[\d.:]+)/);
 
   const stopAll = () => {
     for (const child of children.splice(0)) child.kill('SIGTERM');

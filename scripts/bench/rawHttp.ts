@@ -12,8 +12,17 @@ export interface RawResponse {
 }
 
 /** The bytes of one request to host:port, head and body. */
-export function encodeRequest(host: string, port: number, method: string, path: string, headers: Record<string, string>, body: string): Buffer {
-  const head = `${method} ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(headers)
+export function encodeRequest(
+  host: string,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Buffer {
+  const head = `${method} ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(
+    headers,
+  )
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')}\r\n`;
   return Buffer.from(head + body);

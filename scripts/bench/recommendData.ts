@@ -48,7 +48,9 @@ export async function prepareModel(ossRoot: string): Promise<{ version: string; 
   const itemIds = Array.from({ length: ITEMS }, (_, i) => itemId(i));
   await registry.register(unevaluatedMeta({ version, itemIds, popular: itemIds.slice(0, 200), lambda: 200, source: 'bench' }), onnx);
   await registry.promote(RECOMMENDER_MODEL, version);
-  const catalogue = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ item_id: itemId(i), category: `cat-${categoryOf(i)}`, available: i % 50 !== 7 }));
+  const catalogue = Array.from({ length: ITEMS }, (_, i) =>
+    JSON.stringify({ item_id: itemId(i), category: `cat-${categoryOf(i)}`, available: i % 50 !== 7 }),
+  );
   await store.put(CATALOG_KEY, Buffer.from(catalogue.join('\n')));
   return { version, bytes: onnx.length, trainS };
 }
@@ -68,9 +70,27 @@ export async function populateFeatures(redisUrl: string, prefix: string): Promis
     for (let u = first; u < first + 250; u++) {
       const userId = benchUser(u);
       const items = sessionOf(rand, 20);
-      events.push(...items.map((i, k) => ({ userId, type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (20 - k) * 60_000, itemId: itemId(i) })));
-      contacts.push([userId, { channel: 'sms', at: now - 86_400_000, items: [itemId((items[0] + CATEGORIES) % ITEMS)], campaign: 'bench', run: 'bench@1', outcome: 'delivered' }]);
-      for (let k = 1; k <= 5; k++) contacts.push([userId, { channel: 'shown', at: now - k * 600_000, items: items.slice(k, k + 10).map(itemId) }]);
+      events.push(
+        ...items.map((i, k) => ({
+          userId,
+          type: k === 19 && u % 3 === 0 ? 'purchase' : k % 4 === 0 ? 'add_to_cart' : 'page_view',
+          ts: now - (20 - k) * 60_000,
+          itemId: itemId(i),
+        })),
+      );
+      contacts.push([
+        userId,
+        {
+          channel: 'sms',
+          at: now - 86_400_000,
+          items: [itemId((items[0] + CATEGORIES) % ITEMS)],
+          campaign: 'bench',
+          run: 'bench@1',
+          outcome: 'delivered',
+        },
+      ]);
+      for (let k = 1; k <= 5; k++)
+        contacts.push([userId, { channel: 'shown', at: now - k * 600_000, items: items.slice(k, k + 10).map(itemId) }]);
     }
     await Promise.all([store.record(events), ledger.noteContacts(contacts)]);
   }

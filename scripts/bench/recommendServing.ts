@@ -31,12 +31,25 @@ function preparedRequests(baseUrl: string, servedUsers: number, tokens?: Map<str
   const path = `${pathname.replace(/\/$/, '')}/v1/recommend`;
   return Array.from({ length: 6000 * (SECONDS + 2) }, (_, i) => {
     const user = benchUser(i % servedUsers);
-    return encodeRequest(hostname, Number(port), 'GET', `${path}?user_id=${user}&n=10`, tokens ? { authorization: `Bearer ${tokens.get(user)}` } : {}, '');
+    return encodeRequest(
+      hostname,
+      Number(port),
+      'GET',
+      `${path}?user_id=${user}&n=10`,
+      tokens ? { authorization: `Bearer ${tokens.get(user)}` } : {},
+      '',
+    );
   });
 }
 
 /** `tokens`: each user's mini-program token (the platform checks them; the bare baseline has no auth). An answer that falls back counts as an error. */
-async function measure(label: string, baseUrl: string, servedUsers: number, tokens: Map<string, string> | undefined, pid?: number): Promise<PhaseResult> {
+async function measure(
+  label: string,
+  baseUrl: string,
+  servedUsers: number,
+  tokens: Map<string, string> | undefined,
+  pid?: number,
+): Promise<PhaseResult> {
   const requests = preparedRequests(baseUrl, servedUsers, tokens);
   const fallbacks = new Map<string, number>();
   let sent = 0;
@@ -55,7 +68,9 @@ async function measure(label: string, baseUrl: string, servedUsers: number, toke
   );
   const why = fallbacks.size ? ` (${[...fallbacks].map(([f, n]) => `${f} ${n}`).join(', ')}, warm-up included)` : '';
   const cpu = r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req (main thread ${r.server_main_cpu_ms!.toFixed(3)})` : '';
-  log(`${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${why}${cpu}`);
+  log(
+    `${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${why}${cpu}`,
+  );
   return r;
 }
 
@@ -83,7 +98,8 @@ export async function startInstance(bench: BenchEnvironment, env: Record<string,
     return { status: reply.status, body: (await reply.json()) as { model_version: string | null } };
   };
   const first = await ask();
-  if (first.status !== 200 || !first.body.model_version) throw new Error(`first request answered ${first.status} ${JSON.stringify(first.body)}`);
+  if (first.status !== 200 || !first.body.model_version)
+    throw new Error(`first request answered ${first.status} ${JSON.stringify(first.body)}`);
   return { coldStartMs: performance.now() - started, child, ask };
 }
 
@@ -105,7 +121,10 @@ export async function measureServing(bench: BenchEnvironment, servedUsers: numbe
   const bare = await bench.serve(['--import', 'tsx', 'scripts/bench/bareRecommend.ts'], /bare recommend at (http:\/\/[\d.:]+)/);
   log(`GET /v1/recommend n=10, concurrency ${CONCURRENCY}, ${SECONDS} s each; Redis ${bench.redisUrl}`);
   const base = platform.url.replace(/\/$/, '');
-  const tokens = await requestTokens({ baseUrl: `${base}/ingest` }, Array.from({ length: servedUsers }, (_, u) => benchUser(u)));
+  const tokens = await requestTokens(
+    { baseUrl: `${base}/ingest` },
+    Array.from({ length: servedUsers }, (_, u) => benchUser(u)),
+  );
   const served = await measure('recommend', `${base}/recommend`, servedUsers, tokens, platform.pid);
   const baseline = await measure('baseline', bare.url, servedUsers, undefined, bare.pid);
   bench.stopAll();

@@ -41,7 +41,14 @@ async function populateFeatures(bench: BenchEnvironment, byUser: number[][]): Pr
     const events = [];
     for (let u = first; u < Math.min(first + 250, SERVED_USERS); u++) {
       const recent = byUser[u].slice(-RECENT);
-      events.push(...recent.map((i, k) => ({ userId: benchUser(u), type: k % 4 === 0 ? 'add_to_cart' : 'page_view', ts: now - (recent.length - k) * 60_000, itemId: itemId(i) })));
+      events.push(
+        ...recent.map((i, k) => ({
+          userId: benchUser(u),
+          type: k % 4 === 0 ? 'add_to_cart' : 'page_view',
+          ts: now - (recent.length - k) * 60_000,
+          itemId: itemId(i),
+        })),
+      );
     }
     await store.record(events);
   }
@@ -65,14 +72,21 @@ runBench(async (bench) => {
   });
   const itemIds = Array.from({ length: size.items }, (_, i) => itemId(i));
   started = performance.now();
-  const trained = await trainRecommender({ registry, logger, clock: Date.now, provider: 'cpu' }, { byUser: shop.byUser, itemIds, chronological: true, source: 'bench-scale', window: {} });
+  const trained = await trainRecommender(
+    { registry, logger, clock: Date.now, provider: 'cpu' },
+    { byUser: shop.byUser, itemIds, chronological: true, source: 'bench-scale', window: {} },
+  );
   const trainS = (performance.now() - started) / 1000;
   const trainPeakRssMb = mb(process.resourceUsage().maxRSS * 1024);
   const model = (await registry.model(RECOMMENDER_MODEL, trained.version))!;
   const meta = (await registry.meta(RECOMMENDER_MODEL, trained.version))!;
-  log(`trained ${trained.version} (${meta.params.family}) in ${trainS.toFixed(0)} s: ${JSON.stringify(trained.metrics)}; ${mb(model.length)} MiB ONNX; peak RSS ${trainPeakRssMb} MiB`);
+  log(
+    `trained ${trained.version} (${meta.params.family}) in ${trainS.toFixed(0)} s: ${JSON.stringify(trained.metrics)}; ${mb(model.length)} MiB ONNX; peak RSS ${trainPeakRssMb} MiB`,
+  );
 
-  const catalogue = itemIds.map((id, i) => JSON.stringify({ item_id: id, category: `cat-${shop!.categoryOf(i)}`, available: i % 50 !== 7 }));
+  const catalogue = itemIds.map((id, i) =>
+    JSON.stringify({ item_id: id, category: `cat-${shop!.categoryOf(i)}`, available: i % 50 !== 7 }),
+  );
   await store.put(CATALOG_KEY, Buffer.from(catalogue.join('\n')));
   await populateFeatures(bench, shop.byUser);
   const interactions = shop.interactions;

@@ -59,7 +59,7 @@ export function syntheticShop(size: ShopSize, seed = 42): SyntheticShop {
     const seen = new Set<number>();
     for (let tries = 0; seen.size < wanted && tries < wanted * 4; tries++) {
       const r = rand();
-      const item = r < 0.85 ? (tastes[r < 0.6 ? 0 : 1] + categories * inCategory()) : anyItem();
+      const item = r < 0.85 ? tastes[r < 0.6 ? 0 : 1] + categories * inCategory() : anyItem();
       if (item < size.items) seen.add(item);
     }
     byUser.push([...seen]);

@@ -35,7 +35,10 @@ interface ScheduledAction {
 /** The seconds of the reference day (from its midnight) at which an FC cron expression fires. */
 function firingSeconds(expression: string): number[] {
   const schedule = parseCron(expression);
-  const first = expression.replace(/^CRON_TZ=\S+\s+/, '').trim().split(/\s+/)[0];
+  const first = expression
+    .replace(/^CRON_TZ=\S+\s+/, '')
+    .trim()
+    .split(/\s+/)[0];
   // A fixed second (the usual case) needs one look a minute; anything else one a second.
   const fixed = /^\d+$/.test(first) ? Number(first) : undefined;
   const seconds: number[] = [];
@@ -81,7 +84,8 @@ export function functionSpecOf(f: RenderedFunction): FunctionSpec {
   let gpu: FunctionSpec['gpu'];
   if (p.gpuConfig) {
     const series = GPU_SERIES[p.gpuConfig.gpuType];
-    if (!series) throw new Error(`${name}: GPU type ${p.gpuConfig.gpuType} has no price series (known: ${Object.keys(GPU_SERIES).join(', ')})`);
+    if (!series)
+      throw new Error(`${name}: GPU type ${p.gpuConfig.gpuType} has no price series (known: ${Object.keys(GPU_SERIES).join(', ')})`);
     gpu = { series, memoryGb: p.gpuConfig.gpuMemorySize / 1024 };
   }
   const provision = p.provisionConfig;
@@ -96,7 +100,9 @@ export function functionSpecOf(f: RenderedFunction): FunctionSpec {
     memoryGb: (p.memorySize ?? 512) / 1024,
     diskGb: (p.diskSize ?? 512) / 1024,
     ...(gpu ? { gpu } : {}),
-    provisionedByHour: provision ? provisionedByHour(provision.defaultTarget ?? provision.target ?? 0, provision.scheduledActions ?? []) : new Array<number>(HOURS).fill(0),
+    provisionedByHour: provision
+      ? provisionedByHour(provision.defaultTarget ?? provision.target ?? 0, provision.scheduledActions ?? [])
+      : new Array<number>(HOURS).fill(0),
     alwaysAllocateCPU: provision?.alwaysAllocateCPU ?? true,
     timerFiringsByHour,
   };

@@ -116,11 +116,14 @@ const refuse = (file: string, problems: string[]) => {
 export function loadProfile(file: string): TrafficProfile {
   const doc = readYaml(file);
   const problems: string[] = [];
-  const number = (path: string, v: unknown, what = 'a number ≥ 0') => (isCount(v) ? v : (problems.push(`${path} must be ${what}, got ${JSON.stringify(v)}`), 0));
+  const number = (path: string, v: unknown, what = 'a number ≥ 0') =>
+    isCount(v) ? v : (problems.push(`${path} must be ${what}, got ${JSON.stringify(v)}`), 0);
   const hourly = (name: string) => {
     const v = doc[name];
     if (Array.isArray(v) && v.length === HOURS && v.every(isCount)) return v as number[];
-    problems.push(`${name} must be ${HOURS} numbers ≥ 0 (one per hour, Asia/Shanghai), got ${Array.isArray(v) ? `${v.length} value(s)` : JSON.stringify(v)}`);
+    problems.push(
+      `${name} must be ${HOURS} numbers ≥ 0 (one per hour, Asia/Shanghai), got ${Array.isArray(v) ? `${v.length} value(s)` : JSON.stringify(v)}`,
+    );
     return new Array<number>(HOURS).fill(0);
   };
   const section = (name: string) => (isMap(doc[name]) ? (doc[name] as Fields) : (problems.push(`${name} must be a mapping`), {} as Fields));
@@ -145,11 +148,18 @@ export function loadProfile(file: string): TrafficProfile {
         segmentsPerMessage: number(`${at}.segmentsPerMessage`, m.segmentsPerMessage ?? 1),
       };
     }),
-    training: { runsPerMonth: number('training.runsPerMonth', training.runsPerMonth), minutesPerRun: number('training.minutesPerRun', training.minutesPerRun) },
-    storage: { retentionDays: number('storage.retentionDays', storage.retentionDays), otherGb: number('storage.otherGb', storage.otherGb ?? 0) },
+    training: {
+      runsPerMonth: number('training.runsPerMonth', training.runsPerMonth),
+      minutesPerRun: number('training.minutesPerRun', training.minutesPerRun),
+    },
+    storage: {
+      retentionDays: number('storage.retentionDays', storage.retentionDays),
+      otherGb: number('storage.otherGb', storage.otherGb ?? 0),
+    },
     tairInstances: number('tairInstances', doc.tairInstances),
   };
-  if (profile.daysPerMonth < 1 || profile.daysPerMonth > 31) problems.push(`daysPerMonth must be a number of days from 1 to 31, got ${profile.daysPerMonth}`);
+  if (profile.daysPerMonth < 1 || profile.daysPerMonth > 31)
+    problems.push(`daysPerMonth must be a number of days from 1 to 31, got ${profile.daysPerMonth}`);
   if (profile.eventsPerRequest < 1) problems.push(`eventsPerRequest must be a number ≥ 1, got ${profile.eventsPerRequest}`);
   refuse(file, problems);
   return profile;
@@ -167,7 +177,9 @@ export function loadMeasured(file: string): MeasuredFigures {
       const f = s[name];
       const path = `${section}.${name}`;
       if (!isMap(f) || !isCount(f.value) || typeof f.source !== 'string' || !f.source.trim()) {
-        problems.push(`${path} is missing or malformed: give { value: <number ≥ 0>, source: <where it was measured, or why it is assumed> }`);
+        problems.push(
+          `${path} is missing or malformed: give { value: <number ≥ 0>, source: <where it was measured, or why it is assumed> }`,
+        );
         continue;
       }
       out[section][name] = f.value;
@@ -181,7 +193,8 @@ export function loadMeasured(file: string): MeasuredFigures {
 export function loadPrices(file: string): PriceBook & { unconfirmed: PriceName[] } {
   const doc = readYaml(file);
   const problems: string[] = [];
-  const currency = typeof doc.currency === 'string' ? doc.currency : (problems.push('currency must name the report currency, e.g. USD'), '');
+  const currency =
+    typeof doc.currency === 'string' ? doc.currency : (problems.push('currency must name the report currency, e.g. USD'), '');
   const fx = isMap(doc.fx) ? doc.fx : {};
   const listed = isMap(doc.prices) ? doc.prices : {};
   const prices = {} as Record<PriceName, Price>;
@@ -195,14 +208,24 @@ export function loadPrices(file: string): PriceBook & { unconfirmed: PriceName[]
     const rate = p.currency === currency ? 1 : isMap(fx[p.currency as string]) ? (fx[p.currency as string] as Fields).value : undefined;
     if (!isCount(p.price)) problems.push(`prices.${name}.price must be a number ≥ 0`);
     else if (typeof p.source !== 'string' || !p.source.trim()) problems.push(`prices.${name}.source must say where the price comes from`);
-    else if (!isCount(rate)) problems.push(`prices.${name} is in ${String(p.currency)}: fx.${String(p.currency)}.value must convert it to ${currency}`);
+    else if (!isCount(rate))
+      problems.push(`prices.${name} is in ${String(p.currency)}: fx.${String(p.currency)}.value must convert it to ${currency}`);
     else {
-      prices[name] = { price: p.price * rate, confirmed: p.confirmed === true, ...(isCount(p.upTo) ? { upTo: p.upTo } : {}), ...(isCount(p.vcpu) ? { vcpu: p.vcpu } : {}), ...(typeof p.type === 'string' ? { type: p.type } : {}) };
+      prices[name] = {
+        price: p.price * rate,
+        confirmed: p.confirmed === true,
+        ...(isCount(p.upTo) ? { upTo: p.upTo } : {}),
+        ...(isCount(p.vcpu) ? { vcpu: p.vcpu } : {}),
+        ...(typeof p.type === 'string' ? { type: p.type } : {}),
+      };
       if (p.confirmed !== true) unconfirmed.push(name);
     }
   }
-  for (const tier of ['fc.cu.tier1', 'fc.cu.tier2'] as const) if (prices[tier] && prices[tier].upTo === undefined) problems.push(`prices.${tier}.upTo must give the CU a month up to which the tier applies`);
-  for (const ecs of ['ecs.general', 'ecs.gpu'] as const) if (prices[ecs] && !prices[ecs].vcpu) problems.push(`prices.${ecs}.vcpu must give the instance type's vCPUs`);
+  for (const tier of ['fc.cu.tier1', 'fc.cu.tier2'] as const)
+    if (prices[tier] && prices[tier].upTo === undefined)
+      problems.push(`prices.${tier}.upTo must give the CU a month up to which the tier applies`);
+  for (const ecs of ['ecs.general', 'ecs.gpu'] as const)
+    if (prices[ecs] && !prices[ecs].vcpu) problems.push(`prices.${ecs}.vcpu must give the instance type's vCPUs`);
   const factors = isMap(doc.cuFactors) ? doc.cuFactors : {};
   const cuFactors = {} as PriceBook['cuFactors'];
   for (const name of CU_FACTORS) {

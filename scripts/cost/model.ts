@@ -86,9 +86,17 @@ const zero = (): FunctionUsage => ({
 });
 
 /** Instances busy on average at `rps`: throughput-bound at high traffic, one request's duration at low. */
-export const busyInstances = (rps: number, perInstance: number, secondsPerRequest: number) => (rps > 0 ? Math.max(rps / perInstance, Math.min(1, rps * secondsPerRequest)) : 0);
+export const busyInstances = (rps: number, perInstance: number, secondsPerRequest: number) =>
+  rps > 0 ? Math.max(rps / perInstance, Math.min(1, rps * secondsPerRequest)) : 0;
 
-function webUsage(spec: FunctionSpec, rps: number[], perInstance: number, secondsPerRequest: number, days: number, freeDiskGb: number): FunctionUsage {
+function webUsage(
+  spec: FunctionSpec,
+  rps: number[],
+  perInstance: number,
+  secondsPerRequest: number,
+  days: number,
+  freeDiskGb: number,
+): FunctionUsage {
   const u = zero();
   const disk = Math.max(0, spec.diskGb - freeDiskGb);
   for (let h = 0; h < HOURS; h++) {
@@ -122,7 +130,8 @@ function eventUsage(spec: FunctionSpec, invocations: number, activeSeconds: numb
 }
 
 function cuOf(u: FunctionUsage, spec: FunctionSpec, f: PriceBook['cuFactors']): number {
-  const gpu = spec.gpu?.series === 'ada' ? [f.adaGpuGbSecondActive, f.adaGpuGbSecondIdle] : [f.teslaGpuGbSecondActive, f.teslaGpuGbSecondIdle];
+  const gpu =
+    spec.gpu?.series === 'ada' ? [f.adaGpuGbSecondActive, f.adaGpuGbSecondIdle] : [f.teslaGpuGbSecondActive, f.teslaGpuGbSecondIdle];
   return (
     (u.invocations / 10_000) * f.invocationsPer10k +
     u.activeVcpuSeconds * f.activeVcpuSecond +
@@ -148,7 +157,9 @@ export function tieredCuCost(cu: number, prices: PriceBook['prices']): number {
 }
 
 const bill = (lines: Line[]): Bill => {
-  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, lines.filter((l) => l.category === c).reduce((s, l) => s + l.cost, 0)])) as Record<Category, number>;
+  const byCategory = Object.fromEntries(
+    CATEGORIES.map((c) => [c, lines.filter((l) => l.category === c).reduce((s, l) => s + l.cost, 0)]),
+  ) as Record<Category, number>;
   return { lines, byCategory, total: lines.reduce((s, l) => s + l.cost, 0) };
 };
 
@@ -166,14 +177,34 @@ export function costBreakdown({ profile, measured: m, prices: book, functions }:
   // Function Compute usage, function by function.
   const ingestRps = profile.eventsPerSecond.map((e) => e / profile.eventsPerRequest);
   const ingest = webUsage(spec('ingest'), ingestRps, m.ingest.requestsPerSecondPerInstance, m.ingest.secondsPerRequest, days, free);
-  const recommend = webUsage(spec('recommend'), profile.recommendationsPerSecond, m.recommend.requestsPerSecondPerInstance, m.recommend.secondsPerRequest, days, free);
+  const recommend = webUsage(
+    spec('recommend'),
+    profile.recommendationsPerSecond,
+    m.recommend.requestsPerSecondPerInstance,
+    m.recommend.secondsPerRequest,
+    days,
+    free,
+  );
   const compactTicks = spec('compact').timerFiringsByHour;
-  const compactSeconds = sum(compactTicks.map((n, h) => n * m.compact.secondsPerRun + (profile.eventsPerSecond[h] * HOUR_S) / m.compact.eventsFlushedPerSecond)) * days;
+  const compactSeconds =
+    sum(
+      compactTicks.map((n, h) => n * m.compact.secondsPerRun + (profile.eventsPerSecond[h] * HOUR_S) / m.compact.eventsFlushedPerSecond),
+    ) * days;
   const compact = eventUsage(spec('compact'), sum(compactTicks) * days, compactSeconds, free);
   const campaignTicks = sum(spec('campaign').timerFiringsByHour) * days;
   const decided = sum(profile.campaigns.map((c) => c.runsPerMonth * c.profilesScanned));
-  const campaign = eventUsage(spec('campaign'), campaignTicks, campaignTicks * m.campaign.secondsPerTick + decided / m.campaign.decisionsPerSecond, free);
-  const train = eventUsage(spec('train'), profile.training.runsPerMonth, profile.training.runsPerMonth * profile.training.minutesPerRun * 60, free);
+  const campaign = eventUsage(
+    spec('campaign'),
+    campaignTicks,
+    campaignTicks * m.campaign.secondsPerTick + decided / m.campaign.decisionsPerSecond,
+    free,
+  );
+  const train = eventUsage(
+    spec('train'),
+    profile.training.runsPerMonth,
+    profile.training.runsPerMonth * profile.training.minutesPerRun * 60,
+    free,
+  );
 
   const usage: [string, FunctionUsage][] = [
     ['ingest', ingest],
@@ -196,8 +227,14 @@ export function costBreakdown({ profile, measured: m, prices: book, functions }:
   const alive = (f: FunctionSpec, rps: number[], perInstance: number, secondsPerRequest: number) =>
     rps.map((r, h) => f.provisionedByHour[h] + Math.max(0, busyInstances(r, perInstance, secondsPerRequest) - f.provisionedByHour[h]));
   const ingestAlive = alive(spec('ingest'), ingestRps, m.ingest.requestsPerSecondPerInstance, m.ingest.secondsPerRequest);
-  const recommendAlive = alive(recommendSpec, profile.recommendationsPerSecond, m.recommend.requestsPerSecondPerInstance, m.recommend.secondsPerRequest);
-  const gets = sum(recommendAlive) * days * (HOUR_S / m.recommend.modelCheckSeconds) + profile.training.runsPerMonth * m.train.objectsReadPerRun;
+  const recommendAlive = alive(
+    recommendSpec,
+    profile.recommendationsPerSecond,
+    m.recommend.requestsPerSecondPerInstance,
+    m.recommend.secondsPerRequest,
+  );
+  const gets =
+    sum(recommendAlive) * days * (HOUR_S / m.recommend.modelCheckSeconds) + profile.training.runsPerMonth * m.train.objectsReadPerRun;
   const egressGb = (ingest.invocations * m.ingest.responseBytes + recommend.invocations * m.recommend.responseBytes) / GIB;
   const messages = sum(profile.campaigns.map((c) => c.runsPerMonth * c.messagesSent * c.segmentsPerMessage));
   // Each instance with traffic reports its series at most once per flush interval (lib/metrics/recorder.ts).
@@ -225,13 +262,20 @@ export function costBreakdown({ profile, measured: m, prices: book, functions }:
     line('SMS', 'api/sms', messages, 'segments', 'sms.message'),
     line('CloudMonitor custom metric datapoints', 'api/sms', datapoints, 'datapoints', 'cloudmonitor.datapoints', 1_000_000),
   ];
-  const serverless = bill([{ item: 'Function Compute', category: 'compute', quantity: totalCu, unit: 'CU', cost: fcCost, price: 'fc.cu' }, ...shared]);
+  const serverless = bill([
+    { item: 'Function Compute', category: 'compute', quantity: totalCu, unit: 'CU', cost: fcCost, price: 'fc.cu' },
+    ...shared,
+  ]);
 
   // Always-on ECS sized for the peak: the web functions' busiest hour at the target utilisation, plus a worker vCPU each for compact and campaign.
   const webVcpu = (h: number) =>
     busyInstances(ingestRps[h], m.ingest.requestsPerSecondPerInstance, m.ingest.secondsPerRequest) * spec('ingest').vcpu +
-    busyInstances(profile.recommendationsPerSecond[h], m.recommend.requestsPerSecondPerInstance, m.recommend.secondsPerRequest) * recommendSpec.vcpu;
-  const peakVcpu = Math.max(...Array.from({ length: HOURS }, (_, h) => webVcpu(h))) / m.ecs.targetUtilisation + spec('compact').vcpu + spec('campaign').vcpu;
+    busyInstances(profile.recommendationsPerSecond[h], m.recommend.requestsPerSecondPerInstance, m.recommend.secondsPerRequest) *
+      recommendSpec.vcpu;
+  const peakVcpu =
+    Math.max(...Array.from({ length: HOURS }, (_, h) => webVcpu(h))) / m.ecs.targetUtilisation +
+    spec('compact').vcpu +
+    spec('campaign').vcpu;
   const general = book.prices['ecs.general'];
   const generalInstances = Math.max(m.ecs.minInstances, Math.ceil(peakVcpu / general.vcpu!));
   const gpuInstances = profile.training.runsPerMonth > 0 ? 1 : 0;
@@ -241,7 +285,11 @@ export function costBreakdown({ profile, measured: m, prices: book, functions }:
     ...shared,
   ]);
 
-  const used = new Set<PriceName>([...serverless.lines, ...ecs.lines].flatMap((l) => (l.price === 'fc.cu' ? (['fc.cu.tier1', 'fc.cu.tier2', 'fc.cu.tier3'] as const) : [l.price])));
+  const used = new Set<PriceName>(
+    [...serverless.lines, ...ecs.lines].flatMap((l) =>
+      l.price === 'fc.cu' ? (['fc.cu.tier1', 'fc.cu.tier2', 'fc.cu.tier3'] as const) : [l.price],
+    ),
+  );
   return {
     profile: profile.name,
     days,

@@ -23,7 +23,9 @@ export function formatCostTable(b: CostBreakdown): string {
     money(f.cost),
   ];
   const totals = Object.fromEntries(
-    (Object.keys(b.functions[0]) as (keyof FunctionCost)[]).filter((k) => k !== 'name').map((k) => [k, b.functions.reduce((s, f) => s + (f[k] as number), 0)]),
+    (Object.keys(b.functions[0]) as (keyof FunctionCost)[])
+      .filter((k) => k !== 'name')
+      .map((k) => [k, b.functions.reduce((s, f) => s + (f[k] as number), 0)]),
   ) as Omit<FunctionCost, 'name'>;
   const byFunction = table(
     ['function', 'invocations', 'vCPU-s', 'GB-s', 'GPU GB-s', 'reserved idle h', 'CU', b.currency],
@@ -32,7 +34,10 @@ export function formatCostTable(b: CostBreakdown): string {
 
   const byCategory = table(
     ['category', 'Function Compute', 'always-on ECS'],
-    [...CATEGORIES.map((c) => [c, money(b.serverless.byCategory[c]), money(b.ecs.byCategory[c])]), ['total', money(b.serverless.total), money(b.ecs.total)]],
+    [
+      ...CATEGORIES.map((c) => [c, money(b.serverless.byCategory[c]), money(b.ecs.byCategory[c])]),
+      ['total', money(b.serverless.total), money(b.ecs.total)],
+    ],
   );
 
   const lines = (title: string, ls: Line[]) =>
@@ -54,7 +59,9 @@ export function formatCostTable(b: CostBreakdown): string {
     '',
     lines(`Always-on ECS sized for the peak (${num(b.ecs.peakVcpu, 1)} vCPU at the busiest hour), line by line`, b.ecs.lines),
     '',
-    b.unconfirmedPrices.length ? `* unconfirmed prices (check before relying on them): ${b.unconfirmedPrices.join(', ')}` : 'every price used is confirmed',
+    b.unconfirmedPrices.length
+      ? `* unconfirmed prices (check before relying on them): ${b.unconfirmedPrices.join(', ')}`
+      : 'every price used is confirmed',
     b.assumedFigures.length ? `assumed figures (not measured yet): ${b.assumedFigures.join(', ')}` : 'every figure used is measured',
   ].join('\n');
 }

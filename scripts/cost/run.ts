@@ -51,7 +51,11 @@ export async function monthlyCost(files: CostFiles): Promise<CostBreakdown> {
 export async function runCost(argv: string[], out: (text: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { profile: { type: 'string', default: DEFAULT_PROFILE }, prices: { type: 'string' }, measured: { type: 'string', default: DEFAULT_MEASURED } },
+    options: {
+      profile: { type: 'string', default: DEFAULT_PROFILE },
+      prices: { type: 'string' },
+      measured: { type: 'string', default: DEFAULT_MEASURED },
+    },
   });
   const breakdown = await monthlyCost({ profile: values.profile!, prices: values.prices ?? newestPrices(), measured: values.measured! });
   out(`${formatCostTable(breakdown)}\n${costJsonLine(breakdown)}\n`);

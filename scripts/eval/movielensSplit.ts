@@ -11,7 +11,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '#lib/random';
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string', default: '1' }, valid: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    valid: { type: 'boolean', default: false },
+  },
+});
 if (!values.data || !values.out) throw new Error('usage: --data u.data --out DIR [--valid]');
 
 const rand = seededRandom(Number(values.seed));

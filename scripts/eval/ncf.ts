@@ -27,7 +27,9 @@ const { values: opt } = parseArgs({
   },
 });
 if (!opt.train || !opt.test || !opt.negatives || !['auto', 'ease', 'als'].includes(opt.family!)) {
-  process.stderr.write('usage: npm run eval:ncf -- --train train.rating --test test.rating --negatives test.negative [--family auto|ease|als] [--dump FILE]\n');
+  process.stderr.write(
+    'usage: npm run eval:ncf -- --train train.rating --test test.rating --negatives test.negative [--family auto|ease|als] [--dump FILE]\n',
+  );
   process.exit(2);
 }
 
@@ -37,7 +39,11 @@ async function main() {
   const data = await readInteractions(opt.train!);
   const items = data.itemIndex.size;
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
-  const options = { provider, only: opt.family === 'auto' ? undefined : (opt.family as 'ease' | 'als'), onProgress: (stage: string) => process.stderr.write(`${seconds().padStart(6)} s  ${stage}\n`) };
+  const options = {
+    provider,
+    only: opt.family === 'auto' ? undefined : (opt.family as 'ease' | 'als'),
+    onProgress: (stage: string) => process.stderr.write(`${seconds().padStart(6)} s  ${stage}\n`),
+  };
   const tuned = await tuneRecommender(data.byUser, items, data.chronological, options);
   const { recipe } = tuned;
   const exported = await exportFitted(await fitRecommender(recipe, data.byUser, items, { ...options, from: tuned }), provider);
@@ -52,7 +58,11 @@ async function main() {
   for (const c of cases) {
     const u = data.userIndex.get(c.user);
     const history = u === undefined ? [] : data.byUser[u];
-    const scores = await scorer.candidateScores(history, c.candidates.map((id) => data.itemIndex.get(id) ?? -1), recipe.recency);
+    const scores = await scorer.candidateScores(
+      history,
+      c.candidates.map((id) => data.itemIndex.get(id) ?? -1),
+      recipe.recency,
+    );
     ranks.push(rankOfTarget(scores, 0));
     if (dump) dump.write(c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n') + '\n');
   }

@@ -15,7 +15,9 @@ import { fitTLearner, upliftOf } from '#models/uplift/tLearner';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, seed: { type: 'string', default: '42' } } });
 if (!values.data) {
-  process.stderr.write('usage: npm run eval:uplift -- --data ../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv\n');
+  process.stderr.write(
+    'usage: npm run eval:uplift -- --data ../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv\n',
+  );
   process.exit(2);
 }
 
@@ -24,15 +26,32 @@ const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const METRICS = ['auc', 'qini', 'uplift@30%'] as const;
 type Metrics = Record<(typeof METRICS)[number], number>;
 
-const fit = (rows: UpliftRow[], l2: number) => fitTLearner(rows.map((r) => r.features), rows.map((r) => r.treated), rows.map((r) => r.y), l2);
-const qiniOn = (rows: UpliftRow[], uplift: number[]) => qiniCoefficient(uplift, rows.map((r) => r.y), rows.map((r) => r.treated));
+const fit = (rows: UpliftRow[], l2: number) =>
+  fitTLearner(
+    rows.map((r) => r.features),
+    rows.map((r) => r.treated),
+    rows.map((r) => r.y),
+    l2,
+  );
+const qiniOn = (rows: UpliftRow[], uplift: number[]) =>
+  qiniCoefficient(
+    uplift,
+    rows.map((r) => r.y),
+    rows.map((r) => r.treated),
+  );
 
 async function evaluateSplit(rows: UpliftRow[], seed: number): Promise<Metrics & { seed: number; l2: number }> {
   const { train, test } = stratifiedHalves(rows, seed);
   const inner = stratifiedHalves(train, seed + 1);
   const l2 = L2_GRID.map((l) => {
     const m = fit(inner.train, l);
-    return { l, qini: qiniOn(inner.test, inner.test.map((r) => upliftOf(m, r.features))) };
+    return {
+      l,
+      qini: qiniOn(
+        inner.test,
+        inner.test.map((r) => upliftOf(m, r.features)),
+      ),
+    };
   }).reduce((a, b) => (b.qini > a.qini ? b : a)).l;
   // The test half is scored by the exported ONNX model: what is measured is what is served.
   const model = fit(train, l2);
@@ -43,7 +62,10 @@ async function evaluateSplit(rows: UpliftRow[], seed: number): Promise<Metrics &
   return {
     seed,
     l2,
-    auc: rocAuc(test.map((r, i) => (r.treated ? pt[i] : pc[i])), y),
+    auc: rocAuc(
+      test.map((r, i) => (r.treated ? pt[i] : pc[i])),
+      y,
+    ),
     qini: qiniCoefficient(uplift, y, treated),
     'uplift@30%': upliftAtK(uplift, y, treated, 0.3),
   };
@@ -68,7 +90,12 @@ async function main() {
   const result = {
     model: 't-learner logistic regression (standardised features)',
     rows: rows.length,
-    split: { seed, protocol: 'stratified 50/50 (treatment × visit)', l2: single.l2, ...Object.fromEntries(METRICS.map((m) => [m, round(single[m])])) },
+    split: {
+      seed,
+      protocol: 'stratified 50/50 (treatment × visit)',
+      l2: single.l2,
+      ...Object.fromEntries(METRICS.map((m) => [m, round(single[m])])),
+    },
     splits: {
       seeds: SEEDS,
       protocol: 'stratified 50/50 (treatment × visit), one per seed',

@@ -24,7 +24,12 @@ export interface ClientOptions {
   token?: string;
 }
 
-export function postBatch(o: ClientOptions, body: Buffer | string, extraHeaders: Record<string, string> = {}, path = '/v1/events'): Promise<BatchReply> {
+export function postBatch(
+  o: ClientOptions,
+  body: Buffer | string,
+  extraHeaders: Record<string, string> = {},
+  path = '/v1/events',
+): Promise<BatchReply> {
   const url = new URL(`${o.baseUrl}${path}`);
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const now = (o.clock ?? Date.now)();
@@ -64,7 +69,10 @@ export function postBatch(o: ClientOptions, body: Buffer | string, extraHeaders:
 }
 
 /** The merchant's backend asking for a mini-program token (server-signed). */
-export async function requestToken(o: ClientOptions, subject: { user_id?: string; anonymous_id?: string; ttl_s?: number }): Promise<string> {
+export async function requestToken(
+  o: ClientOptions,
+  subject: { user_id?: string; anonymous_id?: string; ttl_s?: number },
+): Promise<string> {
   const reply = await postBatch({ ...o, token: undefined }, JSON.stringify(subject), {}, '/v1/tokens');
   const token = (reply.body as { token?: string }).token;
   if (reply.status !== 200 || !token) throw new Error(`token request failed: ${reply.status} ${JSON.stringify(reply.body)}`);

@@ -53,7 +53,10 @@ export function campaignTimes(definitions: CampaignDefinition[]): CampaignTimer[
 /** Minute of the day and zone of a daily fixed-time expression: `CRON_TZ=Z s m h * * *` or `cron(s m h * * *)`. */
 function timeOfDay(expression: string, defaultZone: string, what: string): { minute: number; timeZone: string } {
   const tz = /^CRON_TZ=(\S+)\s+(.*)$/.exec(expression.trim());
-  const fields = (tz ? tz[2] : expression.trim()).replace(/^cron\((.*)\)$/, '$1').trim().split(/\s+/);
+  const fields = (tz ? tz[2] : expression.trim())
+    .replace(/^cron\((.*)\)$/, '$1')
+    .trim()
+    .split(/\s+/);
   const [, m, h, ...rest] = fields;
   if (fields.length !== 6 || !/^\d+$/.test(m) || !/^\d+$/.test(h) || rest.some((f) => f !== '*' && f !== '?')) {
     throw new Error(`${what}: "${expression}" is not a daily fixed time (s m h * * *); set its provisioned targets by hand`);
@@ -81,14 +84,29 @@ const PEAK_PREFIX = 'campaign-';
 export function peakPlan(config: ProvisionConfig, timers: CampaignTimer[], o: PeakOptions, now = new Date()): ProvisionConfig {
   // Actions of an earlier run are replaced, and never read as the schedule to return to.
   const base = { ...config, scheduledActions: (config.scheduledActions ?? []).filter((a) => !a.name.startsWith(PEAK_PREFIX)) };
-  const window = { startTime: now.toISOString().replace(/\.\d+Z$/, 'Z'), endTime: new Date(now.getTime() + 365 * 24 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z') };
+  const window = {
+    startTime: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    endTime: new Date(now.getTime() + 365 * 24 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
   const peaks = timers.flatMap((t) => {
     const { minute, timeZone } = timeOfDay(t.cronExpression, 'UTC', `campaign trigger ${t.name}`);
     const warmAt = minute - o.leadMinutes;
     const settleAt = minute + o.holdMinutes;
     return [
-      { name: `${PEAK_PREFIX}${t.name}-warm`, ...window, scheduleExpression: cronAt(warmAt), target: Math.max(o.peakTarget, baseTargetAt(warmAt, base, timeZone)), timeZone },
-      { name: `${PEAK_PREFIX}${t.name}-settle`, ...window, scheduleExpression: cronAt(settleAt), target: baseTargetAt(settleAt % DAY_MIN, base, timeZone), timeZone },
+      {
+        name: `${PEAK_PREFIX}${t.name}-warm`,
+        ...window,
+        scheduleExpression: cronAt(warmAt),
+        target: Math.max(o.peakTarget, baseTargetAt(warmAt, base, timeZone)),
+        timeZone,
+      },
+      {
+        name: `${PEAK_PREFIX}${t.name}-settle`,
+        ...window,
+        scheduleExpression: cronAt(settleAt),
+        target: baseTargetAt(settleAt % DAY_MIN, base, timeZone),
+        timeZone,
+      },
     ];
   });
   return { ...base, scheduledActions: [...base.scheduledActions, ...peaks] };

@@ -16,7 +16,8 @@ export function asyncInvoker(stopped: () => boolean): AsyncInvoke {
       await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
       result = await fn.invoke(payload, trigger);
     }
-    if (!result.ok) logger.warn('async invocation failed after retries', { fn: fn.name, trigger, error: result.body.toString().slice(0, 300) });
+    if (!result.ok)
+      logger.warn('async invocation failed after retries', { fn: fn.name, trigger, error: result.body.toString().slice(0, 300) });
     return result;
   };
 }

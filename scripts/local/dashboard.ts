@@ -96,7 +96,10 @@ setInterval(() => refresh().catch(() => undefined), 5000);
 `;
 
 export function dashboardPage(): string {
-  const sections = CHARTS.map((c) => `<section><h2>${c.title}${c.id.startsWith('cost') ? '<span data-currency></span>' : ''}</h2><svg data-chart="${c.id}" data-kind="${c.kind}" data-points="0" viewBox="0 0 560 220" width="560" height="220"></svg></section>`).join('\n');
+  const sections = CHARTS.map(
+    (c) =>
+      `<section><h2>${c.title}${c.id.startsWith('cost') ? '<span data-currency></span>' : ''}</h2><svg data-chart="${c.id}" data-kind="${c.kind}" data-points="0" viewBox="0 0 560 220" width="560" height="220"></svg></section>`,
+  ).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>smart-marketing: last hour</title>
 <style>

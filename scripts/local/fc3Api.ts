@@ -34,7 +34,10 @@ export const apiError = (status: number, code: string, message: string): ApiRepl
 
 function canonicalRequest(r: ApiRequest, signedHeaders: string[]): string {
   const url = new URL(r.url, 'http://fc');
-  const query = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join('&');
+  const query = [...url.searchParams]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+    .join('&');
   const headers = signedHeaders.map((h) => `${h}:${header(r, h).trim()}\n`).join('');
   return [r.method, url.pathname, query, headers, signedHeaders.join(';'), createHash('sha256').update(r.body).digest('hex')].join('\n');
 }
@@ -46,13 +49,19 @@ export function refuseUnsigned(r: ApiRequest, keys: Record<string, string>): Api
   const [, keyId, signed, signature] = auth;
   const signedHeaders = signed.split(';');
   if (!keys[keyId]) return apiError(403, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-  if (!['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'].every((h) => signedHeaders.includes(h))) {
+  if (
+    !['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'].every((h) =>
+      signedHeaders.includes(h),
+    )
+  ) {
     return apiError(400, 'MissingSignedHeaders', `SignedHeaders lacks required headers: ${signed}`);
   }
-  if (header(r, 'x-acs-content-sha256') !== createHash('sha256').update(r.body).digest('hex')) return apiError(400, 'ContentSHA256Mismatch', 'payload hash mismatch');
+  if (header(r, 'x-acs-content-sha256') !== createHash('sha256').update(r.body).digest('hex'))
+    return apiError(400, 'ContentSHA256Mismatch', 'payload hash mismatch');
   const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest(r, signedHeaders)).digest('hex')}`;
   const expected = createHmac('sha256', keys[keyId]).update(stringToSign).digest();
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return apiError(403, 'SignatureDoesNotMatch', 'The request signature does not conform to Aliyun standards.');
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex')))
+    return apiError(403, 'SignatureDoesNotMatch', 'The request signature does not conform to Aliyun standards.');
   if (header(r, 'x-acs-version') !== '2023-03-30') return apiError(400, 'InvalidVersion', 'x-acs-version must be 2023-03-30');
   return undefined;
 }
@@ -72,17 +81,24 @@ export function invokeFunctionRoute(targets: (name: string) => InvokeTarget | un
   return async (r: ApiRequest): Promise<ApiReply | undefined> => {
     const match = INVOKE_PATH.exec(new URL(r.url, 'http://fc').pathname);
     if (!match) return undefined;
-    if (r.method !== 'POST' || header(r, 'x-acs-action') !== 'InvokeFunction') return apiError(400, 'InvalidAction', 'invocations take POST with x-acs-action InvokeFunction');
+    if (r.method !== 'POST' || header(r, 'x-acs-action') !== 'InvokeFunction')
+      return apiError(400, 'InvalidAction', 'invocations take POST with x-acs-action InvokeFunction');
     const name = decodeURIComponent(match[1]);
     const target = targets(name);
     if (!target) return apiError(404, 'FunctionNotFound', `function ${name} does not exist`);
     if (header(r, 'x-fc-invocation-type').toLowerCase() !== 'async') {
       const result = await target.sync(r.body);
-      return { status: 200, headers: { 'content-type': 'application/octet-stream', ...(result.errorType ? { 'x-fc-error-type': result.errorType } : {}) }, body: result.body.toString() };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/octet-stream', ...(result.errorType ? { 'x-fc-error-type': result.errorType } : {}) },
+        body: result.body.toString(),
+      };
     }
-    if (r.body.length > MAX_ASYNC_BYTES) return apiError(413, 'PayloadTooLarge', `an asynchronous payload is at most ${MAX_ASYNC_BYTES} bytes, this one ${r.body.length}`);
+    if (r.body.length > MAX_ASYNC_BYTES)
+      return apiError(413, 'PayloadTooLarge', `an asynchronous payload is at most ${MAX_ASYNC_BYTES} bytes, this one ${r.body.length}`);
     const taskId = header(r, 'x-fc-async-task-id');
-    if (taskId && !TASK_ID.test(taskId)) return apiError(400, 'InvalidArgument', `x-fc-async-task-id ${taskId} must be 1–128 letters, digits, _ or -`);
+    if (taskId && !TASK_ID.test(taskId))
+      return apiError(400, 'InvalidArgument', `x-fc-async-task-id ${taskId} must be 1–128 letters, digits, _ or -`);
     const key = `${name}/${taskId}`;
     if (taskId && tasks.has(key)) return apiError(409, 'AsyncTaskAlreadyExist', `async task ${taskId} of ${name} was submitted before`);
     if (taskId) tasks.add(key);

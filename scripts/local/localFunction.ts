@@ -129,11 +129,22 @@ export class LocalFunction {
   }
 
   /** A request to the instance's CAPort on one of FC's control paths. */
-  private control(method: 'GET' | 'POST', controlPath: string, body: Buffer = Buffer.alloc(0), requestId = randomUUID()): Promise<InvokeResult> {
+  private control(
+    method: 'GET' | 'POST',
+    controlPath: string,
+    body: Buffer = Buffer.alloc(0),
+    requestId = randomUUID(),
+  ): Promise<InvokeResult> {
     const { port } = this.server!.address() as AddressInfo;
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, method, path: controlPath, headers: { ...this.fcHeaders(requestId, controlPath), 'content-type': 'application/octet-stream' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path: controlPath,
+          headers: { ...this.fcHeaders(requestId, controlPath), 'content-type': 'application/octet-stream' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -154,7 +165,10 @@ export class LocalFunction {
     const timeoutMs = (this.spec.props.timeout ?? 3) * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<InvokeResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, body: toBuffer({ errorMessage: `timed out after ${timeoutMs} ms` }), errorType: 'FunctionTimeout' }), timeoutMs);
+      timer = setTimeout(
+        () => resolve({ ok: false, body: toBuffer({ errorMessage: `timed out after ${timeoutMs} ms` }), errorType: 'FunctionTimeout' }),
+        timeoutMs,
+      );
     });
     const call = async (): Promise<InvokeResult> => {
       if (this.http) return this.control('POST', '/invoke', event);
@@ -185,10 +199,13 @@ export class LocalFunction {
       return;
     }
     const body = await readBody(req, MAX_HTTP_BODY);
-    const result = await this.handler!(Buffer.from(JSON.stringify(httpEvent(req, subPath, body, requestId))), this.context(requestId)).catch(
-      (err: Error) => ({ statusCode: 502, body: JSON.stringify({ errorMessage: err.message }) }),
-    );
-    const r = (typeof result === 'object' && result && 'statusCode' in result ? result : { statusCode: 200, body: toBuffer(result).toString() }) as FcHttpResult;
+    const result = await this.handler!(
+      Buffer.from(JSON.stringify(httpEvent(req, subPath, body, requestId))),
+      this.context(requestId),
+    ).catch((err: Error) => ({ statusCode: 502, body: JSON.stringify({ errorMessage: err.message }) }));
+    const r = (
+      typeof result === 'object' && result && 'statusCode' in result ? result : { statusCode: 200, body: toBuffer(result).toString() }
+    ) as FcHttpResult;
     res.writeHead(r.statusCode, r.headers ?? {});
     res.end(r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
   }

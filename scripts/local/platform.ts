@@ -57,7 +57,13 @@ export class LocalPlatform {
    * `timers: false` leaves timer triggers unfired (benchmarks: on FC, timer work runs on other
    * instances); `startFunction` replaces how one function is started (a test holds one back).
    */
-  static async start(options: { root: string; port: number; host?: string; timers?: boolean; startFunction?: typeof LocalFunction.start }): Promise<LocalPlatform> {
+  static async start(options: {
+    root: string;
+    port: number;
+    host?: string;
+    timers?: boolean;
+    startFunction?: typeof LocalFunction.start;
+  }): Promise<LocalPlatform> {
     const startFunction = options.startFunction ?? LocalFunction.start;
     const project = await renderProject(options.root);
     const functions = new Map<string, LocalFunction>();
@@ -96,7 +102,8 @@ export class LocalPlatform {
     const [pathname] = url.split('?');
     if (pathname === '/-/status' && req.method === 'GET') return json(res, this.ready ? 200 : 503, this.status());
     if (pathname.startsWith('/2023-03-30/')) return this.fcApiRoute(req, res);
-    if (req.method === 'GET' && ['/-/metrics', '/-/metrics.json', '/-/dashboard'].includes(pathname)) return this.metricsRoute(pathname, res);
+    if (req.method === 'GET' && ['/-/metrics', '/-/metrics.json', '/-/dashboard'].includes(pathname))
+      return this.metricsRoute(pathname, res);
     if (req.method === 'GET' && pathname === '/-/cost.json') return json(res, 200, await this.projectedCost());
     const invoke = /^\/-\/invoke\/([^/]+)$/.exec(pathname);
     if (invoke && req.method === 'POST') return this.invokeRoute(invoke[1], req, res);
@@ -105,7 +112,11 @@ export class LocalPlatform {
     const fnMatch = /^\/([^/]+)(\/.*)?$/.exec(pathname);
     const fn = fnMatch && this.functions.get(fnMatch[1]);
     const trigger = fn?.spec.props.triggers?.find((t) => t.triggerType === 'http');
-    if (!fn && !this.ready) return json(res, 503, { code: 'starting', message: 'the platform is still starting its functions; GET /-/status answers 200 when it is ready' });
+    if (!fn && !this.ready)
+      return json(res, 503, {
+        code: 'starting',
+        message: 'the platform is still starting its functions; GET /-/status answers 200 when it is ready',
+      });
     if (!fn || !trigger) return json(res, 404, { code: 'not_found', message: `no HTTP trigger at ${pathname}` });
     const methods = (trigger.triggerConfig.methods as string[] | undefined) ?? [];
     if (!methods.includes(req.method ?? '')) {
@@ -118,7 +129,11 @@ export class LocalPlatform {
 
   /** The example traffic profile's monthly bill (npm run cost), by function and by category, for the dashboard. */
   private projectedCost() {
-    const summary = (b: CostBreakdown) => ({ currency: b.currency, byFunction: Object.fromEntries(b.functions.map((f) => [f.name, f.cost])), byCategory: b.serverless.byCategory });
+    const summary = (b: CostBreakdown) => ({
+      currency: b.currency,
+      byFunction: Object.fromEntries(b.functions.map((f) => [f.name, f.cost])),
+      byCategory: b.serverless.byCategory,
+    });
     this.cost ??= monthlyCost({ profile: DEFAULT_PROFILE, prices: newestPrices(), measured: DEFAULT_MEASURED }).then(summary);
     return this.cost;
   }
@@ -129,7 +144,11 @@ export class LocalPlatform {
       return void res.end(dashboardPage());
     }
     const sink = await localMetrics(this.functions.values());
-    if (!sink) return json(res, 404, { code: 'not_local', message: 'metrics go to CloudMonitor (MKT_METRICS=cloudmonitor); the local views need MKT_METRICS=local' });
+    if (!sink)
+      return json(res, 404, {
+        code: 'not_local',
+        message: 'metrics go to CloudMonitor (MKT_METRICS=cloudmonitor); the local views need MKT_METRICS=local',
+      });
     if (pathname === '/-/metrics.json') return json(res, 200, lastHour(sink));
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(prometheusText(sink));
@@ -141,7 +160,12 @@ export class LocalPlatform {
     const { ALIBABA_CLOUD_ACCESS_KEY_ID: id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret } = process.env;
     if (id && secret) keys[id] = secret;
     const r = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body: await readBody(req, MAX_EVENT_BYTES) };
-    const reply: ApiReply = refuseUnsigned(r, keys) ?? (await this.fcApi(r)) ?? { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Code: 'NotFound', Message: `the local runtime serves InvokeFunction only, not ${r.method} ${r.url}` }) };
+    const reply: ApiReply = refuseUnsigned(r, keys) ??
+      (await this.fcApi(r)) ?? {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Code: 'NotFound', Message: `the local runtime serves InvokeFunction only, not ${r.method} ${r.url}` }),
+      };
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
   }

@@ -55,7 +55,10 @@ export async function renderProject(root: string, template = 's.yaml', env: Node
   // The CLI may print warnings before the document.
   const start = stdout.indexOf('{');
   if (start < 0) throw new Error(`s preview printed no JSON:\n${stdout}`);
-  const doc = JSON.parse(stdout.slice(start)) as { name: string; resources: Record<string, { component: string; props: FunctionSpec['props'] }> };
+  const doc = JSON.parse(stdout.slice(start)) as {
+    name: string;
+    resources: Record<string, { component: string; props: FunctionSpec['props'] }>;
+  };
   const functions = Object.entries(doc.resources)
     .filter(([, r]) => r.component === 'fc3')
     .map(([resource, r]) => ({ resource, props: r.props }));

@@ -33,7 +33,13 @@ describe('campaign definitions', () => {
       schedule: { kind: 'cron', cron: '0 0 10 * * *', timeZone: 'Asia/Shanghai' },
       scoring: { model: 'uplift', threshold: 0.02 },
       budget: { messages: 20000, yuan: 1000 },
-      channel: { provider: 'aliyun', signName: '示例商城', templateCode: 'SMS_123456789', kind: 'promotional', params: { name: { from: 'profile', attribute: 'nickname' }, item: { from: 'item', field: 'title' } } },
+      channel: {
+        provider: 'aliyun',
+        signName: '示例商城',
+        templateCode: 'SMS_123456789',
+        kind: 'promotional',
+        params: { name: { from: 'profile', attribute: 'nickname' }, item: { from: 'item', field: 'title' } },
+      },
     });
     expect(fromYaml.audience).toEqual({
       kind: 'rules',
@@ -90,15 +96,51 @@ describe('campaign definitions', () => {
   });
 
   it.each([
-    ['a promotional template without the opt-out wording', edited('template_text: ${name}您好，双十一', '    template_text: ${name}您好，双十一满300减50的券已到账'), 'variants[0].template_text', 19, /opt-out wording 拒收请回复R/],
+    [
+      'a promotional template without the opt-out wording',
+      edited('template_text: ${name}您好，双十一', '    template_text: ${name}您好，双十一满300减50的券已到账'),
+      'variants[0].template_text',
+      19,
+      /opt-out wording 拒收请回复R/,
+    ],
     ['top_k with threshold', edited('threshold: 0.02', '  threshold: 0.02\n  top_k: 100'), 'scoring', 14, /not both/],
-    ['an unknown field', edited('weight: 2', '    weight: 2\n    wieght: 3'), 'variants[0].wieght', 22, /unknown field "wieght"; did you mean weight\?/],
+    [
+      'an unknown field',
+      edited('weight: 2', '    weight: 2\n    wieght: 3'),
+      'variants[0].wieght',
+      22,
+      /unknown field "wieght"; did you mean weight\?/,
+    ],
     ['a bad cron', edited('cron: 0 0 10 * * *', '  cron: 0 0 10 * *'), 'schedule.cron', 5, /6 fields \(seconds first\), got 5/],
-    ['a cron with its own zone', edited('cron: 0 0 10 * * *', '  cron: CRON_TZ=UTC 0 0 10 * * *'), 'schedule.cron', 5, /always read in Asia\/Shanghai/],
+    [
+      'a cron with its own zone',
+      edited('cron: 0 0 10 * * *', '  cron: CRON_TZ=UTC 0 0 10 * * *'),
+      'schedule.cron',
+      5,
+      /always read in Asia\/Shanghai/,
+    ],
     ['a missing param source', edited('item: item.title', ''), 'variants[1].template_text', 23, /\$\{item\} has no source/],
-    ['an item source for a variant without an item', edited('item_strategy: top_recommendation', '    item_strategy: none'), 'variants[1].item_strategy', 25, /top_recommendation/],
-    ['an unknown feature', edited('- feature: spend', '    - feature: spent >= 100'), 'audience.rules[2].feature', 10, /unknown feature "spent"/],
-    ['an ordering operator on text', edited('- attribute: city', '    - attribute: city > 上海'), 'audience.rules[5].attribute', 13, /compares numbers/],
+    [
+      'an item source for a variant without an item',
+      edited('item_strategy: top_recommendation', '    item_strategy: none'),
+      'variants[1].item_strategy',
+      25,
+      /top_recommendation/,
+    ],
+    [
+      'an unknown feature',
+      edited('- feature: spend', '    - feature: spent >= 100'),
+      'audience.rules[2].feature',
+      10,
+      /unknown feature "spent"/,
+    ],
+    [
+      'an ordering operator on text',
+      edited('- attribute: city', '    - attribute: city > 上海'),
+      'audience.rules[5].attribute',
+      13,
+      /compares numbers/,
+    ],
     ['a threshold above 1', edited('threshold: 0.02', '  threshold: 2'), 'scoring.threshold', 16, /from 0 to 1, not 2/],
     ['a missing field', edited('sign_name:', ''), 'channel.sign_name', 29, /is required/],
     ['a number where text belongs', edited('name: 双十一', 'name: 2026'), 'name', 3, /put 2026 in quotes/],
@@ -109,7 +151,9 @@ describe('campaign definitions', () => {
   });
 
   it('names field and line in JSON files too', () => {
-    const json = fixture('double-eleven.json').replace('"weight": 2', '"weight": 2, "colour": "red"').replace('"model": "uplift"', '"model": "upflit"');
+    const json = fixture('double-eleven.json')
+      .replace('"weight": 2', '"weight": 2, "colour": "red"')
+      .replace('"model": "uplift"', '"model": "upflit"');
     expect(placesOf(errorsOf(json, 'campaigns/x.json'))).toEqual([
       { field: 'scoring.model', line: 15 },
       { field: 'variants[0].colour', line: 21 },
@@ -117,11 +161,17 @@ describe('campaign definitions', () => {
   });
 
   it('refuses files that are not YAML or JSON, syntax errors, repeated keys and aliases, with their line', () => {
-    expect(errorsOf(VALID_YAML, 'campaigns/x.txt')).toEqual([{ field: '(file)', message: expect.stringMatching(/\.yaml, \.yml or \.json/) }]);
+    expect(errorsOf(VALID_YAML, 'campaigns/x.txt')).toEqual([
+      { field: '(file)', message: expect.stringMatching(/\.yaml, \.yml or \.json/) },
+    ]);
     expect(placesOf(errorsOf('id: a\nname: [b\n'))).toEqual([{ field: '(file)', line: 3 }]);
     expect(placesOf(errorsOf(`${VALID_YAML}id: again\n`))).toEqual([{ field: '(file)', line: 37 }]);
-    expect(errorsOf('{"id": "a"\n "name": "b"}', 'campaigns/x.json')).toEqual([{ field: '(file)', line: 2, message: expect.stringMatching(/^not valid JSON: Missing , between flow map items/) }]);
-    expect(errorsOf(edited('sign_name:', '  sign_name: &sign 示例商城\n  x: *sign'))).toEqual([{ field: '(file)', line: 32, message: expect.stringMatching(/aliases/) }]);
+    expect(errorsOf('{"id": "a"\n "name": "b"}', 'campaigns/x.json')).toEqual([
+      { field: '(file)', line: 2, message: expect.stringMatching(/^not valid JSON: Missing , between flow map items/) },
+    ]);
+    expect(errorsOf(edited('sign_name:', '  sign_name: &sign 示例商城\n  x: *sign'))).toEqual([
+      { field: '(file)', line: 32, message: expect.stringMatching(/aliases/) },
+    ]);
     expect(placesOf(errorsOf('- a\n- b\n'))).toEqual([{ field: '(file)' }]);
   });
 
@@ -131,7 +181,9 @@ describe('campaign definitions', () => {
     for (const at of ['2026-11-11T10:00:00', '2026-02-30T10:00:00+08:00', 'tomorrow']) {
       expect(placesOf(errorsOf(edited('cron:', `  at: ${at}`)))).toEqual([{ field: 'schedule.at', line: 5 }]);
     }
-    expect(placesOf(errorsOf(edited('cron:', '  cron: 0 0 10 * * *\n  at: 2026-11-11T10:00:00Z')))).toEqual([{ field: 'schedule', line: 4 }]);
+    expect(placesOf(errorsOf(edited('cron:', '  cron: 0 0 10 * * *\n  at: 2026-11-11T10:00:00Z')))).toEqual([
+      { field: 'schedule', line: 4 },
+    ]);
   });
 
   it('reads audiences by uploaded list, scoring without a model, budgets in yuan alone, service messages without opt-out wording', () => {
@@ -141,10 +193,17 @@ describe('campaign definitions', () => {
       .replace('kind: promotional', 'kind: service')
       .replaceAll('拒收请回复R', '');
     const d = validDefinition(service);
-    expect([d.audience, d.scoring, d.budget, d.channel.kind]).toEqual([{ kind: 'list', listKey: 'audiences/vip-2026.csv' }, { model: 'none' }, { yuan: 50.5 }, 'service']);
+    expect([d.audience, d.scoring, d.budget, d.channel.kind]).toEqual([
+      { kind: 'list', listKey: 'audiences/vip-2026.csv' },
+      { model: 'none' },
+      { yuan: 50.5 },
+      'service',
+    ]);
 
     expect(placesOf(errorsOf(service.replace('model: none', 'model: none\n  top_k: 10')))).toEqual([{ field: 'scoring.top_k', line: 10 }]);
-    expect(placesOf(errorsOf(service.replace('list: audiences/vip-2026.csv', 'list: ../secrets')))).toEqual([{ field: 'audience.list', line: 7 }]);
+    expect(placesOf(errorsOf(service.replace('list: audiences/vip-2026.csv', 'list: ../secrets')))).toEqual([
+      { field: 'audience.list', line: 7 },
+    ]);
     expect(validDefinition(VALID_YAML.replace(/threshold: .*/, 'top_k: 5000')).scoring).toEqual({ model: 'uplift', topK: 5000 });
   });
 
@@ -155,6 +214,10 @@ describe('campaign definitions', () => {
       .replace('速来看看', '速来${shop}看看');
     const d = validDefinition(tencent);
     expect(d.channel.templateCode).toBe('1234567');
-    expect(d.channel.params).toEqual({ name: { from: 'profile', attribute: 'nickname' }, item: { from: 'item', field: 'id' }, shop: { from: 'const', text: '示例旗舰店' } });
+    expect(d.channel.params).toEqual({
+      name: { from: 'profile', attribute: 'nickname' },
+      item: { from: 'item', field: 'id' },
+      shop: { from: 'const', text: '示例旗舰店' },
+    });
   });
 });

@@ -69,7 +69,11 @@ beforeEach(async () => {
     clock: () => clock,
     logger: createLogger({}, () => undefined),
     pageSize: 200,
-    fanout: { invoker: new FcApiInvoker({ endpoint: new URL(fc.url), credentials: () => TEST_AK }), functionName: 'campaign', chunkSize: 1000 },
+    fanout: {
+      invoker: new FcApiInvoker({ endpoint: new URL(fc.url), credentials: () => TEST_AK }),
+      functionName: 'campaign',
+      chunkSize: 1000,
+    },
   };
   await objects.put('campaigns/big.yaml', Buffer.from(DEFINITION));
   await registerDefinition(deps, 'campaigns/big.yaml');
@@ -106,7 +110,9 @@ describe('chunks', () => {
   });
 
   it('refuse a malformed chunk task, naming its shape', () => {
-    expect(() => chunkTaskOf(decodeInvocation(Buffer.from('{"campaign_chunk":{"campaign":"big","run_id":"x","index":3,"of":3}}')))).toThrow(/campaign_chunk/);
+    expect(() => chunkTaskOf(decodeInvocation(Buffer.from('{"campaign_chunk":{"campaign":"big","run_id":"x","index":3,"of":3}}')))).toThrow(
+      /campaign_chunk/,
+    );
   });
 });
 
@@ -121,19 +127,37 @@ describe('the FC3 invoker', () => {
   });
 
   it('fails retryably when FC refuses the signature, and refuses a payload over 128 KB before sending it', async () => {
-    const wrongKey = new FcApiInvoker({ endpoint: new URL(fc.url), credentials: () => ({ ...TEST_AK, accessKeySecret: 'not-the-secret' }) });
+    const wrongKey = new FcApiInvoker({
+      endpoint: new URL(fc.url),
+      credentials: () => ({ ...TEST_AK, accessKeySecret: 'not-the-secret' }),
+    });
     await expect(wrongKey.submit('campaign', {}, 'task-2')).rejects.toMatchObject({ code: 'fc_invoke_failed', retryable: true });
     const sent = fc.received.length;
-    await expect(deps.fanout.invoker.submit('campaign', { pad: 'x'.repeat(MAX_ASYNC_PAYLOAD_BYTES) }, 'task-3')).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(deps.fanout.invoker.submit('campaign', { pad: 'x'.repeat(MAX_ASYNC_PAYLOAD_BYTES) }, 'task-3')).rejects.toMatchObject({
+      code: 'payload_too_large',
+    });
     expect(fc.received.length).toBe(sent);
   });
 
   it("is fc20230330's: fc2's generic request, set to FC3's API version, signs the FC 2.0 way, which FC3's API refuses", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const FC2 = require('@alicloud/fc2') as new (account: string, config: object) => { version: string; request(...args: unknown[]): Promise<unknown> };
-    const client = new FC2('1234567890123456', { accessKeyID: TEST_AK.accessKeyId, accessKeySecret: TEST_AK.accessKeySecret, region: 'cn-hangzhou', endpoint: fc.url });
+    const FC2 = require('@alicloud/fc2') as new (
+      account: string,
+      config: object,
+    ) => { version: string; request(...args: unknown[]): Promise<unknown> };
+    const client = new FC2('1234567890123456', {
+      accessKeyID: TEST_AK.accessKeyId,
+      accessKeySecret: TEST_AK.accessKeySecret,
+      region: 'cn-hangzhou',
+      endpoint: fc.url,
+    });
     client.version = '2023-03-30';
-    await expect(client.request('POST', '/functions/campaign/invocations', null, '{}', { 'x-fc-invocation-type': 'Async', 'x-fc-async-task-id': 'fc2-task' })).rejects.toThrow(/401|InvalidAuthorization|ACS3/);
+    await expect(
+      client.request('POST', '/functions/campaign/invocations', null, '{}', {
+        'x-fc-invocation-type': 'Async',
+        'x-fc-async-task-id': 'fc2-task',
+      }),
+    ).rejects.toThrow(/401|InvalidAuthorization|ACS3/);
     expect(String(fc.received.at(-1)!.headers.authorization)).toMatch(/^FC LTAItestkey000001:/);
     expect(fc.submitted).toHaveLength(0);
   });
@@ -143,7 +167,11 @@ describe('a fanned-out run', () => {
   it('submits each chunk once however often the timer fires, and sends each person at most once however often FC runs a chunk', async () => {
     for (let i = 0; i < 3; i++) await runDue(deps, MORNING);
     await Promise.all([runDue(deps, MORNING), runDue(deps, MORNING), runDue(deps, MORNING)]);
-    expect(fc.submitted.map((t) => t.taskId).sort()).toEqual(['big-2026-11-30T02_00_00_000Z-c0of3', 'big-2026-11-30T02_00_00_000Z-c1of3', 'big-2026-11-30T02_00_00_000Z-c2of3']);
+    expect(fc.submitted.map((t) => t.taskId).sort()).toEqual([
+      'big-2026-11-30T02_00_00_000Z-c0of3',
+      'big-2026-11-30T02_00_00_000Z-c1of3',
+      'big-2026-11-30T02_00_00_000Z-c2of3',
+    ]);
     expect(fc.submitted.every((t) => Buffer.byteLength(JSON.stringify(t.payload)) < 200)).toBe(true);
 
     // FC's at-least-once delivery: every chunk twice in a row, then all of them again at once.

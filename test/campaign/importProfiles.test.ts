@@ -33,12 +33,26 @@ describe('profile import', () => {
     ].join('\r\n');
     await objects.put('imports/profiles/shop.csv', Buffer.from(csv));
     const result = await run('imports/profiles/shop.csv');
-    expect(result).toEqual({ file: 'imports/profiles/shop.csv', rows: 5, accepted: 2, rejected: 3, report: 'imports/profiles/shop.csv.errors.jsonl' });
+    expect(result).toEqual({
+      file: 'imports/profiles/shop.csv',
+      rows: 5,
+      accepted: 2,
+      rejected: 3,
+      report: 'imports/profiles/shop.csv.errors.jsonl',
+    });
     const [u1, u2] = await profiles.store.get(['u1', 'u2']);
-    expect(u1).toMatchObject({ tags: ['vip', 'new'], attributes: { city: '杭州', note: 'likes "tea", green' }, consentSms: { granted: true, at: Date.parse('2026-11-01T08:00:00+08:00'), source: 'store' } });
+    expect(u1).toMatchObject({
+      tags: ['vip', 'new'],
+      attributes: { city: '杭州', note: 'likes "tea", green' },
+      consentSms: { granted: true, at: Date.parse('2026-11-01T08:00:00+08:00'), source: 'store' },
+    });
     expect(profiles.phoneOf(u1!)).toBe('+8613812345678');
     expect(u2?.consentSms).toEqual({ granted: false, at: UPLOADED, source: 'import:shop.csv' });
-    const report = (await objects.get(result.report!))!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const report = (await objects.get(result.report!))!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(report.map((r) => [r.line, r.user_id, r.code])).toEqual([
       [4, 'u3', 'invalid_phone'],
       [5, null, 'invalid_user_id'],
@@ -47,7 +61,9 @@ describe('profile import', () => {
   });
 
   it('imports JSON lines with the API contract, and writes no report when every row is good', async () => {
-    const lines = [JSON.stringify({ user_id: 'j1', phone: '+8613512345678', tags: ['a'] }), '', JSON.stringify({ user_id: 'j2' })].join('\n');
+    const lines = [JSON.stringify({ user_id: 'j1', phone: '+8613512345678', tags: ['a'] }), '', JSON.stringify({ user_id: 'j2' })].join(
+      '\n',
+    );
     await objects.put('imports/profiles/app.jsonl', Buffer.from(lines));
     expect(await run('imports/profiles/app.jsonl')).toEqual({ file: 'imports/profiles/app.jsonl', rows: 2, accepted: 2, rejected: 0 });
     expect(await profiles.userOfPhone('+8613512345678')).toBe('j1');

@@ -24,7 +24,8 @@ const d = testCampaign({
   id: 'lift',
   name: 'lift',
   control_share: 0.3,
-  variants: '[ { id: a, template_text: "${name}您好<b>。拒收请回复R", item_strategy: none }, { id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
+  variants:
+    '[ { id: a, template_text: "${name}您好<b>。拒收请回复R", item_strategy: none }, { id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
   budget: '{ messages: 100000 }',
 });
 
@@ -53,18 +54,34 @@ describe('campaign plan and report', () => {
     const w = await world(100);
     const sms = new OutboxSmsSender(path.join(dir, 'outbox.jsonl'));
     const policy = { caps: { perDay: 5, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
-    await runCampaign({ profiles: w.profiles, ledger: w.ledger, sms, policy, clock: () => Date.parse(RUN), logger: createLogger({}, () => undefined) }, d, RUN, everyone);
+    await runCampaign(
+      { profiles: w.profiles, ledger: w.ledger, sms, policy, clock: () => Date.parse(RUN), logger: createLogger({}, () => undefined) },
+      d,
+      RUN,
+      everyone,
+    );
     const run = `lift@${RUN}`;
     const sent = [...(await w.ledger.people(run))].filter(([, s]) => s.status === 'sent').map(([id]) => id);
     const at = Date.parse(RUN) + 60_000;
-    const receipt = (outcome: 'delivered' | 'undelivered', code: string, segments?: number) => ({ outcome, code, at, provider: 'aliyun', via: 'receipt' as const, segments });
+    const receipt = (outcome: 'delivered' | 'undelivered', code: string, segments?: number) => ({
+      outcome,
+      code,
+      at,
+      provider: 'aliyun',
+      via: 'receipt' as const,
+      segments,
+    });
     await w.ledger.recordDeliveries(run, [
       [sent[0], receipt('delivered', 'DELIVERED', 3)],
       [sent[1], receipt('delivered', 'DELIVERED')],
       [sent[2], receipt('undelivered', 'MK:0001')],
     ]);
     const [p] = await w.profiles.store.get([sent[0]]);
-    await w.profiles.withdrawSmsConsent(w.profiles.phoneOf(p!)!, { at: at + 1000, source: 'reply:R', evidence: { provider: 'aliyun', text: 'R', receivedAt: at + 1000 } });
+    await w.profiles.withdrawSmsConsent(w.profiles.phoneOf(p!)!, {
+      at: at + 1000,
+      source: 'reply:R',
+      evidence: { provider: 'aliyun', text: 'R', receivedAt: at + 1000 },
+    });
 
     const report = await runReport(w, d, RUN, 45);
     expect(report.delivery).toMatchObject({ delivered: 2, undelivered: { 'MK:0001': 1 }, awaitingReceipt: sent.length - 3, optedOut: 1 });
@@ -95,7 +112,12 @@ describe('campaign plan and report', () => {
 
   it('plans without claiming or sending: audience, control, suppressed by reason, messages, segments, cost', async () => {
     const w = await world(200);
-    const plan = await planCampaign({ profiles: w.profiles, ledger: w.ledger, clock: () => Date.parse(RUN) }, { ...d, budget: { messages: 50 } }, everyone, 45);
+    const plan = await planCampaign(
+      { profiles: w.profiles, ledger: w.ledger, clock: () => Date.parse(RUN) },
+      { ...d, budget: { messages: 50 } },
+      everyone,
+      45,
+    );
     expect(plan.audience).toBe(200);
     expect(plan.suppressed.no_consent).toBe(20);
     expect(plan.suppressed.missing_name).toBeGreaterThan(0);
@@ -109,13 +131,30 @@ describe('campaign plan and report', () => {
     const w = await world(400);
     const sms = new OutboxSmsSender(path.join(dir, 'outbox.jsonl'));
     const policy = { caps: { perDay: 5, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
-    await runCampaign({ profiles: w.profiles, ledger: w.ledger, sms, policy, clock: () => Date.parse(RUN), logger: createLogger({}, () => undefined) }, d, RUN, everyone);
+    await runCampaign(
+      { profiles: w.profiles, ledger: w.ledger, sms, policy, clock: () => Date.parse(RUN), logger: createLogger({}, () => undefined) },
+      d,
+      RUN,
+      everyone,
+    );
     const people = await w.ledger.people(`lift@${RUN}`);
     // Every treated person of variant a buys; nobody in control does; one purchase comes after the window.
     const buyers = [...people].filter(([, s]) => s.status === 'sent' && s.variant === 'a').map(([id]) => id);
     const at = Date.parse(RUN) + 3600_000;
-    const purchase = (user_id: string, t: number): RawEvent => ({ app_id: 'demo', event_id: `p-${user_id}-${t}`, type: 'purchase', user_id, ts: t, event_time: t, received_at: t, client_ip: '' });
-    await w.objects.put(`${rawPartition(at)}x.jsonl.gz`, encodeRawObject([...buyers.map((u) => purchase(u, at)), purchase('u2', at + 30 * 86_400_000)]));
+    const purchase = (user_id: string, t: number): RawEvent => ({
+      app_id: 'demo',
+      event_id: `p-${user_id}-${t}`,
+      type: 'purchase',
+      user_id,
+      ts: t,
+      event_time: t,
+      received_at: t,
+      client_ip: '',
+    });
+    await w.objects.put(
+      `${rawPartition(at)}x.jsonl.gz`,
+      encodeRawObject([...buyers.map((u) => purchase(u, at)), purchase('u2', at + 30 * 86_400_000)]),
+    );
     const report = await runReport(w, d, RUN, 45);
     expect(report.finished).toBe(true);
     expect(report.audience).toBe(400);
@@ -124,7 +163,14 @@ describe('campaign plan and report', () => {
     const a = report.variants.find((v) => v.variant === 'a')!;
     expect(a).toMatchObject({ treatedConverted: a.treated, controlConverted: 0, lift: 1 });
     expect(report.variants.find((v) => v.variant === 'b')!.treatedConverted).toBe(0);
-    expect(report.delivery).toEqual({ delivered: 0, undelivered: {}, awaitingReceipt: report.sent, deliveryRate: 0, optedOut: 0, actualCostYuan: report.costYuan });
+    expect(report.delivery).toEqual({
+      delivered: 0,
+      undelivered: {},
+      awaitingReceipt: report.sent,
+      deliveryRate: 0,
+      optedOut: 0,
+      actualCostYuan: report.costYuan,
+    });
     const html = reportPage(report);
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');

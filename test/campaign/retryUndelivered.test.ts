@@ -22,7 +22,8 @@ import { campaignYaml } from '../fixtures/campaign';
 
 const TEN = Date.parse('2026-11-30T10:00:00+08:00');
 const HOUR = 3_600_000;
-const definition = (id: string, retry: boolean) => campaignYaml({ id, name: id, control_share: 0, budget: '{ messages: 100 }', retry_undelivered: retry });
+const definition = (id: string, retry: boolean) =>
+  campaignYaml({ id, name: id, control_share: 0, budget: '{ messages: 100 }', retry_undelivered: retry });
 
 let sms: HttpFake;
 let action: SendBatchSmsAction;
@@ -34,7 +35,15 @@ beforeEach(async () => {
   sms = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: action });
   clock = TEN;
   const profiles = new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 4)));
-  await profiles.upsert(['u0', 'u1', 'u2', 'u3'].map((userId, i) => ({ userId, phone: `+86137000000${i}5`, consentSms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: `客${i}` } })));
+  await profiles.upsert(
+    ['u0', 'u1', 'u2', 'u3'].map((userId, i) => ({
+      userId,
+      phone: `+86137000000${i}5`,
+      consentSms: { granted: true, at: 1, source: 't' },
+      tags: ['member'],
+      attributes: { nickname: `客${i}` },
+    })),
+  );
   deps = {
     objects: new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'retry-')), 'mkt-data'),
     features: new MemoryFeatureStore(() => clock),
@@ -53,7 +62,13 @@ async function schedule(id: string, retry: boolean) {
   await registerDefinition(deps, `campaigns/${id}.yaml`);
 }
 
-const receipt = (outcome: 'delivered' | 'undelivered', code: string) => ({ outcome, code, at: TEN + 60_000, provider: 'aliyun', via: 'receipt' as const });
+const receipt = (outcome: 'delivered' | 'undelivered', code: string) => ({
+  outcome,
+  code,
+  at: TEN + 60_000,
+  provider: 'aliyun',
+  via: 'receipt' as const,
+});
 const sentTo = (phone: string) => action.accepted.filter((p) => p.endsWith(phone)).length;
 
 it('sends once more to a person proven undelivered, at the top of the hour, and never a third time', async () => {
@@ -61,7 +76,10 @@ it('sends once more to a person proven undelivered, at the top of the hour, and 
   await runDue(deps, TEN);
   const run = 'again@2026-11-30T02:00:00.000Z';
   expect(action.accepted).toHaveLength(4);
-  await deps.ledger.recordDeliveries(run, [['u0', receipt('undelivered', 'MK:0001')], ['u1', receipt('delivered', 'DELIVERED')]]);
+  await deps.ledger.recordDeliveries(run, [
+    ['u0', receipt('undelivered', 'MK:0001')],
+    ['u1', receipt('delivered', 'DELIVERED')],
+  ]);
   // u2's send is uncertain: claimed, no outcome (the batch timed out).
   await deps.ledger.settle(run, new Map([['u2', { status: 'claimed', at: TEN }]]));
 

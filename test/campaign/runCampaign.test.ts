@@ -101,8 +101,13 @@ describe('what a run needs', () => {
   it('refuses, with the reason, a campaign asking for what is not built yet or a model not trained yet', async () => {
     const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-select-')), 'mkt-data');
     const selectionDeps = { objects, features: new MemoryFeatureStore(), profiles, clock: () => clock };
-    const withItems = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
-    await expect(personalItemsFor(selectionDeps, withItems)).rejects.toMatchObject({ status: 422, code: 'no_model', message: expect.stringContaining('ease') });
+    const withItems = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml')
+      .definition!;
+    await expect(personalItemsFor(selectionDeps, withItems)).rejects.toMatchObject({
+      status: 422,
+      code: 'no_model',
+      message: expect.stringContaining('ease'),
+    });
     expect(await personalItemsFor(selectionDeps, definition('plain'))).toBeUndefined();
     const scored = { ...definition('scored'), scoring: { model: 'propensity' as const, threshold: 0.1 } };
     await expect(selectionFor(selectionDeps, scored)).rejects.toMatchObject({ code: 'no_model' });
@@ -117,17 +122,31 @@ describe('what a run needs', () => {
     weights[FEATURE_NAMES.indexOf('log_spend')] = 2;
     const scale = { mean: new Float64Array(FEATURE_NAMES.length), std: new Float64Array(FEATURE_NAMES.length).fill(1) };
     const registry = new ModelRegistry(objects);
-    await registry.register({ ...unevaluatedMeta({ version: 'p1', itemIds: [], popular: [], lambda: 0, source: 'test' }), name: 'propensity' }, exportPropensity({ weights, bias: -8 }, scale));
+    await registry.register(
+      { ...unevaluatedMeta({ version: 'p1', itemIds: [], popular: [], lambda: 0, source: 'test' }), name: 'propensity' },
+      exportPropensity({ weights, bias: -8 }, scale),
+    );
     await registry.promote('propensity', 'p1');
     const features = new MemoryFeatureStore(() => MORNING);
     await addProfiles(40);
-    await features.record(Array.from({ length: 40 }, (_, i) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: 'sku', amount: 10 * (i + 1) })));
+    await features.record(
+      Array.from({ length: 40 }, (_, i) => ({
+        userId: `u${i}`,
+        type: 'purchase',
+        ts: MORNING - 3600_000,
+        itemId: 'sku',
+        amount: 10 * (i + 1),
+      })),
+    );
     const selectionDeps = { objects, features, profiles, clock: () => MORNING };
     const page = (await profiles.store.scan(undefined, 100)).profiles;
     const ids = (selected: { userId: string }[]) => selected.map((p) => Number(p.userId.slice(1))).sort((a, b) => a - b);
     const top = await selectionFor(selectionDeps, { ...definition('top'), scoring: { model: 'propensity', topK: 5 } });
     expect(ids(await top(page, MORNING))).toEqual([35, 36, 37, 38, 39]);
-    const cut = await selectionFor(selectionDeps, { ...definition('cut'), scoring: { model: 'uplift', threshold: 1 / (1 + Math.exp(8 - 2 * Math.log1p(300))) } });
+    const cut = await selectionFor(selectionDeps, {
+      ...definition('cut'),
+      scoring: { model: 'uplift', threshold: 1 / (1 + Math.exp(8 - 2 * Math.log1p(300))) },
+    });
     expect(ids(await cut(page, MORNING))[0]).toBe(29); // spend 300 and more
   });
 });
@@ -159,9 +178,18 @@ describe('a campaign run', () => {
     const tencent = await startTencentSmsFake();
     try {
       const toLocalhost = new http.Agent({
-        lookup: (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)),
+        lookup: (_h, o, cb) =>
+          (o as { all?: boolean }).all
+            ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+            : cb(null, '127.0.0.1', 4),
       });
-      const sms = new TencentSmsSender({ ...TEST_TENCENT, signName: '示例商城', endpoint: `sms.tencentcloudapi.com:${tencent.port}`, protocol: 'http://', agent: toLocalhost });
+      const sms = new TencentSmsSender({
+        ...TEST_TENCENT,
+        signName: '示例商城',
+        endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
+        protocol: 'http://',
+        agent: toLocalhost,
+      });
       await addProfiles(450);
       const d = definition('tencent');
       await Promise.all([0, 1, 2].map(() => runCampaign(deps({ sms }), d, 't', everyone)));
@@ -178,7 +206,12 @@ describe('a campaign run', () => {
     await addProfiles(5);
     const tencent = await startTencentSmsFake();
     try {
-      const sms = new TencentSmsSender({ ...TEST_TENCENT, signName: '示例商城', endpoint: `127.0.0.1:${tencent.port}`, protocol: 'http://' });
+      const sms = new TencentSmsSender({
+        ...TEST_TENCENT,
+        signName: '示例商城',
+        endpoint: `127.0.0.1:${tencent.port}`,
+        protocol: 'http://',
+      });
       const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-provider-')), 'mkt-data');
       const scheduleDeps = { ...deps({ sms }), objects, features: new MemoryFeatureStore() } as unknown as CampaignDeps;
       const result = await runOne(scheduleDeps, definition('other-provider'), 't');
@@ -206,8 +239,12 @@ describe('a campaign run', () => {
   });
 
   it('suppresses whoever withdrew consent, never gave it, or has no number', async () => {
-    await addProfiles(30, (i) => (i % 3 === 0 ? { consentSms: { granted: false, at: 2, source: 'reply:R' } } : i % 3 === 1 ? { consentSms: undefined } : {}));
-    await profiles.upsert([{ userId: 'no-phone', consentSms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: 'x' } }]);
+    await addProfiles(30, (i) =>
+      i % 3 === 0 ? { consentSms: { granted: false, at: 2, source: 'reply:R' } } : i % 3 === 1 ? { consentSms: undefined } : {},
+    );
+    await profiles.upsert([
+      { userId: 'no-phone', consentSms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: 'x' } },
+    ]);
     await runCampaign(deps(), definition('consent', { control_share: 0 }), 't', everyone);
     expect(await statuses('consent@t')).toEqual({ 'suppressed:no_consent': 20, 'suppressed:no_phone': 1, sent: 10 });
     expect(sentTo().map((p) => indexOf(p) % 3)).toEqual(Array(10).fill(2));
@@ -247,21 +284,35 @@ describe('a campaign run', () => {
   it("names each person's top recommended item: from the registered model over their history, never one they bought or touched, never an unavailable one", async () => {
     const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-items-')), 'mkt-data');
     await registerModel(objects, 'v1');
-    await putCatalog(objects, [{ item_id: itemOf(0, 3), available: false }, { item_id: itemOf(0, 4), title: '保温杯' }]);
+    await putCatalog(objects, [
+      { item_id: itemOf(0, 3), available: false },
+      { item_id: itemOf(0, 4), title: '保温杯' },
+    ]);
     const features = new MemoryFeatureStore(() => MORNING);
     // u0..u29 each bought two items of cluster i % 3; u30 has no history.
-    await features.record(Array.from({ length: 30 }, (_, i) => [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) }))).flat());
+    await features.record(
+      Array.from({ length: 30 }, (_, i) =>
+        [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) })),
+      ).flat(),
+    );
     await addProfiles(31);
     const naming = {
       control_share: 0,
       variants: '[ { id: pick, template_text: "${name}，您可能喜欢${item}。拒收请回复R", item_strategy: top_recommendation } ]',
-      channel: '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }',
+      channel:
+        '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }',
     };
     const d = testCampaign({ id: 'items', name: 'items', ...naming });
     const items = await personalItemsFor({ objects, features }, d);
     await runCampaign(deps({ items }), d, 't', everyone);
-    const calls = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
-    const sent = calls.flatMap((c) => (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map((phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const));
+    const calls = fake.received
+      .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
+      .map((r) => new URLSearchParams(r.body.toString()));
+    const sent = calls.flatMap((c) =>
+      (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
+        (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
+      ),
+    );
     expect(sent).toHaveLength(30);
     for (const [user, item] of sent) {
       const cluster = user % 3;
@@ -274,12 +325,20 @@ describe('a campaign run', () => {
     // seen in the last week then offers each person another one.
     const itemOfUser = new Map(sent.map(([user, item]) => [`u${user}`, item]));
     const history = await ledger.contactsOf(['u0'], 0);
-    expect(history[0]).toEqual([expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 })]);
+    expect(history[0]).toEqual([
+      expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 }),
+    ]);
     const skipping = testCampaign({ id: 'fresh', name: 'items', ...naming, skip_seen_items_days: 7 });
     fake.received.length = 0;
     await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 5, perWeek: 10 } } }), skipping, 't', everyone);
-    const again = fake.received.filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms').map((r) => new URLSearchParams(r.body.toString()));
-    const second = again.flatMap((c) => (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map((phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const));
+    const again = fake.received
+      .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
+      .map((r) => new URLSearchParams(r.body.toString()));
+    const second = again.flatMap((c) =>
+      (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
+        (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
+      ),
+    );
     expect(second.length).toBeGreaterThan(0);
     for (const [user, item] of second) expect([user, item === itemOfUser.get(`u${user}`)]).toEqual([user, false]);
   });
@@ -289,7 +348,14 @@ describe('a campaign run', () => {
     const d = definition('crash', { control_share: 0 });
     const sms = deps().sms;
     let batches = 0;
-    const dying = { ...sms, maxBatch: sms.maxBatch, describe: sms.describe, send: sms.send.bind(sms), sendBatch: (...args: Parameters<typeof sms.sendBatch>) => (++batches === 2 ? Promise.reject(new Error('killed')) : sms.sendBatch(...args)) };
+    const dying = {
+      ...sms,
+      maxBatch: sms.maxBatch,
+      describe: sms.describe,
+      send: sms.send.bind(sms),
+      sendBatch: (...args: Parameters<typeof sms.sendBatch>) =>
+        ++batches === 2 ? Promise.reject(new Error('killed')) : sms.sendBatch(...args),
+    };
     await expect(runCampaign(deps({ sms: dying }), d, 't', everyone)).rejects.toThrow('killed');
     await runCampaign(deps(), d, 't', everyone);
     const people = await statuses('crash@t');

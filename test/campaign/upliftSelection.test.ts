@@ -21,7 +21,12 @@ const HOUR = 3600_000;
 const d = FEATURE_NAMES.length;
 
 function definition(scoring: string): CampaignDefinition {
-  return testCampaign({ id: 'pick', scoring, variants: '[ { id: a, template_text: "您好，新品到店。拒收请回复R", item_strategy: none } ]', channel: '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional }' });
+  return testCampaign({
+    id: 'pick',
+    scoring,
+    variants: '[ { id: a, template_text: "您好，新品到店。拒收请回复R", item_strategy: none } ]',
+    channel: '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional }',
+  });
 }
 
 /** A logistic model weighing one feature. */
@@ -33,7 +38,16 @@ const weighing = (feature: string, weight: number, bias: number): Logistic => {
 
 async function register(registry: ModelRegistry, name: string, version: string, onnx: Buffer) {
   const meta = modelMeta(
-    { name, version, evaluation: { id: 'test', protocol: 'none', users: 0 }, metrics: {}, dataWindow: { source: 'test' }, params: { features: FEATURE_NAMES }, itemIds: [], codeVersion: 'test' },
+    {
+      name,
+      version,
+      evaluation: { id: 'test', protocol: 'none', users: 0 },
+      metrics: {},
+      dataWindow: { source: 'test' },
+      params: { features: FEATURE_NAMES },
+      itemIds: [],
+      codeVersion: 'test',
+    },
     new Date(MORNING),
   );
   await registry.register(meta, onnx);
@@ -47,12 +61,22 @@ let logged: { msg: string; model?: string; version?: string; coldStart?: boolean
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-uplift-select-'));
   const profiles = new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 8)));
-  await profiles.upsert(Array.from({ length: 20 }, (_, i) => ({ userId: `u${i}`, consentSms: { granted: true, at: 1, source: 'test' }, tags: ['member'] })));
+  await profiles.upsert(
+    Array.from({ length: 20 }, (_, i) => ({ userId: `u${i}`, consentSms: { granted: true, at: 1, source: 'test' }, tags: ['member'] })),
+  );
   // u0–u9 spent (u9 the most): likely buyers. u10–u19 left carts (u19 the most): the ones a message moves.
   const features = new MemoryFeatureStore(() => MORNING);
   await features.record([
-    ...Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - HOUR, itemId: 'sku', amount: 10 * (i + 1) })),
-    ...Array.from({ length: 10 }, (_, i) => Array.from({ length: i + 1 }, () => ({ userId: `u${10 + i}`, type: 'add_to_cart', ts: MORNING - HOUR, itemId: 'sku' }))).flat(),
+    ...Array.from({ length: 10 }, (_, i) => ({
+      userId: `u${i}`,
+      type: 'purchase',
+      ts: MORNING - HOUR,
+      itemId: 'sku',
+      amount: 10 * (i + 1),
+    })),
+    ...Array.from({ length: 10 }, (_, i) =>
+      Array.from({ length: i + 1 }, () => ({ userId: `u${10 + i}`, type: 'add_to_cart', ts: MORNING - HOUR, itemId: 'sku' })),
+    ).flat(),
   ]);
   logged = [];
   const logger = createLogger({}, (line) => logged.push(JSON.parse(line)));
@@ -67,7 +91,8 @@ const picked = async (scoring: string) => {
   const chosen = await (await selectionFor(deps, definition(scoring)))(page, MORNING);
   return chosen.map((p) => Number(p.userId.slice(1))).sort((a, b) => a - b);
 };
-const withUpliftChampion = () => register(new ModelRegistry(deps.objects), UPLIFT_MODEL, 'u1', exportUplift(weighing('log_add_to_cart_d7', 3, -3), weighing('', 0, -3)));
+const withUpliftChampion = () =>
+  register(new ModelRegistry(deps.objects), UPLIFT_MODEL, 'u1', exportUplift(weighing('log_add_to_cart_d7', 3, -3), weighing('', 0, -3)));
 
 describe('scoring by uplift', () => {
   it('ranks by the uplift champion’s uplift when one is registered', async () => {
@@ -80,7 +105,9 @@ describe('scoring by uplift', () => {
 
   it('falls back to the propensity champion while no uplift model is registered (cold start), and says so', async () => {
     expect(await picked('{ model: uplift, top_k: 5 }')).toEqual([5, 6, 7, 8, 9]);
-    expect(logged).toContainEqual(expect.objectContaining({ msg: 'campaign scoring model', model: PROPENSITY_MODEL, version: 'p1', coldStart: true }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ msg: 'campaign scoring model', model: PROPENSITY_MODEL, version: 'p1', coldStart: true }),
+    );
   });
 
   it('leaves propensity scoring on the propensity champion even when an uplift model is registered', async () => {

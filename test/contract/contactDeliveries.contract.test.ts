@@ -20,7 +20,15 @@ const adapters: Record<string, () => { ledger: ContactLedger; teardown(): Promis
   },
 };
 
-const delivered = (over: Partial<Delivery> = {}): Delivery => ({ outcome: 'delivered', code: 'DELIVERED', at: NOON + 5000, provider: 'aliyun', messageId: 'biz-1', via: 'receipt', ...over });
+const delivered = (over: Partial<Delivery> = {}): Delivery => ({
+  outcome: 'delivered',
+  code: 'DELIVERED',
+  at: NOON + 5000,
+  provider: 'aliyun',
+  messageId: 'biz-1',
+  via: 'receipt',
+  ...over,
+});
 
 describe.each(Object.keys(adapters))('contact ledger deliveries: %s', (name) => {
   let h: ReturnType<(typeof adapters)[string]>;
@@ -33,7 +41,11 @@ describe.each(Object.keys(adapters))('contact ledger deliveries: %s', (name) => 
     const ids = Array.from({ length: 250 }, (_, i) => `u${i}`);
     await h.ledger.claim('r', ids, NOON);
     await h.ledger.settle('r', new Map([['u1', { status: 'control' }]]));
-    expect(await h.ledger.statesOf('r', ['u0', 'u1', 'nobody'])).toEqual([{ status: 'claimed', at: NOON }, { status: 'control' }, undefined]);
+    expect(await h.ledger.statesOf('r', ['u0', 'u1', 'nobody'])).toEqual([
+      { status: 'claimed', at: NOON },
+      { status: 'control' },
+      undefined,
+    ]);
     expect(await h.ledger.statesOf('no-such-run', ['u0'])).toEqual([undefined]);
     const seen = new Map<string, unknown>();
     let cursor: string | undefined;
@@ -48,11 +60,18 @@ describe.each(Object.keys(adapters))('contact ledger deliveries: %s', (name) => 
   });
 
   it('keeps one delivery per person and run: a re-push changes nothing, a later statement wins, an older one does not', async () => {
-    expect(await h.ledger.recordDeliveries('r', [['a', delivered()], ['b', delivered({ outcome: 'undelivered', code: 'MK:0001' })]])).toEqual([true, true]);
+    expect(
+      await h.ledger.recordDeliveries('r', [
+        ['a', delivered()],
+        ['b', delivered({ outcome: 'undelivered', code: 'MK:0001' })],
+      ]),
+    ).toEqual([true, true]);
     expect(await h.ledger.recordDeliveries('r', [['a', delivered()]])).toEqual([false]);
     // The same message, a later verdict (a corrected status): it wins; an older one does not.
     expect(await h.ledger.recordDeliveries('r', [['b', delivered({ at: NOON + 9000 })]])).toEqual([true]);
-    expect(await h.ledger.recordDeliveries('r', [['b', delivered({ outcome: 'undelivered', code: 'UNDELIV', at: NOON })]])).toEqual([false]);
+    expect(await h.ledger.recordDeliveries('r', [['b', delivered({ outcome: 'undelivered', code: 'UNDELIV', at: NOON })]])).toEqual([
+      false,
+    ]);
     expect(await h.ledger.deliveriesOf('r', ['a', 'b', 'c'])).toEqual([delivered(), delivered({ at: NOON + 9000 }), undefined]);
     expect(await h.ledger.deliveriesOf('other', ['a'])).toEqual([undefined]);
   });

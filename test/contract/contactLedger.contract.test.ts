@@ -31,7 +31,13 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
 
   it('records what became of each person', async () => {
     await h.ledger.claim('r', ['a', 'b', 'c'], NOON);
-    await h.ledger.settle('r', new Map([['a', { status: 'sent', variant: 'v1', messageId: 'm', segments: 1 }], ['b', { status: 'control' }]]));
+    await h.ledger.settle(
+      'r',
+      new Map([
+        ['a', { status: 'sent', variant: 'v1', messageId: 'm', segments: 1 }],
+        ['b', { status: 'control' }],
+      ]),
+    );
     expect(Object.fromEntries(await h.ledger.people('r'))).toEqual({
       a: { status: 'sent', variant: 'v1', messageId: 'm', segments: 1 },
       b: { status: 'control' },
@@ -59,9 +65,23 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
   });
 
   it("keeps each person's contacts on every channel, once each, for the retention only", async () => {
-    const sms = { channel: 'sms' as const, at: NOON, items: ['sku-1'], campaign: 'c', run: 'c@r', variant: 'a', outcome: 'sent', costMilliYuan: 45 };
+    const sms = {
+      channel: 'sms' as const,
+      at: NOON,
+      items: ['sku-1'],
+      campaign: 'c',
+      run: 'c@r',
+      variant: 'a',
+      outcome: 'sent',
+      costMilliYuan: 45,
+    };
     const shown = { channel: 'shown' as const, at: NOON + 1000, items: ['sku-2', 'sku-3'] };
-    await h.ledger.noteContacts([['u1', sms], ['u1', shown], ['u1', sms], ['u2', shown]]);
+    await h.ledger.noteContacts([
+      ['u1', sms],
+      ['u1', shown],
+      ['u1', sms],
+      ['u2', shown],
+    ]);
     expect(await h.ledger.contactsOf(['u1', 'u2', 'u3'], NOON)).toEqual([[sms, shown], [shown], []]);
     expect(await h.ledger.contactsOf(['u1'], NOON + 1)).toEqual([[shown]]);
     const later = { channel: 'shown' as const, at: NOON + CONTACT_RETENTION_MS + 5000, items: ['sku-4'] };

@@ -20,7 +20,9 @@ describe('credentials rotating between two calls', () => {
     await store.put('a', Buffer.from('a'));
     source.update(after);
     await store.put('b', Buffer.from('b'));
-    expect(fake.received.map((r) => [/^OSS ([^:]+):/.exec(String(r.headers.authorization))?.[1], r.headers['x-oss-security-token']])).toEqual([
+    expect(
+      fake.received.map((r) => [/^OSS ([^:]+):/.exec(String(r.headers.authorization))?.[1], r.headers['x-oss-security-token']]),
+    ).toEqual([
       [before.accessKeyId, before.securityToken],
       [after.accessKeyId, after.securityToken],
     ]);
@@ -54,6 +56,8 @@ describe('credentials rotating between two calls', () => {
     source.update(after);
     source.update(undefined);
     expect(source.current()).toBe(after);
-    expect(() => new CredentialSource({}).current()).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
+    expect(() => new CredentialSource({}).current()).toThrow(
+      /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/,
+    );
   });
 });

@@ -56,9 +56,17 @@ const put = async (log: EventLog, keys: string[], admission?: Admission) => {
   const result = await log.append(keys, Buffer.from(JSON.stringify(keys)), 60, admission);
   return result.refused ?? result.duplicate;
 };
-const gate = (nonce: string, cost = 1, limit = 10): Admission => ({ nonce, nonceSeconds: 60, quota: 'demo:1', cost, limit, quotaSeconds: 60 });
+const gate = (nonce: string, cost = 1, limit = 10): Admission => ({
+  nonce,
+  nonceSeconds: 60,
+  quota: 'demo:1',
+  cost,
+  limit,
+  quotaSeconds: 60,
+});
 /** The keys stored by each entry: those of its record not flagged as duplicates. */
-const storedKeys = (entries: LogEntry[]) => entries.flatMap((e) => (JSON.parse(e.record.toString()) as string[]).filter((_, i) => !e.duplicate[i]));
+const storedKeys = (entries: LogEntry[]) =>
+  entries.flatMap((e) => (JSON.parse(e.record.toString()) as string[]).filter((_, i) => !e.duplicate[i]));
 
 describe.each(Object.keys(adapters))('event log contract: %s', (name) => {
   let h: Harness;

@@ -22,7 +22,13 @@ const adapters: Record<string, () => Promise<Harness>> = {
   },
 };
 
-const ev = (userId: string, type: string, ts: number, itemId?: string, amount?: number): Behaviour => ({ userId, type, ts, itemId, amount });
+const ev = (userId: string, type: string, ts: number, itemId?: string, amount?: number): Behaviour => ({
+  userId,
+  type,
+  ts,
+  itemId,
+  amount,
+});
 
 describe.each(Object.keys(adapters))('feature store contract: %s', (name) => {
   let h: Harness;

@@ -101,7 +101,12 @@ describe('OSS adapter on the wire', () => {
   afterEach(() => fake.close());
 
   it('signs requests the way OSS verifies them (a wrong secret is refused)', async () => {
-    const wrong = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => ({ ...TEST_AK, accessKeySecret: 'wrong' }) });
+    const wrong = new OssObjectStore({
+      bucket: 'wire',
+      region: 'oss-cn-hangzhou',
+      endpoint: fake.url,
+      credentials: () => ({ ...TEST_AK, accessKeySecret: 'wrong' }),
+    });
     await expect(wrong.put('x', Buffer.from('x'))).rejects.toMatchObject({ status: 503, code: 'object_store_unavailable' });
     const right = new OssObjectStore({ bucket: 'wire', region: 'oss-cn-hangzhou', endpoint: fake.url, credentials: () => TEST_AK });
     await right.put('x', Buffer.from('x'));

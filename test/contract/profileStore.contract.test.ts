@@ -12,7 +12,13 @@ const adapters: Record<string, () => { store: ProfileStore; teardown(): Promise<
   },
 };
 
-const profile = (userId: string, fields: Partial<StoredProfile> = {}): StoredProfile => ({ userId, tags: [], attributes: {}, updatedAt: 1, ...fields });
+const profile = (userId: string, fields: Partial<StoredProfile> = {}): StoredProfile => ({
+  userId,
+  tags: [],
+  attributes: {},
+  updatedAt: 1,
+  ...fields,
+});
 
 describe.each(Object.keys(adapters))('profile store contract: %s', (name) => {
   let h: ReturnType<(typeof adapters)[string]>;
@@ -22,7 +28,13 @@ describe.each(Object.keys(adapters))('profile store contract: %s', (name) => {
   afterEach(() => h.teardown());
 
   it('writes and reads whole records, unknown users as undefined', async () => {
-    const a = profile('a', { phoneSealed: 'sealed-a', phoneHash: 'hash-a', consentSms: { granted: true, at: 5, source: 'store' }, tags: ['vip'], attributes: { city: '杭州', age: 30 } });
+    const a = profile('a', {
+      phoneSealed: 'sealed-a',
+      phoneHash: 'hash-a',
+      consentSms: { granted: true, at: 5, source: 'store' },
+      tags: ['vip'],
+      attributes: { city: '杭州', age: 30 },
+    });
     await h.store.put([a, profile('b')]);
     expect(await h.store.get(['a', 'ghost', 'b'])).toEqual([a, undefined, profile('b')]);
   });
@@ -59,7 +71,11 @@ describe.each(Object.keys(adapters))('profile store contract: %s', (name) => {
     const ids = Array.from({ length: 300 }, (_, i) => `u${i}`);
     await h.store.put(ids.map((id) => profile(id)));
     expect(await h.store.count()).toBe(300);
-    const ranges = [{ from: 0, to: 300 }, { from: 300, to: 301 }, { from: 301, to: PROFILE_PARTS }];
+    const ranges = [
+      { from: 0, to: 300 },
+      { from: 300, to: 301 },
+      { from: 301, to: PROFILE_PARTS },
+    ];
     const seen: string[] = [];
     for (const parts of ranges) {
       let cursor: string | undefined;

@@ -30,7 +30,11 @@ interface Harness {
 
 const lines = (file: string) => {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }
@@ -67,8 +71,15 @@ const adapters: Record<string, () => Promise<Harness>> = {
     const fake = await startTencentSmsFake();
     return {
       sender: new TencentSmsSender(tencentOptions(fake.port)),
-      delivered: () => fake.sent.map((b) => [String((b.PhoneNumberSet as string[])[0]), String(b.TemplateId), b.TemplateParamSet, String(b.SessionContext)]),
-      batchDelivered: () => fake.sent.flatMap((b) => (b.PhoneNumberSet as string[]).map((phone): [string, unknown] => [phone, b.TemplateParamSet])),
+      delivered: () =>
+        fake.sent.map((b) => [
+          String((b.PhoneNumberSet as string[])[0]),
+          String(b.TemplateId),
+          b.TemplateParamSet,
+          String(b.SessionContext),
+        ]),
+      batchDelivered: () =>
+        fake.sent.flatMap((b) => (b.PhoneNumberSet as string[]).map((phone): [string, unknown] => [phone, b.TemplateParamSet])),
       requests: () => fake.sent.length,
       refusal: { phone: '13812344444', failure: 'permanent', code: 'FailedOperation.PhoneNumberInBlacklist', wholeRequest: false },
       teardown: () => fake.close(),
@@ -79,11 +90,24 @@ const adapters: Record<string, () => Promise<Harness>> = {
 /** Sends to the fake while the SDK signs for the real host name (its first label is the service). */
 const toLocalhost = new http.Agent({
   lookup: (_host, options, cb) =>
-    (options as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+    (options as { all?: boolean }).all
+      ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+      : cb(null, '127.0.0.1', 4),
 });
-const tencentOptions = (port: number) => ({ ...TEST_TENCENT, signName: '智能营销', endpoint: `sms.tencentcloudapi.com:${port}`, protocol: 'http://' as const, agent: toLocalhost });
+const tencentOptions = (port: number) => ({
+  ...TEST_TENCENT,
+  signName: '智能营销',
+  endpoint: `sms.tencentcloudapi.com:${port}`,
+  protocol: 'http://' as const,
+  agent: toLocalhost,
+});
 
-const message = { phone: '13812345678', templateId: 'SMS_100001', params: { name: '王女士', coupon: '20' }, outId: 'spring-sale:run-1:u42' };
+const message = {
+  phone: '13812345678',
+  templateId: 'SMS_100001',
+  params: { name: '王女士', coupon: '20' },
+  outId: 'spring-sale:run-1:u42',
+};
 const batchOf = (phone: string, name: string, outId: string): BatchMessage => ({ phone, params: { name, coupon: '20' }, outId });
 /** A number as a provider or the outbox (masked) records it, compared masked and without +86. */
 const asSeen = (phone: string) => maskPhones(phone.replace(/^\+86/, ''));
@@ -117,7 +141,12 @@ describe.each(Object.keys(adapters))('SMS contract: %s', (name) => {
 
   it('a mixed batch: one outcome per message, in order; an invalid number fails alone and is never sent', async () => {
     const third = h.refusal?.phone ?? '13712345670';
-    const messages = [batchOf('13812345678', '王女士', 'a'), batchOf('12345', '李先生', 'bad'), batchOf(third, '赵女士', 'c'), batchOf('+8613912340001', '张先生', 'b')];
+    const messages = [
+      batchOf('13812345678', '王女士', 'a'),
+      batchOf('12345', '李先生', 'bad'),
+      batchOf(third, '赵女士', 'c'),
+      batchOf('+8613912340001', '张先生', 'b'),
+    ];
     const outcomes = await h.sender.sendBatch({ templateId: 'SMS_100001', messages });
     expect(outcomes.map((o) => o.outId)).toEqual(['a', 'bad', 'c', 'b']);
     expect(outcomes[1]).toEqual({ outId: 'bad', status: 'failed', failure: 'permanent', code: 'invalid_phone' });
@@ -153,9 +182,16 @@ describe('SMS provider errors are classified for the caller', () => {
   it('Alibaba: flow control defers, system errors retry, a wrong secret is permanent', async () => {
     const fake = await startAlibabaRpcFake('2017-05-25', { SendSms: sendSmsAction });
     const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: fake.url });
-    await expect(sender.send({ ...message, phone: '13800000000' })).rejects.toMatchObject({ code: 'isv.BUSINESS_LIMIT_CONTROL', failure: 'defer' });
+    await expect(sender.send({ ...message, phone: '13800000000' })).rejects.toMatchObject({
+      code: 'isv.BUSINESS_LIMIT_CONTROL',
+      failure: 'defer',
+    });
     await expect(sender.send({ ...message, phone: '13899999999' })).rejects.toMatchObject({ code: 'isp.SYSTEM_ERROR', failure: 'retry' });
-    const wrongKey = new AliyunSmsSender({ credentials: () => ({ ...TEST_AK, accessKeySecret: 'nope' }), signName: 'x', endpoint: fake.url });
+    const wrongKey = new AliyunSmsSender({
+      credentials: () => ({ ...TEST_AK, accessKeySecret: 'nope' }),
+      signName: 'x',
+      endpoint: fake.url,
+    });
     await expect(wrongKey.send(message)).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', failure: 'permanent' });
     await fake.close();
   });
@@ -164,9 +200,17 @@ describe('SMS provider errors are classified for the caller', () => {
     const fake = await startTencentSmsFake();
     const opts = tencentOptions(fake.port);
     const sender = new TencentSmsSender(opts);
-    await expect(sender.send({ ...message, phone: '13800000000' })).rejects.toMatchObject({ code: 'LimitExceeded.DeliveryFrequencyLimit', failure: 'defer' });
-    await expect(sender.send({ ...message, phone: '13812344444' })).rejects.toMatchObject({ code: 'FailedOperation.PhoneNumberInBlacklist', failure: 'permanent' });
-    await expect(new TencentSmsSender({ ...opts, secretKey: 'nope' }).send(message)).rejects.toMatchObject({ code: 'AuthFailure.SignatureFailure' });
+    await expect(sender.send({ ...message, phone: '13800000000' })).rejects.toMatchObject({
+      code: 'LimitExceeded.DeliveryFrequencyLimit',
+      failure: 'defer',
+    });
+    await expect(sender.send({ ...message, phone: '13812344444' })).rejects.toMatchObject({
+      code: 'FailedOperation.PhoneNumberInBlacklist',
+      failure: 'permanent',
+    });
+    await expect(new TencentSmsSender({ ...opts, secretKey: 'nope' }).send(message)).rejects.toMatchObject({
+      code: 'AuthFailure.SignatureFailure',
+    });
     await fake.close();
   });
 
@@ -190,7 +234,10 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
     const fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: batch });
     const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: fake.url, timeoutMs: 300 });
     const sent = await sender.sendBatch({ templateId: 'SMS_100001', messages: pair });
-    expect(sent).toEqual([expect.objectContaining({ outId: 'a', status: 'sent' }), expect.objectContaining({ outId: 'b', status: 'sent' })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ outId: 'a', status: 'sent' }),
+      expect.objectContaining({ outId: 'b', status: 'sent' }),
+    ]);
     expect(fake.calls[0]).toMatchObject({
       PhoneNumberJson: '["13812345678","13912340001"]',
       SignNameJson: '["智能营销","智能营销"]',
@@ -218,12 +265,17 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
     const fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: sendBatchSmsAction() });
     const client = alibabaRpcClient(() => TEST_AK, fake.url, '2017-05-25');
     const json = (n: number, v: unknown) => JSON.stringify(Array.from({ length: n }, () => v));
-    const ask = (p: Record<string, string>) => client.request('SendBatchSms', { TemplateCode: 'SMS_1', ...p }, { method: 'POST' }).catch((e: { code: string }) => e.code);
+    const ask = (p: Record<string, string>) =>
+      client.request('SendBatchSms', { TemplateCode: 'SMS_1', ...p }, { method: 'POST' }).catch((e: { code: string }) => e.code);
     expect(await ask({ PhoneNumberJson: json(101, '13812345678'), SignNameJson: json(101, 's') })).toBe('isv.MOBILE_COUNT_OVER_LIMIT');
     expect(await ask({ PhoneNumberJson: json(2, '13812345678'), SignNameJson: json(1, 's') })).toBe('isv.INVALID_PARAMETERS');
-    expect(await ask({ PhoneNumberJson: json(1, '13812345678'), SignNameJson: json(1, 's'), TemplateParamJson: json(1, { n: 1 }) })).toBe('isv.INVALID_JSON_PARAM');
+    expect(await ask({ PhoneNumberJson: json(1, '13812345678'), SignNameJson: json(1, 's'), TemplateParamJson: json(1, { n: 1 }) })).toBe(
+      'isv.INVALID_JSON_PARAM',
+    );
     expect(await ask({ PhoneNumberJson: json(1, '12345'), SignNameJson: json(1, 's') })).toBe('isv.MOBILE_NUMBER_ILLEGAL');
-    expect(await ask({ PhoneNumberJson: json(1, '13812345678'), SignNameJson: json(1, 's'), TemplateCode: '' })).toBe('MissingTemplateCode');
+    expect(await ask({ PhoneNumberJson: json(1, '13812345678'), SignNameJson: json(1, 's'), TemplateCode: '' })).toBe(
+      'MissingTemplateCode',
+    );
     await fake.close();
   });
 
@@ -235,7 +287,12 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
   it('Tencent: one request per set of params, SessionContext its first outId, outcomes matched by number and kept in order', async () => {
     const fake = await startTencentSmsFake();
     const sender = new TencentSmsSender(tencentOptions(fake.port));
-    const messages = [batchOf('13812345678', '王女士', 'a'), batchOf('13912340001', '张先生', 'b'), batchOf('13712341111', '王女士', 'c'), batchOf('13612344444', '王女士', 'd')];
+    const messages = [
+      batchOf('13812345678', '王女士', 'a'),
+      batchOf('13912340001', '张先生', 'b'),
+      batchOf('13712341111', '王女士', 'c'),
+      batchOf('13612344444', '王女士', 'd'),
+    ];
     const outcomes = await sender.sendBatch({ templateId: '1234567', messages });
     expect(fake.sent.map((b) => [b.PhoneNumberSet, b.TemplateParamSet, b.SessionContext])).toEqual([
       [['+8613812345678', '+8613712341111', '+8613612344444'], ['王女士', '20'], 'a'],
@@ -253,13 +310,19 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
 
   it('Tencent: a number twice in a batch goes in separate requests, so results stay unambiguous', async () => {
     const fake = await startTencentSmsFake();
-    const outcomes = await new TencentSmsSender(tencentOptions(fake.port)).sendBatch({ templateId: '1', messages: [pair[0], { ...pair[0], outId: 'again' }] });
+    const outcomes = await new TencentSmsSender(tencentOptions(fake.port)).sendBatch({
+      templateId: '1',
+      messages: [pair[0], { ...pair[0], outId: 'again' }],
+    });
     expect(fake.sent.map((b) => b.PhoneNumberSet)).toEqual([['+8613812345678'], ['+8613812345678']]);
-    expect(outcomes.map((o) => [o.outId, o.status])).toEqual([['a', 'sent'], ['again', 'sent']]);
+    expect(outcomes.map((o) => [o.outId, o.status])).toEqual([
+      ['a', 'sent'],
+      ['again', 'sent'],
+    ]);
     await fake.close();
   });
 
-  it('a batch sent under its campaign\'s sign name carries it instead of the deployment\'s', async () => {
+  it("a batch sent under its campaign's sign name carries it instead of the deployment's", async () => {
     const alibaba = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: sendBatchSmsAction() });
     const aliyun = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '智能营销', endpoint: alibaba.url, timeoutMs: 300 });
     await aliyun.sendBatch({ templateId: 'SMS_100001', signName: '示例商城', messages: pair });

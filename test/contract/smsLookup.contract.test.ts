@@ -14,18 +14,29 @@ import { startTencentSmsFake, TEST_TENCENT } from '../wire/tencentSms';
 
 const toLocalhost = new http.Agent({
   lookup: (_host, options, cb) =>
-    (options as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+    (options as { all?: boolean }).all
+      ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+      : cb(null, '127.0.0.1', 4),
 });
-const tencentOptions = (port: number) => ({ ...TEST_TENCENT, endpoint: `sms.tencentcloudapi.com:${port}`, protocol: 'http://' as const, agent: toLocalhost });
+const tencentOptions = (port: number) => ({
+  ...TEST_TENCENT,
+  endpoint: `sms.tencentcloudapi.com:${port}`,
+  protocol: 'http://' as const,
+  agent: toLocalhost,
+});
 const message = (phone: string, outId: string) => ({ phone, params: { name: '王女士' }, outId });
 
 describe('Alibaba QuerySendDetails', () => {
-  it("lists every message to a number, waiting ones too, with our OutId, a page of 50 at a time", async () => {
+  it('lists every message to a number, waiting ones too, with our OutId, a page of 50 at a time', async () => {
     const batch = sendBatchSmsAction();
     const fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: batch, QuerySendDetails: querySendDetailsAction(batch) });
     try {
       const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '示例商城', endpoint: fake.url });
-      for (let i = 0; i < 55; i++) await sender.sendBatch({ templateId: 'SMS_1', messages: [message('13812345675', `run-${i}|u1`), message('13912345675', `run-${i}|u1`)] });
+      for (let i = 0; i < 55; i++)
+        await sender.sendBatch({
+          templateId: 'SMS_1',
+          messages: [message('13812345675', `run-${i}|u1`), message('13912345675', `run-${i}|u1`)],
+        });
       batch.records[0].status = 3;
       batch.records[0].receivedAt = Date.now();
       Object.assign(batch.records[2], { status: 2, errCode: 'MK:0001', receivedAt: Date.now() });
@@ -72,8 +83,22 @@ describe('Tencent PullSmsSendStatusByPhoneNumber', () => {
       const lookup = new TencentDeliveryLookup(tencentOptions(fake.port));
       const span = [Date.now() - 60_000, Date.now() + 1000] as const;
       expect(await lookup.recordsOf('+8613812345675', ...span)).toEqual([
-        { outId: undefined, messageId: first.serialNo, status: 'delivered', code: 'SUCCESS', description: '用户短信送达成功', at: Math.floor(first.report.receivedAt / 1000) * 1000 },
-        { outId: undefined, messageId: second.serialNo, status: 'undelivered', code: 'FAIL', description: '用户不在服务区', at: Math.floor(second.report.receivedAt / 1000) * 1000 },
+        {
+          outId: undefined,
+          messageId: first.serialNo,
+          status: 'delivered',
+          code: 'SUCCESS',
+          description: '用户短信送达成功',
+          at: Math.floor(first.report.receivedAt / 1000) * 1000,
+        },
+        {
+          outId: undefined,
+          messageId: second.serialNo,
+          status: 'undelivered',
+          code: 'FAIL',
+          description: '用户不在服务区',
+          at: Math.floor(second.report.receivedAt / 1000) * 1000,
+        },
       ]);
       // The other number's message has no report yet: not listed.
       expect(await lookup.recordsOf('+8613912345675', ...span)).toEqual([]);

@@ -90,14 +90,19 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
       body,
       credentials: rotatedKeys,
     });
-    expect({ status: reply.status, body: JSON.parse(reply.body) }).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, rejected: [] } });
+    expect({ status: reply.status, body: JSON.parse(reply.body) }).toEqual({
+      status: 200,
+      body: { accepted: 1, duplicates: 0, rejected: [] },
+    });
     expect((await ingest.request('GET', '/pre-stop', { controlPath: '/pre-stop' })).status).toBe(200);
     expect(cmsKeyIds()).toContain(rotatedKeys.accessKeyId);
   });
 
   it('compact: an event function flushes what ingest stored into OSS, signing with the credentials of each invocation', async () => {
     const compact = await start('compact');
-    const tick = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'every-minute', payload: '{"job":"flush"}' }));
+    const tick = Buffer.from(
+      JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'every-minute', payload: '{"job":"flush"}' }),
+    );
     const first = await compact.invoke(tick, startKeys);
     expect(first).toMatchObject({ ok: true, result: { entries: 1, events: 1 } });
     const [key] = (first.result as { objects: string[] }).objects;
@@ -113,7 +118,9 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     const recommend = await start('recommend');
     expect((await recommend.request('POST', '/initialize', { controlPath: '/initialize' })).status).toBe(200);
     expect(await recommend.invoke(Buffer.from(''))).toMatchObject({ ok: true, result: { ok: true, model_version: null } });
-    const reply = await recommend.request('GET', '/v1/recommend?user_id=u1&n=5', { headers: { ...signRequest(APP.id, APP.secret, 'GET', '/v1/recommend?user_id=u1&n=5', '') } });
+    const reply = await recommend.request('GET', '/v1/recommend?user_id=u1&n=5', {
+      headers: { ...signRequest(APP.id, APP.secret, 'GET', '/v1/recommend?user_id=u1&n=5', '') },
+    });
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ fallback: 'no_model', model_version: null });
     expect((await recommend.request('GET', '/pre-stop', { controlPath: '/pre-stop' })).status).toBe(200);
@@ -124,19 +131,36 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     expect((await train.request('POST', '/initialize', { controlPath: '/initialize' })).status).toBe(200);
     const daily = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'daily', payload: '{"job":"daily"}' }));
     const scheduled = await train.invoke(daily);
-    expect(scheduled).toMatchObject({ ok: true, result: [{ model: 'ease', skipped: expect.any(String) }, { model: 'propensity', skipped: expect.any(String) }, { model: 'uplift', skipped: expect.any(String) }] });
+    expect(scheduled).toMatchObject({
+      ok: true,
+      result: [
+        { model: 'ease', skipped: expect.any(String) },
+        { model: 'propensity', skipped: expect.any(String) },
+        { model: 'uplift', skipped: expect.any(String) },
+      ],
+    });
 
-    oss.objects.set('datasets/broken.rating', { body: Buffer.from('not an interaction file\n'), etag: 'E', lastModified: new Date().toUTCString() });
+    oss.objects.set('datasets/broken.rating', {
+      body: Buffer.from('not an interaction file\n'),
+      etag: 'E',
+      lastModified: new Date().toUTCString(),
+    });
     const upload = JSON.parse(events('oss.json').toString());
     upload.events[0].oss.bucket.name = BUCKET;
     upload.events[0].oss.object.key = 'datasets/broken.rating';
     const uploaded = await train.invoke(Buffer.from(JSON.stringify(upload)));
-    expect(uploaded).toMatchObject({ ok: true, result: [{ model: 'ease', dataset: 'datasets/broken.rating', skipped: expect.stringContaining('expected user<TAB>item') }] });
+    expect(uploaded).toMatchObject({
+      ok: true,
+      result: [{ model: 'ease', dataset: 'datasets/broken.rating', skipped: expect.stringContaining('expected user<TAB>item') }],
+    });
     // OSS down: the invocation fails (FC retries it) and its log line says where, in TypeScript (source maps are on).
     oss.failWith(500);
     expect(await train.invoke(daily)).toMatchObject({ ok: false, result: { errorCode: 'object_store_unavailable' } });
     oss.failWith(undefined);
-    const failure = train.output().split('\n').find((l) => l.includes('"invocation failed"'));
+    const failure = train
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"invocation failed"'));
     expect(JSON.parse(failure!).err.stack.join('\n')).toMatch(/lib\/objectStore\/ossStore\.ts:\d+/);
     expect((await train.request('GET', '/pre-stop', { controlPath: '/pre-stop' })).status).toBe(200);
     // MKT_ORT_PROVIDER=cuda: the provider actually in use is logged at start (the CPU here, with a warning).
@@ -146,14 +170,23 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
   it('campaign: an event function runs its minute timer (no campaign yet), and imports an uploaded profile file into Redis', async () => {
     const campaign = await start('campaign');
     const timer = fn('campaign').props.triggers!.find((t) => t.triggerType === 'timer')!;
-    const tick = Buffer.from(JSON.stringify({ triggerTime: '2026-11-30T02:00:00Z', triggerName: timer.triggerName, payload: timer.triggerConfig.payload }));
+    const tick = Buffer.from(
+      JSON.stringify({ triggerTime: '2026-11-30T02:00:00Z', triggerName: timer.triggerName, payload: timer.triggerConfig.payload }),
+    );
     expect(await campaign.invoke(tick, startKeys)).toMatchObject({ ok: true, result: [] });
 
-    oss.objects.set('imports/profiles/shop.csv', { body: Buffer.from('user_id,phone,consent_granted\nc1,13812345678,true\nc2,123,true\n'), etag: 'E', lastModified: new Date().toUTCString() });
+    oss.objects.set('imports/profiles/shop.csv', {
+      body: Buffer.from('user_id,phone,consent_granted\nc1,13812345678,true\nc2,123,true\n'),
+      etag: 'E',
+      lastModified: new Date().toUTCString(),
+    });
     const upload = JSON.parse(events('oss.json').toString());
     upload.events[0].oss.bucket.name = BUCKET;
     upload.events[0].oss.object.key = 'imports/profiles/shop.csv';
-    expect(await campaign.invoke(Buffer.from(JSON.stringify(upload)), startKeys)).toMatchObject({ ok: true, result: [{ rows: 2, accepted: 1, rejected: 1, report: 'imports/profiles/shop.csv.errors.jsonl' }] });
+    expect(await campaign.invoke(Buffer.from(JSON.stringify(upload)), startKeys)).toMatchObject({
+      ok: true,
+      result: [{ rows: 2, accepted: 1, rejected: 1, report: 'imports/profiles/shop.csv.errors.jsonl' }],
+    });
     const redis = new Redis('redis://127.0.0.1:6379');
     const stored = await redis.get(`${PREFIX}profile:{c1}`);
     await redis.quit();
@@ -170,18 +203,52 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
       await ledger.claim(run, ['c1'], Date.now());
       const push = (urlPath: string, body: unknown, token = SMS_CALLBACK_TOKEN) => {
         const event = JSON.parse(events('http.json').toString());
-        Object.assign(event, { rawPath: urlPath, queryParameters: { token }, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), isBase64Encoded: false });
+        Object.assign(event, {
+          rawPath: urlPath,
+          queryParameters: { token },
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          isBase64Encoded: false,
+        });
         event.requestContext.http.path = urlPath;
         return feedback.invoke(Buffer.from(JSON.stringify(event)), startKeys);
       };
-      const report = [{ phone_number: '13812345678', send_time: '2026-11-30 10:00:01', report_time: '2026-11-30 10:00:05', success: true, err_code: 'DELIVERED', err_msg: '用户接收成功', sms_size: '1', biz_id: 'b1', out_id: `${run}|c1` }];
-      expect(await push('/sms/aliyun/report', report, 'not-the-token-0123456789abcd')).toEqual({ ok: true, result: { statusCode: 401, body: '' } });
+      const report = [
+        {
+          phone_number: '13812345678',
+          send_time: '2026-11-30 10:00:01',
+          report_time: '2026-11-30 10:00:05',
+          success: true,
+          err_code: 'DELIVERED',
+          err_msg: '用户接收成功',
+          sms_size: '1',
+          biz_id: 'b1',
+          out_id: `${run}|c1`,
+        },
+      ];
+      expect(await push('/sms/aliyun/report', report, 'not-the-token-0123456789abcd')).toEqual({
+        ok: true,
+        result: { statusCode: 401, body: '' },
+      });
       const taken = (await push('/sms/aliyun/report', report)) as { ok: boolean; result: { statusCode: number; body: string } };
-      expect({ ok: taken.ok, statusCode: taken.result.statusCode, body: JSON.parse(taken.result.body) }).toEqual({ ok: true, statusCode: 200, body: { code: 0, msg: '接收成功' } });
-      expect(await ledger.deliveriesOf(run, ['c1'])).toEqual([expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'receipt' })]);
+      expect({ ok: taken.ok, statusCode: taken.result.statusCode, body: JSON.parse(taken.result.body) }).toEqual({
+        ok: true,
+        statusCode: 200,
+        body: { code: 0, msg: '接收成功' },
+      });
+      expect(await ledger.deliveriesOf(run, ['c1'])).toEqual([
+        expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'receipt' }),
+      ]);
 
       // A reply after the import's consent statement (a later statement wins; Tencent times replies in seconds).
-      const reply = (await push('/sms/tencent/reply', { extend: '', mobile: '13812345678', nationcode: '86', sign: '示例商城', text: 'TD', time: Math.ceil(Date.now() / 1000) + 1 })) as { result: { body: string } };
+      const reply = (await push('/sms/tencent/reply', {
+        extend: '',
+        mobile: '13812345678',
+        nationcode: '86',
+        sign: '示例商城',
+        text: 'TD',
+        time: Math.ceil(Date.now() / 1000) + 1,
+      })) as { result: { body: string } };
       expect(JSON.parse(reply.result.body)).toEqual({ result: 0, errmsg: 'OK' });
       const redis = new Redis('redis://127.0.0.1:6379');
       const stored = JSON.parse((await redis.get(`${PREFIX}profile:{c1}`))!);
@@ -189,7 +256,9 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
       expect(stored.consentSms).toMatchObject({ granted: false, source: 'reply:TD', evidence: { provider: 'tencent', text: 'TD' } });
 
       const timer = fn('sms-feedback').props.triggers!.find((t) => t.triggerType === 'timer')!;
-      const tick = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: timer.triggerName, payload: timer.triggerConfig.payload }));
+      const tick = Buffer.from(
+        JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: timer.triggerName, payload: timer.triggerConfig.payload }),
+      );
       expect(await feedback.invoke(tick, rotatedKeys)).toMatchObject({ ok: true, result: { runs: 0, open: 0 } });
     } finally {
       await ledger.close();
@@ -198,7 +267,12 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
 });
 
 it('every instance logged only JSON lines, one object each', () => {
-  const lines = running.flatMap((i) => i.output().split('\n').filter((l) => l.trim() !== ''));
+  const lines = running.flatMap((i) =>
+    i
+      .output()
+      .split('\n')
+      .filter((l) => l.trim() !== ''),
+  );
   expect(lines.length).toBeGreaterThan(0);
   expect(lines.filter((l) => !/^\{.*\}$/.test(l) || typeof JSON.parse(l) !== 'object')).toEqual([]);
 });

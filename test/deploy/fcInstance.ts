@@ -32,7 +32,11 @@ export interface FcInstance {
   /** An event invocation: `handler(event, context)`, or `POST /invoke` on the CAPort. */
   invoke(event: Buffer, credentials?: AlibabaCredentials): Promise<{ ok: boolean; result: unknown }>;
   /** A request on the CAPort (custom runtimes and containers only). */
-  request(method: string, urlPath: string, options?: { controlPath?: string; headers?: Record<string, string>; body?: string | Buffer; credentials?: AlibabaCredentials }): Promise<Reply>;
+  request(
+    method: string,
+    urlPath: string,
+    options?: { controlPath?: string; headers?: Record<string, string>; body?: string | Buffer; credentials?: AlibabaCredentials },
+  ): Promise<Reply>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +89,8 @@ const accepts = (port: number) =>
     socket.once('connect', () => socket.destroy());
   });
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 /** Starts one instance of `spec`'s function; `credentials` are the role's at start. */
 export async function startInstance(spec: FunctionSpec, credentials: AlibabaCredentials): Promise<FcInstance> {
@@ -119,16 +124,21 @@ async function startEventRuntime(spec: FunctionSpec, dir: string, env: Record<st
 }
 
 async function startCaPort(spec: FunctionSpec, dir: string, env: Record<string, string>): Promise<FcInstance> {
-  const p = spec.props as FunctionSpec['props'] & { customRuntimeConfig?: { command: string[]; args?: string[] }; customContainerConfig?: { command: string[]; args?: string[] } };
+  const p = spec.props as FunctionSpec['props'] & {
+    customRuntimeConfig?: { command: string[]; args?: string[] };
+    customContainerConfig?: { command: string[]; args?: string[] };
+  };
   const { command, args = [] } = p.customRuntimeConfig ?? p.customContainerConfig!;
-  const local = (a: string) => (FC_NODE.test(a) || a === 'node' ? process.execPath : a.startsWith(CONTAINER_CODE) ? path.join(dir, a.slice(CONTAINER_CODE.length)) : a);
+  const local = (a: string) =>
+    FC_NODE.test(a) || a === 'node' ? process.execPath : a.startsWith(CONTAINER_CODE) ? path.join(dir, a.slice(CONTAINER_CODE.length)) : a;
   const [bin, ...rest] = [...command, ...args].map(local);
   const child = spawn(bin, rest, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
   const port = Number(env.FC_CUSTOM_LISTEN_PORT);
   const deadline = Date.now() + 20_000;
   while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${spec.props.functionName} did not listen on the CAPort ${port}:\n${output()}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${spec.props.functionName} did not listen on the CAPort ${port}:\n${output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const request: FcInstance['request'] = (method, urlPath, o = {}) =>
@@ -142,7 +152,13 @@ async function startCaPort(spec: FunctionSpec, dir: string, env: Record<string, 
         'x-fc-function-memory': String(spec.props.memorySize ?? 512),
         'x-fc-region': spec.props.region ?? 'cn-hangzhou',
         'x-fc-account-id': FC_ACCOUNT_ID,
-        ...(c ? { 'x-fc-access-key-id': c.accessKeyId, 'x-fc-access-key-secret': c.accessKeySecret, 'x-fc-security-token': c.securityToken ?? '' } : {}),
+        ...(c
+          ? {
+              'x-fc-access-key-id': c.accessKeyId,
+              'x-fc-access-key-secret': c.accessKeySecret,
+              'x-fc-security-token': c.securityToken ?? '',
+            }
+          : {}),
         ...o.headers,
       };
       const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
@@ -157,7 +173,12 @@ async function startCaPort(spec: FunctionSpec, dir: string, env: Record<string, 
     output,
     request,
     invoke: async (event, credentials) => {
-      const reply = await request('POST', '/invoke', { controlPath: '/invoke', headers: { 'content-type': 'application/octet-stream' }, body: event, credentials });
+      const reply = await request('POST', '/invoke', {
+        controlPath: '/invoke',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: event,
+        credentials,
+      });
       return { ok: reply.status === 200 && reply.headers['x-fc-status'] !== '404', result: JSON.parse(reply.body) };
     },
     stop: async () => {

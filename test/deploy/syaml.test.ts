@@ -43,7 +43,14 @@ beforeAll(async () => {
 
 describe('s.yaml', () => {
   it('declares ingest, compact, recommend, train, campaign and sms-feedback', () => {
-    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'sms-feedback', 'train']);
+    expect(project.functions.map((f) => f.props.functionName).sort()).toEqual([
+      'campaign',
+      'compact',
+      'ingest',
+      'recommend',
+      'sms-feedback',
+      'train',
+    ]);
   });
 
   it('validates every fc3 resource against the published fc3 schema (draft-07)', () => {
@@ -64,7 +71,9 @@ describe('s.yaml', () => {
     for (const f of project.functions) {
       const dir = codeDir(root, f);
       const p = f.props as { customRuntimeConfig?: { args?: string[] }; customContainerConfig?: { command?: string[] } };
-      const entry = p.customRuntimeConfig?.args?.find((a) => a.endsWith('.js')) ?? path.basename(p.customContainerConfig?.command?.at(-1) ?? `${(f.props.handler ?? '').split('.')[0]}.js`);
+      const entry =
+        p.customRuntimeConfig?.args?.find((a) => a.endsWith('.js')) ??
+        path.basename(p.customContainerConfig?.command?.at(-1) ?? `${(f.props.handler ?? '').split('.')[0]}.js`);
       expect(existsSync(path.join(dir, entry))).toBe(true);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path.join(dir, entry)) as Record<string, unknown>;
@@ -85,7 +94,9 @@ describe('s.yaml', () => {
   });
 
   it('gives recommend reserved instances with scheduled peaks, target tracking and an initializer', () => {
-    const props = fn('recommend').props as FunctionSpec['props'] & { provisionConfig: { scheduledActions: unknown[]; targetTrackingPolicies: unknown[] } };
+    const props = fn('recommend').props as FunctionSpec['props'] & {
+      provisionConfig: { scheduledActions: unknown[]; targetTrackingPolicies: unknown[] };
+    };
     expect(props.provisionConfig.scheduledActions.length).toBeGreaterThan(0);
     expect(props.provisionConfig.targetTrackingPolicies.length).toBeGreaterThan(0);
     expect(props.instanceLifecycleConfig?.initializer).toBeDefined();
@@ -101,9 +112,18 @@ describe('s.yaml', () => {
 
   it('fires each OSS trigger on the upload prefix the code reads (lib/objectStore/keys.ts)', () => {
     const prefixes = project.functions.flatMap((f) =>
-      (f.props.triggers ?? []).filter((t) => t.triggerType === 'oss').map((t) => [`${f.props.functionName}:${t.triggerName}`, (t.triggerConfig as { filter: { key: { prefix: string } } }).filter.key.prefix]),
+      (f.props.triggers ?? [])
+        .filter((t) => t.triggerType === 'oss')
+        .map((t) => [
+          `${f.props.functionName}:${t.triggerName}`,
+          (t.triggerConfig as { filter: { key: { prefix: string } } }).filter.key.prefix,
+        ]),
     );
-    expect(Object.fromEntries(prefixes)).toEqual({ 'train:dataset-upload': DATASET_PREFIX, 'campaign:profile-import': PROFILE_IMPORT_PREFIX, 'campaign:definitions': CAMPAIGN_DEFINITIONS_PREFIX });
+    expect(Object.fromEntries(prefixes)).toEqual({
+      'train:dataset-upload': DATASET_PREFIX,
+      'campaign:profile-import': PROFILE_IMPORT_PREFIX,
+      'campaign:definitions': CAMPAIGN_DEFINITIONS_PREFIX,
+    });
   });
 
   it('schedules campaigns in Beijing time', () => {
@@ -115,16 +135,36 @@ describe('s.yaml', () => {
   it('puts every function that uses Redis in the VPC from the settings, and the others outside it', () => {
     const vpc = { vpcId: 'vpc-uf6a', vSwitchIds: ['vsw-uf6a', 'vsw-uf6b'], securityGroupId: 'sg-uf6a' };
     const usesRedis = (f: FunctionSpec) => f.props.environmentVariables?.MKT_FEATURE_STORE === 'redis';
-    expect(project.functions.filter(usesRedis).map((f) => f.props.functionName).sort()).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'sms-feedback', 'train']);
-    for (const f of project.functions) expect({ fn: f.props.functionName, vpc: f.props.vpcConfig }).toEqual({ fn: f.props.functionName, vpc: usesRedis(f) ? vpc : undefined });
+    expect(
+      project.functions
+        .filter(usesRedis)
+        .map((f) => f.props.functionName)
+        .sort(),
+    ).toEqual(['campaign', 'compact', 'ingest', 'recommend', 'sms-feedback', 'train']);
+    for (const f of project.functions)
+      expect({ fn: f.props.functionName, vpc: f.props.vpcConfig }).toEqual({
+        fn: f.props.functionName,
+        vpc: usesRedis(f) ? vpc : undefined,
+      });
   });
 
   it('gives each function only the settings it reads: app keys to ingest and recommend, SMS to campaign and sms-feedback, CUDA to train', () => {
     const env = (name: string) => Object.keys(fn(name).props.environmentVariables ?? {});
-    expect(project.functions.filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS')).map((f) => f.props.functionName).sort()).toEqual(['ingest', 'recommend']);
-    expect(env('campaign')).toEqual(expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']));
-    expect(project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName)).toEqual(['campaign', 'sms-feedback']);
-    expect(project.functions.filter((f) => env(f.props.functionName).includes('MKT_SMS_CALLBACK_TOKEN')).map((f) => f.props.functionName)).toEqual(['sms-feedback']);
+    expect(
+      project.functions
+        .filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS'))
+        .map((f) => f.props.functionName)
+        .sort(),
+    ).toEqual(['ingest', 'recommend']);
+    expect(env('campaign')).toEqual(
+      expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']),
+    );
+    expect(
+      project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName),
+    ).toEqual(['campaign', 'sms-feedback']);
+    expect(
+      project.functions.filter((f) => env(f.props.functionName).includes('MKT_SMS_CALLBACK_TOKEN')).map((f) => f.props.functionName),
+    ).toEqual(['sms-feedback']);
     expect(fn('train').props.environmentVariables).toMatchObject({ MKT_ORT_PROVIDER: 'cuda' });
     expect(env('ingest')).not.toContain('MKT_OBJECT_STORE');
     expect(env('train')).toContain('REDIS_URL');
@@ -138,25 +178,44 @@ describe('s.yaml', () => {
 
   it('refuses to deploy until every setting is set, naming each missing one, and never defaults to a placeholder account', () => {
     expect(deploySettingsProblems(deployEnv)).toEqual([]);
-    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: undefined, MKT_VPC_ID: '' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is not set: /), expect.stringMatching(/^MKT_VPC_ID is not set: /)]);
-    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: 'acs:ram::000000000000:role/mkt-functions' })).toEqual([expect.stringMatching(/^MKT_FUNCTION_ROLE is malformed/)]);
-    expect(deploySettingsProblems({ ...deployEnv, TENCENT_SECRET_KEY: '' })).toEqual([expect.stringMatching(/^TENCENT_SECRET_KEY is not set/)]);
-    expect(deploySettingsProblems({ ...deployEnv, MKT_SMS_CALLBACK_TOKEN: 'short' })).toEqual([expect.stringMatching(/^MKT_SMS_CALLBACK_TOKEN is malformed/)]);
-    expect(deploySettingsProblems({ ...deployEnv, MKT_ORT_LAYER_ARN: deployEnv.MKT_ORT_LAYER_ARN.replace('cn-shanghai', 'cn-hangzhou') })).toEqual([expect.stringMatching(/publish the layer in the functions' region/)]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: undefined, MKT_VPC_ID: '' })).toEqual([
+      expect.stringMatching(/^MKT_FUNCTION_ROLE is not set: /),
+      expect.stringMatching(/^MKT_VPC_ID is not set: /),
+    ]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_FUNCTION_ROLE: 'acs:ram::000000000000:role/mkt-functions' })).toEqual([
+      expect.stringMatching(/^MKT_FUNCTION_ROLE is malformed/),
+    ]);
+    expect(deploySettingsProblems({ ...deployEnv, TENCENT_SECRET_KEY: '' })).toEqual([
+      expect.stringMatching(/^TENCENT_SECRET_KEY is not set/),
+    ]);
+    expect(deploySettingsProblems({ ...deployEnv, MKT_SMS_CALLBACK_TOKEN: 'short' })).toEqual([
+      expect.stringMatching(/^MKT_SMS_CALLBACK_TOKEN is malformed/),
+    ]);
+    expect(
+      deploySettingsProblems({ ...deployEnv, MKT_ORT_LAYER_ARN: deployEnv.MKT_ORT_LAYER_ARN.replace('cn-shanghai', 'cn-hangzhou') }),
+    ).toEqual([expect.stringMatching(/publish the layer in the functions' region/)]);
     expect(readFileSync(path.join(root, 's.yaml'), 'utf8')).not.toMatch(/0{12}/);
   });
 
   it('gives every function whose bundle loads onnxruntime-node the layer that provides it (train: its image)', () => {
     for (const f of project.functions) {
       const loadsOrt = readFileSync(path.join(codeDir(root, f), 'index.js'), 'utf8').includes('require("onnxruntime-node")');
-      const provided = f.props.runtime === 'custom-container' || ((f.props.layers as string[] | undefined) ?? []).includes(deployEnv.MKT_ORT_LAYER_ARN);
-      expect({ fn: f.props.functionName, loadsOrt, provided: loadsOrt && provided }).toEqual({ fn: f.props.functionName, loadsOrt, provided: loadsOrt });
+      const provided =
+        f.props.runtime === 'custom-container' || ((f.props.layers as string[] | undefined) ?? []).includes(deployEnv.MKT_ORT_LAYER_ARN);
+      expect({ fn: f.props.functionName, loadsOrt, provided: loadsOrt && provided }).toEqual({
+        fn: f.props.functionName,
+        loadsOrt,
+        provided: loadsOrt,
+      });
     }
   });
 
   it('runs every function with source maps, and the build ships them', () => {
     for (const f of project.functions) {
-      expect({ fn: f.props.functionName, options: f.props.environmentVariables?.NODE_OPTIONS }).toEqual({ fn: f.props.functionName, options: '--enable-source-maps' });
+      expect({ fn: f.props.functionName, options: f.props.environmentVariables?.NODE_OPTIONS }).toEqual({
+        fn: f.props.functionName,
+        options: '--enable-source-maps',
+      });
       expect(existsSync(path.join(codeDir(root, f), 'index.js.map'))).toBe(true);
     }
   });

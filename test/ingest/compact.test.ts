@@ -24,8 +24,14 @@ import { decodeRawObject, rawPartition } from '#lib/events/rawLog';
 const quiet = createLogger({}, () => undefined);
 /** Appends a batch record, as ingest does, of click events received at `receivedAt`. */
 const appendBatch = (log: EventLog, ids: string[], receivedAt: number) => {
-  const body = Buffer.from(JSON.stringify({ events: ids.map((event_id) => ({ event_id, type: 'click', user_id: 'u1', ts: receivedAt, item_id: 'sku' })) }));
-  return log.append(ids.map((id) => `demo:${id}`), encodeBatchRecord({ app_id: 'demo', received_at: receivedAt, client_ip: '1.2.3.4', skew_ms: 5 }, body), 60);
+  const body = Buffer.from(
+    JSON.stringify({ events: ids.map((event_id) => ({ event_id, type: 'click', user_id: 'u1', ts: receivedAt, item_id: 'sku' })) }),
+  );
+  return log.append(
+    ids.map((id) => `demo:${id}`),
+    encodeBatchRecord({ app_id: 'demo', received_at: receivedAt, client_ip: '1.2.3.4', skew_ms: 5 }, body),
+    60,
+  );
 };
 
 let dir: string;
@@ -63,7 +69,19 @@ describe('compact', () => {
     });
     expect(await journal.pending(10)).toEqual([]);
     const stored = decodeRawObject((await objects.get('raw/events/dt=2026-11-21/hh=10/000000000001.jsonl.gz'))!);
-    expect(stored).toEqual([{ app_id: 'demo', event_id: 'c', type: 'click', user_id: 'u1', ts: ten, item_id: 'sku', event_time: ten + 5, received_at: ten, client_ip: '1.2.3.4' }]);
+    expect(stored).toEqual([
+      {
+        app_id: 'demo',
+        event_id: 'c',
+        type: 'click',
+        user_id: 'u1',
+        ts: ten,
+        item_id: 'sku',
+        event_time: ten + 5,
+        received_at: ten,
+        client_ip: '1.2.3.4',
+      },
+    ]);
     expect((await flushEventLog({ log: journal, objects, logger: quiet })).entries).toBe(0);
   });
 
@@ -82,7 +100,9 @@ describe('compact', () => {
     await expect(flushEventLog({ log: crashing, objects, logger: quiet })).rejects.toThrow('killed');
     await appendBatch(journal, ['z'], t);
     await flushEventLog({ log: journal, objects, logger: quiet });
-    const all = Object.values(await rawLog()).flat().sort();
+    const all = Object.values(await rawLog())
+      .flat()
+      .sort();
     expect(all).toEqual(['x', 'y', 'z']);
   });
 });
@@ -92,17 +112,50 @@ describe('compact across a deploy that changes the event contract', () => {
     const body = JSON.stringify({ events });
     const features = new MemoryFeatureStore();
     const auth = authenticatorFor({ demo: ['demo-secret'] }, features, Date.now);
-    const deps = { log: journal, features, contacts: new MemoryContactLedger(), profiles: new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 1))), metrics: new MetricsRecorder(new LocalMetricsSink()), auth, rateLimitPerMinute: 1e6, featureBudgetMs: 300, clock: Date.now, logger: quiet };
-    return ingestBatch(deps, { headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) }, body: Buffer.from(body), query: new URLSearchParams(), clientIp: '1.2.3.4' });
+    const deps = {
+      log: journal,
+      features,
+      contacts: new MemoryContactLedger(),
+      profiles: new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 1))),
+      metrics: new MetricsRecorder(new LocalMetricsSink()),
+      auth,
+      rateLimitPerMinute: 1e6,
+      featureBudgetMs: 300,
+      clock: Date.now,
+      logger: quiet,
+    };
+    return ingestBatch(deps, {
+      headers: { ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) },
+      body: Buffer.from(body),
+      query: new URLSearchParams(),
+      clientIp: '1.2.3.4',
+    });
   };
-  const click = (event_id: string, fields: Record<string, unknown> = {}) => ({ event_id, type: 'click', user_id: 'u1', ts: Date.now(), item_id: 'sku', ...fields });
+  const click = (event_id: string, fields: Record<string, unknown> = {}) => ({
+    event_id,
+    type: 'click',
+    user_id: 'u1',
+    ts: Date.now(),
+    item_id: 'sku',
+    ...fields,
+  });
 
   it('the raw log holds exactly the events ingest accepted, whatever the validator says when compact runs', async () => {
-    const result = await ingest([click('a'), click('bad', { colour: 'red' }), click('b', { user_id: null, anonymous_id: 'anon-1' }), click('a')]);
+    const result = await ingest([
+      click('a'),
+      click('bad', { colour: 'red' }),
+      click('b', { user_id: null, anonymous_id: 'anon-1' }),
+      click('a'),
+    ]);
     expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: [{ index: 1, code: 'unknown_field' }] });
 
     // The next deploy's contract accepts what this one refused: compaction must not ask it.
-    const validator = jest.spyOn(eventContract, 'validateEvents').mockImplementation((events) => ({ valid: events.map((event, index) => ({ index, event: event as eventContract.ClientEvent })), rejected: [] }));
+    const validator = jest
+      .spyOn(eventContract, 'validateEvents')
+      .mockImplementation((events) => ({
+        valid: events.map((event, index) => ({ index, event: event as eventContract.ClientEvent })),
+        rejected: [],
+      }));
     await flushEventLog({ log: journal, objects, logger: quiet });
     expect(validator).not.toHaveBeenCalled();
     const events = (await Promise.all(Object.keys(await rawLog()).map(async (k) => decodeRawObject((await objects.get(k))!)))).flat();

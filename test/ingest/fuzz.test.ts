@@ -5,7 +5,8 @@ import { event, startIngest, type IngestHarness } from './harness';
 
 function generator(rand: () => number) {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-  const str = (max: number) => Array.from({ length: Math.floor(rand() * max) }, () => String.fromCharCode(Math.floor(rand() * 0xd7ff))).join('');
+  const str = (max: number) =>
+    Array.from({ length: Math.floor(rand() * max) }, () => String.fromCharCode(Math.floor(rand() * 0xd7ff))).join('');
   const value = (depth: number): unknown => {
     const kinds = depth > 3 ? ['null', 'bool', 'num', 'str'] : ['null', 'bool', 'num', 'str', 'arr', 'obj'];
     switch (pick(kinds)) {
@@ -20,7 +21,12 @@ function generator(rand: () => number) {
       case 'arr':
         return Array.from({ length: Math.floor(rand() * 5) }, () => value(depth + 1));
       default:
-        return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [pick(['event_id', 'type', 'user_id', 'ts', 'item_ids', 'properties', 'context', 'price', str(8)]), value(depth + 1)]));
+        return Object.fromEntries(
+          Array.from({ length: Math.floor(rand() * 5) }, () => [
+            pick(['event_id', 'type', 'user_id', 'ts', 'item_ids', 'properties', 'context', 'price', str(8)]),
+            value(depth + 1),
+          ]),
+        );
     }
   };
   const mutatedEvent = () => {
@@ -31,13 +37,22 @@ function generator(rand: () => number) {
   };
   const bodies: Array<() => Buffer> = [
     () => Buffer.from(JSON.stringify(value(0))),
-    () => Buffer.from(JSON.stringify({ events: Array.from({ length: Math.floor(rand() * 30) }, () => (rand() < 0.7 ? mutatedEvent() : value(1))) })),
+    () =>
+      Buffer.from(
+        JSON.stringify({ events: Array.from({ length: Math.floor(rand() * 30) }, () => (rand() < 0.7 ? mutatedEvent() : value(1))) }),
+      ),
     () => Buffer.from(JSON.stringify({ events: [event({ user_id: 'x'.repeat(Math.floor(rand() * 900_000)) })] })),
     () => Buffer.from('['.repeat(1 + Math.floor(rand() * 200_000)) + ']'.repeat(Math.floor(rand() * 10))),
     () => Buffer.from(`{"events":${'['.repeat(5000)}${']'.repeat(5000)}}`),
-    () => Buffer.from(`{"events":[${JSON.stringify({ ...event(), properties: JSON.parse('{"a":'.repeat(500) + '1' + '}'.repeat(500)) })}]}`),
+    () =>
+      Buffer.from(`{"events":[${JSON.stringify({ ...event(), properties: JSON.parse('{"a":'.repeat(500) + '1' + '}'.repeat(500)) })}]}`),
     () => Buffer.from(Array.from({ length: Math.floor(rand() * 2000) }, () => Math.floor(rand() * 256))),
-    () => Buffer.concat([Buffer.from('{"events":[{"event_id":"'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]), Buffer.from('"}]}')]),
+    () =>
+      Buffer.concat([
+        Buffer.from('{"events":[{"event_id":"'),
+        Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]),
+        Buffer.from('"}]}'),
+      ]),
     () => Buffer.from(JSON.stringify({ events: [{ ...event(), __proto__: { polluted: true } }], constructor: { prototype: { x: 1 } } })),
     () => Buffer.from(''),
   ];

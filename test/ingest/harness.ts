@@ -28,7 +28,9 @@ export interface IngestHarness {
   close(): Promise<void>;
 }
 
-export async function startIngest(overrides: { secrets?: AppSecrets; profiles?: ProfileBook; log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {}): Promise<IngestHarness> {
+export async function startIngest(
+  overrides: { secrets?: AppSecrets; profiles?: ProfileBook; log?: EventLog; features?: FeatureStore; rateLimitPerMinute?: number } = {},
+): Promise<IngestHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-ingest-'));
   const log = overrides.log ?? new LocalJournal(dir);
   const features = overrides.features ?? new MemoryFeatureStore();

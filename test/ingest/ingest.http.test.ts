@@ -27,7 +27,12 @@ const send = (body: unknown, headers: Record<string, string> = {}) =>
   postBatch({ baseUrl: h.baseUrl }, Buffer.isBuffer(body) ? body : JSON.stringify(body), headers);
 
 /** Sends raw bytes with hand-made headers (for what postBatch always gets right). */
-function rawRequest(path: string, method: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Record<string, unknown> }> {
+function rawRequest(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Record<string, unknown> }> {
   const url = new URL(h.baseUrl);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
@@ -45,7 +50,11 @@ function rawRequest(path: string, method: string, headers: Record<string, string
 
 describe('POST /v1/events: accepted batches', () => {
   it('accepts a valid batch, makes it durable and answers counts', async () => {
-    const events = [event(), event({ type: 'purchase', price: 25.5, quantity: 2, order_id: 'o-1' }), event({ type: 'x_coupon_open', item_id: undefined })];
+    const events = [
+      event(),
+      event({ type: 'purchase', price: 25.5, quantity: 2, order_id: 'o-1' }),
+      event({ type: 'x_coupon_open', item_id: undefined }),
+    ];
     const reply = await send({ events });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
@@ -99,7 +108,12 @@ describe('POST /v1/events: accepted batches', () => {
   });
 
   it('updates real-time features before answering', async () => {
-    await send({ events: [event({ user_id: 'fu', item_id: 'sku-9', type: 'add_to_cart' }), event({ user_id: undefined, anonymous_id: 'visitor-7', item_id: 'sku-3' })] });
+    await send({
+      events: [
+        event({ user_id: 'fu', item_id: 'sku-9', type: 'add_to_cart' }),
+        event({ user_id: undefined, anonymous_id: 'visitor-7', item_id: 'sku-3' }),
+      ],
+    });
     const u = await h.features.user('fu', Date.now());
     expect(u.recent[0]).toMatchObject({ itemId: 'sku-9', type: 'add_to_cart' });
     expect(u.counts.add_to_cart.d1).toBe(1);
@@ -151,7 +165,14 @@ describe('POST /v1/events: one bad event rejects that event only', () => {
     const reply = await send({ events: [good, bad] });
     expect(reply.status).toBe(200);
     expect(reply.body.accepted).toBe(1);
-    expect(reply.body.rejected).toEqual([{ index: 1, event_id: typeof bad.event_id === 'string' ? bad.event_id.slice(0, 64) : null, code, message: expect.stringMatching(message) }]);
+    expect(reply.body.rejected).toEqual([
+      {
+        index: 1,
+        event_id: typeof bad.event_id === 'string' ? bad.event_id.slice(0, 64) : null,
+        code,
+        message: expect.stringMatching(message),
+      },
+    ]);
   });
 
   it('rejects a non-object event', async () => {
@@ -174,7 +195,8 @@ describe('POST /v1/events: refused requests', () => {
   it('401 for a missing, wrong or unknown-app signature, each with its code', async () => {
     const body = Buffer.from(JSON.stringify({ events: [event()] }));
     const signed = signRequest('demo', 'demo-secret', 'POST', '/v1/events', body);
-    const post = (headers: Record<string, string>) => rawRequest('/v1/events', 'POST', { 'content-type': 'application/json', ...headers }, body);
+    const post = (headers: Record<string, string>) =>
+      rawRequest('/v1/events', 'POST', { 'content-type': 'application/json', ...headers }, body);
     expect((await post({})).body).toMatchObject({ code: 'missing_credentials' });
     expect((await post({ 'x-mkt-signature': signed['x-mkt-signature'] })).body).toMatchObject({ code: 'missing_signature' });
     expect((await post({ ...signed, 'x-mkt-app-id': 'ghost' })).body).toMatchObject({ code: 'unknown_app' });
@@ -283,10 +305,23 @@ describe('what is acknowledged is what compaction writes, and nothing refused is
   });
 
   it('refuses, before anything is stored, a purchase whose revenue would not be finite; the metrics stay readable', async () => {
-    const reply = await send({ events: [event({ event_id: 'huge', type: 'purchase', price: 1e308, quantity: 2 }), ...[1, 2].map((i) => event({ event_id: `big-${i}`, type: 'purchase', price: 1.7e308 })), event({ event_id: 'most', type: 'purchase', price: 1e9, quantity: 1e6 })] });
-    expect({ status: reply.status, accepted: reply.body.accepted, codes: (reply.body.rejected as { code: string }[]).map((r) => r.code) }).toEqual({ status: 200, accepted: 1, codes: ['invalid_price', 'invalid_price', 'invalid_price'] });
+    const reply = await send({
+      events: [
+        event({ event_id: 'huge', type: 'purchase', price: 1e308, quantity: 2 }),
+        ...[1, 2].map((i) => event({ event_id: `big-${i}`, type: 'purchase', price: 1.7e308 })),
+        event({ event_id: 'most', type: 'purchase', price: 1e9, quantity: 1e6 }),
+      ],
+    });
+    expect({
+      status: reply.status,
+      accepted: reply.body.accepted,
+      codes: (reply.body.rejected as { code: string }[]).map((r) => r.code),
+    }).toEqual({ status: 200, accepted: 1, codes: ['invalid_price', 'invalid_price', 'invalid_price'] });
     expect((await rawLog()).map((e) => e.event_id)).toEqual(['most']);
-    expect((await send({ events: [event({ event_id: 'huge', type: 'purchase', price: 9.9 })] })).body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await send({ events: [event({ event_id: 'huge', type: 'purchase', price: 9.9 })] })).body).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+    });
     await fetch(h.baseUrl, { headers: { 'x-fc-control-path': '/pre-stop' } });
     const revenue = [...h.metrics.totals.values()].filter((d) => d.name === 'RevenueYuan').reduce((sum, d) => sum + d.value, 0);
     expect(revenue).toBe(1e15 + 9.9);

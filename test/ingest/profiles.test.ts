@@ -15,11 +15,22 @@ const stored = async (id: string) => (await h.profiles.store.get([id]))[0];
 describe('POST /v1/profiles', () => {
   it('upserts profiles, sealing the phone and indexing it by a keyed hash', async () => {
     const reply = await upsert([
-      { user_id: 'u1', phone: '138-1234-5678', consent_sms: { granted: true, at: '2026-11-20T10:00:00+08:00', source: 'miniprogram' }, tags: ['vip', 'vip'], attributes: { city: '杭州', orders: 3 } },
+      {
+        user_id: 'u1',
+        phone: '138-1234-5678',
+        consent_sms: { granted: true, at: '2026-11-20T10:00:00+08:00', source: 'miniprogram' },
+        tags: ['vip', 'vip'],
+        attributes: { city: '杭州', orders: 3 },
+      },
     ]);
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { accepted: 1, rejected: [] } });
     const p = (await stored('u1'))!;
-    expect(p).toMatchObject({ userId: 'u1', tags: ['vip'], attributes: { city: '杭州', orders: 3 }, consentSms: { granted: true, at: Date.parse('2026-11-20T10:00:00+08:00'), source: 'miniprogram' } });
+    expect(p).toMatchObject({
+      userId: 'u1',
+      tags: ['vip'],
+      attributes: { city: '杭州', orders: 3 },
+      consentSms: { granted: true, at: Date.parse('2026-11-20T10:00:00+08:00'), source: 'miniprogram' },
+    });
     expect(JSON.stringify(p)).not.toMatch(/1381234|12345678/);
     expect(h.profiles.phoneOf(p)).toBe('+8613812345678');
     expect(await h.profiles.userOfPhone('+8613812345678')).toBe('u1');
@@ -47,13 +58,25 @@ describe('POST /v1/profiles', () => {
   it('keeps the later consent statement, whatever order they arrive in; merges attributes; replaces tags', async () => {
     const withdrawn = { granted: false, at: Date.parse('2026-11-21T00:00:00Z'), source: 'reply:TD' };
     await upsert([{ user_id: 'u2', consent_sms: withdrawn, tags: ['a'], attributes: { city: '上海' } }]);
-    await upsert([{ user_id: 'u2', consent_sms: { granted: true, at: Date.parse('2026-11-01T00:00:00Z'), source: 'import' }, tags: ['b'], attributes: { level: 2 } }]);
+    await upsert([
+      {
+        user_id: 'u2',
+        consent_sms: { granted: true, at: Date.parse('2026-11-01T00:00:00Z'), source: 'import' },
+        tags: ['b'],
+        attributes: { level: 2 },
+      },
+    ]);
     expect(await stored('u2')).toMatchObject({ consentSms: withdrawn, tags: ['b'], attributes: { city: '上海', level: 2 } });
   });
 
   it('takes profiles only from the backend (a token gets 403), at most 500 a request', async () => {
     const token = await requestToken(backend(), { user_id: 'u1' });
-    const asPhone = await postBatch({ baseUrl: h.baseUrl, token }, JSON.stringify({ profiles: [{ user_id: 'u1', phone: '13812345678' }] }), {}, '/v1/profiles');
+    const asPhone = await postBatch(
+      { baseUrl: h.baseUrl, token },
+      JSON.stringify({ profiles: [{ user_id: 'u1', phone: '13812345678' }] }),
+      {},
+      '/v1/profiles',
+    );
     expect({ status: asPhone.status, code: asPhone.body.code }).toEqual({ status: 403, code: 'server_only' });
     expect(await stored('u1')).toBeUndefined();
     const tooMany = await upsert(Array.from({ length: 501 }, (_, i) => ({ user_id: `u${i}` })));

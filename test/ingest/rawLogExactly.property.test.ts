@@ -44,7 +44,28 @@ const oddText = fc.oneof(
 );
 /** Number literals as written in the body: ordinary, at the contract's edges, and past what a double holds. */
 const numberText = (ordinary: string[]) =>
-  fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...ordinary) }, fc.constantFrom('1e308', '1.7e308', '1e400', '-1e400', '-0', '0', '-1', '1.5', '5e-324', '1e9', '1000000001', '1e6', '1000001', '9007199254740993', '253402300799999', '253402300800000', '8640000000000001'));
+  fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom(...ordinary) },
+    fc.constantFrom(
+      '1e308',
+      '1.7e308',
+      '1e400',
+      '-1e400',
+      '-0',
+      '0',
+      '-1',
+      '1.5',
+      '5e-324',
+      '1e9',
+      '1000000001',
+      '1e6',
+      '1000001',
+      '9007199254740993',
+      '253402300799999',
+      '253402300800000',
+      '8640000000000001',
+    ),
+  );
 
 let sequence = 0;
 const eventText = fc
@@ -122,7 +143,11 @@ it(`the raw log holds exactly the acknowledged events, once each, whatever the b
   await fc.assert(
     fc.asyncProperty(fc.array(eventText, { minLength: 1, maxLength: 4 }), framing, async (events, f) => {
       const body = bodyOf(events, f);
-      const reply = await fetch(`${ingest.baseUrl}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) } });
+      const reply = await fetch(`${ingest.baseUrl}/v1/events`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body) },
+      });
       statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
       const answer = (await reply.json()) as { accepted: number; duplicates: number; rejected: { index: number }[] };
       if (reply.status >= 500) throw new Error(`${reply.status} ${JSON.stringify(answer)}`);
@@ -143,7 +168,8 @@ it(`the raw log holds exactly the acknowledged events, once each, whatever the b
   const objects = new LocalObjectStore(path.join(dir, 'oss'), 'mkt-data');
   await flushEventLog({ log: ingest.log, objects, logger: createLogger({}, () => undefined) });
   const stored: Record<string, unknown>[] = [];
-  for await (const o of listAll(objects, 'raw/events/')) stored.push(...(decodeRawObject((await objects.get(o.key))!) as unknown as Record<string, unknown>[]));
+  for await (const o of listAll(objects, 'raw/events/'))
+    stored.push(...(decodeRawObject((await objects.get(o.key))!) as unknown as Record<string, unknown>[]));
   const times = new Map<string, number>();
   for (const e of stored) times.set(e.event_id as string, (times.get(e.event_id as string) ?? 0) + 1);
 
@@ -156,5 +182,7 @@ it(`the raw log holds exactly the acknowledged events, once each, whatever the b
   // The cases reached what they are for: whole requests refused, batches taken, each edge refused alone.
   expect(statuses).toMatchObject({ 200: expect.any(Number), 400: expect.any(Number) });
   expect(acknowledged.size).toBeGreaterThan(RUNS / 2);
-  expect(Object.keys(codes)).toEqual(expect.arrayContaining(['invalid_event_id', 'invalid_user_id', 'invalid_ts', 'invalid_price', 'invalid_quantity', 'invalid_context']));
+  expect(Object.keys(codes)).toEqual(
+    expect.arrayContaining(['invalid_event_id', 'invalid_user_id', 'invalid_ts', 'invalid_price', 'invalid_quantity', 'invalid_context']),
+  );
 }, 300_000);

@@ -42,14 +42,26 @@ it('sends the rest after a SIGKILL mid-run, each person once', async () => {
   const redis = new Redis(REDIS_URL);
   try {
     for (let from = 0; from < PEOPLE; from += 400) {
-      const profiles = Array.from({ length: 400 }, (_, k) => ({ user_id: `k${from + k}`, phone: `137${String(from + k).padStart(7, '0')}5`, consent_sms: { granted: true, at: 1, source: 't' }, tags: ['member'], attributes: { nickname: `客${from + k}` } }));
+      const profiles = Array.from({ length: 400 }, (_, k) => ({
+        user_id: `k${from + k}`,
+        phone: `137${String(from + k).padStart(7, '0')}5`,
+        consent_sms: { granted: true, at: 1, source: 't' },
+        tags: ['member'],
+        attributes: { nickname: `客${from + k}` },
+      }));
       // Signed on the platform's pinned clock (MKT_NOW).
-      expect((await postBatch({ baseUrl: `${p.url}/ingest`, clock: () => Date.parse(AT) }, JSON.stringify({ profiles }), {}, '/v1/profiles')).body).toMatchObject({ accepted: 400 });
+      expect(
+        (await postBatch({ baseUrl: `${p.url}/ingest`, clock: () => Date.parse(AT) }, JSON.stringify({ profiles }), {}, '/v1/profiles'))
+          .body,
+      ).toMatchObject({ accepted: 400 });
     }
     await fetch(`${p.url}/-/oss/mkt-data/campaigns/kill-test.yaml`, { method: 'PUT', body: CAMPAIGN });
-    await eventually(async () => ((await fetch(`${p.url}/-/oss/mkt-data/campaign-state/definitions/kill-test.json`)).ok ? true : undefined));
+    await eventually(async () =>
+      (await fetch(`${p.url}/-/oss/mkt-data/campaign-state/definitions/kill-test.json`)).ok ? true : undefined,
+    );
 
-    const run = () => fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify({ command: 'run', campaign: 'kill-test', at: AT }) });
+    const run = () =>
+      fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify({ command: 'run', campaign: 'kill-test', at: AT }) });
     void run().catch(() => undefined);
     await eventually(async () => (action.accepted.length >= 300 ? true : undefined), 20_000);
     await p.stop('SIGKILL');
@@ -59,7 +71,9 @@ it('sends the rest after a SIGKILL mid-run, each person once', async () => {
     p = await startPlatform(env, dir);
     const result = await (await run()).json();
     expect(result).toMatchObject({ status: 'done' });
-    const people = Object.values(await redis.hgetall(`${prefix}run:{kill-test@2026-11-30T02:00:00.000Z}:people`)).map((s) => JSON.parse(s) as { status: string });
+    const people = Object.values(await redis.hgetall(`${prefix}run:{kill-test@2026-11-30T02:00:00.000Z}:people`)).map(
+      (s) => JSON.parse(s) as { status: string },
+    );
     const sent = people.filter((s) => s.status === 'sent').length;
     const inFlight = people.filter((s) => s.status === 'claimed').length;
     expect(people.length).toBe(PEOPLE);

@@ -85,18 +85,23 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const cli = (script: string, ...args: string[]) => run(process.execPath, [tsx, script, ...args], { cwd: root, env: { ...process.env, MKT_URL: p.url }, timeout: 120_000 });
-const invoke = async (fn: string, body: Buffer | string) => (await fetch(`${p.url}/-/invoke/${fn}`, { method: 'POST', body })).json() as Promise<unknown>;
+const cli = (script: string, ...args: string[]) =>
+  run(process.execPath, [tsx, script, ...args], { cwd: root, env: { ...process.env, MKT_URL: p.url }, timeout: 120_000 });
+const invoke = async (fn: string, body: Buffer | string) =>
+  (await fetch(`${p.url}/-/invoke/${fn}`, { method: 'POST', body })).json() as Promise<unknown>;
 const put = (key: string, body: string) => fetch(`${p.url}/-/oss/mkt-data/${key}`, { method: 'PUT', body });
 /** Every message the provider took: its number, and its batch's OutId (`<run>|<first person>`). */
 const taken = () => batches.records;
 const recommendFor = async (user: string) => {
   const query = `/v1/recommend?user_id=${user}&n=5`;
-  const reply = await fetch(`${p.url}/recommend${query}`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', query, '', Date.now()) } });
+  const reply = await fetch(`${p.url}/recommend${query}`, {
+    headers: { ...signRequest('demo', 'demo-secret', 'GET', query, '', Date.now()) },
+  });
   expect(reply.status).toBe(200);
   return (await reply.json()) as { model_version: string | null; fallback: string | null; items: unknown[] };
 };
-const report = async (campaign: string, runId: string) => JSON.parse((await cli('scripts/campaign.ts', 'report', campaign, '--run', runId)).stdout) as RunReport & { files: string[] };
+const report = async (campaign: string, runId: string) =>
+  JSON.parse((await cli('scripts/campaign.ts', 'report', campaign, '--run', runId)).stdout) as RunReport & { files: string[] };
 
 it('simulate, train, upload profiles and a campaign: the timer sends through chunk workers, and the report shows treated against control', async () => {
   // Before any model: trending, named as the fallback it is.
@@ -145,14 +150,39 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   const sent = taken().filter((l) => l.outId.startsWith(`winback@${runId}|`));
   expect(sent.length).toBe(await treatedCount(runId));
   expect(new Set(sent.map((l) => l.phone)).size).toBe(sent.length); // each person once (a batch's OutId is its first message's)
-  const fannedOut = (await (await fetch(`${p.url}/-/status`)).json()) as { functions: Array<{ name: string; recent: Array<{ trigger: string }> }> };
-  expect(fannedOut.functions.find((f) => f.name === 'campaign')!.recent.filter((r) => r.trigger === 'fc-api').length).toBeGreaterThanOrEqual(2);
+  const fannedOut = (await (await fetch(`${p.url}/-/status`)).json()) as {
+    functions: Array<{ name: string; recent: Array<{ trigger: string }> }>;
+  };
+  expect(
+    fannedOut.functions.find((f) => f.name === 'campaign')!.recent.filter((r) => r.trigger === 'fc-api').length,
+  ).toBeGreaterThanOrEqual(2);
 
   // The provider's delivery reports for every message (one undelivered), and one person replying TD.
-  const reports = sent.map((l, i) => ({ phone_number: l.phone, send_time: '2026-11-30 10:00:01', report_time: '2026-11-30 10:00:05', success: i > 0, err_code: i > 0 ? 'DELIVERED' : 'MK:0001', err_msg: '', sms_size: '1', biz_id: `${i}^0`, out_id: l.outId }));
-  const callback = (kind: string, body: unknown) => fetch(`${p.url}/sms-feedback/sms/aliyun/${kind}?token=local-sms-callback-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const reports = sent.map((l, i) => ({
+    phone_number: l.phone,
+    send_time: '2026-11-30 10:00:01',
+    report_time: '2026-11-30 10:00:05',
+    success: i > 0,
+    err_code: i > 0 ? 'DELIVERED' : 'MK:0001',
+    err_msg: '',
+    sms_size: '1',
+    biz_id: `${i}^0`,
+    out_id: l.outId,
+  }));
+  const callback = (kind: string, body: unknown) =>
+    fetch(`${p.url}/sms-feedback/sms/aliyun/${kind}?token=local-sms-callback-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   expect(await (await callback('report', reports)).json()).toMatchObject({ code: 0 });
-  expect(await (await callback('reply', [{ phone_number: sent[1].phone, content: 'TD', send_time: beijingNow(), dest_code: '1234', sequence_id: '1' }])).json()).toMatchObject({ code: 0 });
+  expect(
+    await (
+      await callback('reply', [
+        { phone_number: sent[1].phone, content: 'TD', send_time: beijingNow(), dest_code: '1234', sequence_id: '1' },
+      ])
+    ).json(),
+  ).toMatchObject({ code: 0 });
 
   // Purchases after the run, through ingest, then the report.
   await cli('scripts/simulate.ts', '--url', p.url, '--sessions', '600', '--users', '200', '--seed', '8');
@@ -186,7 +216,16 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
     redisProxy.restore();
   }
   // The client's retry once Redis is back is taken.
-  expect(await eventually(async () => ((await postEvents([{ event_id: 'outage-1', type: 'page_view', ts: Date.now(), user_id: 'user-1', item_id: 'sku-1' }])).status === 200 ? 200 : undefined), 30_000)).toBe(200);
+  expect(
+    await eventually(
+      async () =>
+        (await postEvents([{ event_id: 'outage-1', type: 'page_view', ts: Date.now(), user_id: 'user-1', item_id: 'sku-1' }])).status ===
+        200
+          ? 200
+          : undefined,
+      30_000,
+    ),
+  ).toBe(200);
 
   // A burst over the app's rate limit (one batch resent: duplicates count towards it).
   expect(await burstUntilThrottled()).toBe(429);
@@ -201,18 +240,37 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
   expect(Date.now()).toBeGreaterThanOrEqual(vipAt + MINUTE_MS);
 
   const metrics = await (await fetch(`${p.url}/-/metrics`)).text();
-  const value = (family: string) => metrics.split('\n').filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  const value = (family: string) =>
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
   for (const family of EVERY_FAMILY) expect([family, value(family)]).toEqual([family, expect.any(Number)]);
   expect(EVERY_FAMILY.filter((family) => !(value(family) > 0))).toEqual([]);
   // Fallbacks by reason, failures by code, 503s: what the drills above caused.
-  for (const series of ['mkt_recommendations_total{fallback="no_model"}', 'mkt_recommendations_total{fallback="feature_store_unavailable"}', 'mkt_sms_failed_total{campaign="vip",code="isv.BUSINESS_LIMIT_CONTROL"}', 'mkt_unavailable_total{function="ingest"}']) {
-    expect([series, metrics.split('\n').some((l) => l.startsWith(`${series} `) && Number(l.split(' ').at(-1)) > 0)]).toEqual([series, true]);
+  for (const series of [
+    'mkt_recommendations_total{fallback="no_model"}',
+    'mkt_recommendations_total{fallback="feature_store_unavailable"}',
+    'mkt_sms_failed_total{campaign="vip",code="isv.BUSINESS_LIMIT_CONTROL"}',
+    'mkt_unavailable_total{function="ingest"}',
+  ]) {
+    expect([series, metrics.split('\n').some((l) => l.startsWith(`${series} `) && Number(l.split(' ').at(-1)) > 0)]).toEqual([
+      series,
+      true,
+    ]);
   }
 
   // One JSON line per event worth logging, with its level; each invocation with its function, request id and duration.
   const logged = p.output();
-  const lines = logged.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(lines.every((l) => typeof l.time === 'string' && ['debug', 'info', 'warn', 'error'].includes(String(l.level)) && typeof l.msg === 'string')).toBe(true);
+  const lines = logged
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(
+    lines.every(
+      (l) => typeof l.time === 'string' && ['debug', 'info', 'warn', 'error'].includes(String(l.level)) && typeof l.msg === 'string',
+    ),
+  ).toBe(true);
   const done = lines.filter((l) => l.msg === 'invocation done');
   expect(new Set(done.map((l) => l.fn))).toEqual(new Set(['compact', 'train', 'campaign', 'sms-feedback']));
   expect(done.every((l) => typeof l.requestId === 'string' && typeof l.ms === 'number')).toBe(true);
@@ -225,23 +283,48 @@ channel: { provider: aliyun, sign_name: 示例商城, template_code: SMS_7, kind
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
 if (!chromium) process.stderr.write('dashboard screenshot test skipped: no Chromium (apt-get install chromium)\n');
 
-(chromium ? it : it.skip)('shows the last hour on the dashboard: a screenshot in headless Chromium has charts with data', async () => {
-  const shot = path.join(p.dir, 'dashboard.png');
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1280,1500', '--virtual-time-budget=15000'];
-  const { stdout: dom } = await run(chromium!, [...args, '--dump-dom', `${p.url}/-/dashboard`], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
-  const points = Object.fromEntries([...dom.matchAll(/data-chart="(\w+)" data-kind="\w+" data-points="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
-  expect(Object.keys(points)).toEqual(['latency', 'throughput', 'errors', 'fallbacks', 'business', 'funnel', 'costFunction', 'costCategory']);
-  for (const [chart, n] of Object.entries(points)) expect([chart, n > 0]).toEqual([chart, true]);
+(chromium ? it : it.skip)(
+  'shows the last hour on the dashboard: a screenshot in headless Chromium has charts with data',
+  async () => {
+    const shot = path.join(p.dir, 'dashboard.png');
+    const args = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--window-size=1280,1500',
+      '--virtual-time-budget=15000',
+    ];
+    const { stdout: dom } = await run(chromium!, [...args, '--dump-dom', `${p.url}/-/dashboard`], {
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const points = Object.fromEntries(
+      [...dom.matchAll(/data-chart="(\w+)" data-kind="\w+" data-points="(\d+)"/g)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(Object.keys(points)).toEqual([
+      'latency',
+      'throughput',
+      'errors',
+      'fallbacks',
+      'business',
+      'funnel',
+      'costFunction',
+      'costCategory',
+    ]);
+    for (const [chart, n] of Object.entries(points)) expect([chart, n > 0]).toEqual([chart, true]);
 
-  await run(chromium!, [...args, `--screenshot=${shot}`, `${p.url}/-/dashboard`], { timeout: 60_000 });
-  const picture = readPng(readFileSync(shot));
-  expect(picture.width).toBe(1280);
-  // The first series' blue and the second's red, drawn as lines, dots and bars.
-  expect(pixelsOf(picture, '#1f77b4')).toBeGreaterThan(2000);
-  expect(pixelsOf(picture, '#d62728')).toBeGreaterThan(500);
-  mkdirSync(path.join(root, '.local'), { recursive: true });
-  copyFileSync(shot, path.join(root, '.local/dashboard.png')); // to look at; .local/ is git-ignored
-}, 120_000);
+    await run(chromium!, [...args, `--screenshot=${shot}`, `${p.url}/-/dashboard`], { timeout: 60_000 });
+    const picture = readPng(readFileSync(shot));
+    expect(picture.width).toBe(1280);
+    // The first series' blue and the second's red, drawn as lines, dots and bars.
+    expect(pixelsOf(picture, '#1f77b4')).toBeGreaterThan(2000);
+    expect(pixelsOf(picture, '#d62728')).toBeGreaterThan(500);
+    mkdirSync(path.join(root, '.local'), { recursive: true });
+    copyFileSync(shot, path.join(root, '.local/dashboard.png')); // to look at; .local/ is git-ignored
+  },
+  120_000,
+);
 
 /** Every metric family the platform promises operators (docs/operations.md), as Prometheus names. */
 const EVERY_FAMILY = [
@@ -280,7 +363,11 @@ const EVERY_FAMILY = [
 
 function postEvents(events: object[]): Promise<Response> {
   const body = JSON.stringify({ events });
-  return fetch(`${p.url}/ingest/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body, Date.now()) } });
+  return fetch(`${p.url}/ingest/v1/events`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body, Date.now()) },
+  });
 }
 
 /** Sends one signed batch (with one malformed event) again and again until ingest answers 429. */
@@ -288,13 +375,18 @@ async function burstUntilThrottled(): Promise<number> {
   const events = Array.from({ length: 499 }, (_, i) => ({ event_id: `burst-${i}`, type: 'page_view', ts: Date.now(), user_id: 'user-1' }));
   const body = JSON.stringify({ events: [...events, { event_id: 'burst-bad', type: 'nonsense', ts: 1 }] });
   for (let i = 0; i < 400; i++) {
-    const reply = await fetch(`${p.url}/ingest/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body, Date.now()) } });
+    const reply = await fetch(`${p.url}/ingest/v1/events`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/events', body, Date.now()) },
+    });
     if (reply.status !== 200) return reply.status;
   }
   return 200;
 }
 
-const runReport = async (campaign: string, runId: string) => (await invoke('campaign', JSON.stringify({ command: 'report', campaign, run: runId }))) as RunReport;
+const runReport = async (campaign: string, runId: string) =>
+  (await invoke('campaign', JSON.stringify({ command: 'report', campaign, run: runId }))) as RunReport;
 
 async function treatedCount(runId: string): Promise<number> {
   const { sent, uncertain } = await runReport('winback', runId);

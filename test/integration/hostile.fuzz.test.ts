@@ -31,14 +31,23 @@ afterAll(async () => {
 });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-function send(baseUrl: string, method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; text: string }> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-length': String(body.length) }, agent }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-length': String(body.length) }, agent },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -51,43 +60,69 @@ const hostileValue = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLeng
 const deepText = fc.oneof(nested('[', ']'), nested('{"a":', '}'));
 
 /** Mostly what the contract takes, sometimes anything: so batches mix good events with bad ones. */
-const usually = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>): fc.Arbitrary<T | U> => fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: bad });
+const usually = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>): fc.Arbitrary<T | U> =>
+  fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: bad });
 
-const hostileEvent = fc.record(
-  {
-    event_id: usually(fc.uuid(), fc.oneof(fc.string({ maxLength: 70 }), fc.integer())),
-    type: usually(fc.constantFrom('click', 'purchase', 'exposure', 'x_coupon'), fc.oneof(fc.constantFrom('x_', 'CLICK'), fc.string())),
-    user_id: usually(fc.constantFrom('u1', 'u2', 'u3'), fc.oneof(fc.constant(null), fc.string({ maxLength: 140 }))),
-    anonymous_id: fc.constantFrom('u1-phone', 'u2-phone', 'elsewhere', null),
-    ts: usually(fc.constant(Date.now()), fc.oneof(fc.integer(), fc.double())),
-    item_id: usually(fc.constant('sku-1'), fc.string({ maxLength: 140 })),
-    item_ids: hostileValue,
-    price: usually(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.oneof(fc.double(), fc.constant('9.9'))),
-    quantity: usually(fc.integer({ min: 1, max: 9 }), fc.integer()),
-    properties: usually(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), hostileValue),
-    context: usually(fc.record({ platform: fc.constantFrom('wechat', 'alipay') }), hostileValue),
-  },
-  { requiredKeys: ['event_id', 'type', 'ts'] },
-).chain((event) =>
-  usually(fc.constant(event), fc.record({ key: fc.constantFrom('__proto__', 'constructor', 'extra'), value: hostileValue }).map(({ key, value }) => ({ ...event, [key]: value }))),
-);
+const hostileEvent = fc
+  .record(
+    {
+      event_id: usually(fc.uuid(), fc.oneof(fc.string({ maxLength: 70 }), fc.integer())),
+      type: usually(fc.constantFrom('click', 'purchase', 'exposure', 'x_coupon'), fc.oneof(fc.constantFrom('x_', 'CLICK'), fc.string())),
+      user_id: usually(fc.constantFrom('u1', 'u2', 'u3'), fc.oneof(fc.constant(null), fc.string({ maxLength: 140 }))),
+      anonymous_id: fc.constantFrom('u1-phone', 'u2-phone', 'elsewhere', null),
+      ts: usually(fc.constant(Date.now()), fc.oneof(fc.integer(), fc.double())),
+      item_id: usually(fc.constant('sku-1'), fc.string({ maxLength: 140 })),
+      item_ids: hostileValue,
+      price: usually(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.oneof(fc.double(), fc.constant('9.9'))),
+      quantity: usually(fc.integer({ min: 1, max: 9 }), fc.integer()),
+      properties: usually(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), hostileValue),
+      context: usually(fc.record({ platform: fc.constantFrom('wechat', 'alipay') }), hostileValue),
+    },
+    { requiredKeys: ['event_id', 'type', 'ts'] },
+  )
+  .chain((event) =>
+    usually(
+      fc.constant(event),
+      fc
+        .record({ key: fc.constantFrom('__proto__', 'constructor', 'extra'), value: hostileValue })
+        .map(({ key, value }) => ({ ...event, [key]: value })),
+    ),
+  );
 
 const withDeepEvent = (events: unknown[], deep: string | null) =>
-  deep === null ? JSON.stringify({ events }) : `{"events":[${[...events.map((e) => JSON.stringify(e)), `{"event_id":"deep","type":"click","user_id":"u1","ts":1,"properties":{"p":${deep}}}`].join(',')}]}`;
+  deep === null
+    ? JSON.stringify({ events })
+    : `{"events":[${[...events.map((e) => JSON.stringify(e)), `{"event_id":"deep","type":"click","user_id":"u1","ts":1,"properties":{"p":${deep}}}`].join(',')}]}`;
 
 const body = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.array(hostileEvent, { maxLength: 20 }), fc.option(deepText, { freq: 4 })).map(([events, deep]) => Buffer.from(withDeepEvent(events, deep))) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.array(hostileEvent, { maxLength: 20 }), fc.option(deepText, { freq: 4 }))
+      .map(([events, deep]) => Buffer.from(withDeepEvent(events, deep))),
+  },
   { weight: 1, arbitrary: deepText.map((t) => Buffer.from(`{"events":${t}}`)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)) },
   { weight: 1, arbitrary: hostileValue.map((v) => Buffer.from(JSON.stringify(v) ?? '')) },
 );
 
 const query = fc.oneof(
-  fc.array(fc.tuple(fc.constantFrom('user_id', 'anonymous_id', 'n', 'exclude', 'candidates', 'recent', 'scene', '__proto__', 'x'), fc.oneof(fc.constantFrom('u1', 'u2', 'u1-phone', '0', '101', '10', 'a,b,,c'), fc.string({ maxLength: 200 }))), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString()),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('user_id', 'anonymous_id', 'n', 'exclude', 'candidates', 'recent', 'scene', '__proto__', 'x'),
+        fc.oneof(fc.constantFrom('u1', 'u2', 'u1-phone', '0', '101', '10', 'a,b,,c'), fc.string({ maxLength: 200 })),
+      ),
+      { maxLength: 6 },
+    )
+    .map((pairs) => new URLSearchParams(pairs).toString()),
   fc.constantFrom('%zz', 'user_id=%E0%A4%A', 'n=1&n=2', 'exclude=' + 'x,'.repeat(600), '&&&=', 'user_id=u1#frag'),
 );
 
-const auth = usually(fc.constantFrom('server', 'token-self'), fc.constantFrom('token-other', 'tampered', 'garbage-bearer', 'none', 'stale'));
+const auth = usually(
+  fc.constantFrom('server', 'token-self'),
+  fc.constantFrom('token-other', 'tampered', 'garbage-bearer', 'none', 'stale'),
+);
 
 /** The credentials of one hostile request: right, wrong, foreign or missing. */
 function credentials(mode: string, method: string, url: string, payload: Buffer, junk: string): Record<string, string> {
@@ -111,7 +146,15 @@ function credentials(mode: string, method: string, url: string, payload: Buffer,
 }
 
 const extraHeaders = fc.record(
-  { 'content-type': usually(fc.constant('application/json'), fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/*', '')), 'x-mkt-timestamp': printable, 'x-forwarded-for': printable, 'x-mkt-app-id': fc.constantFrom('demo', 'ghost', '__proto__') },
+  {
+    'content-type': usually(
+      fc.constant('application/json'),
+      fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/*', ''),
+    ),
+    'x-mkt-timestamp': printable,
+    'x-forwarded-for': printable,
+    'x-mkt-app-id': fc.constantFrom('demo', 'ghost', '__proto__'),
+  },
   { requiredKeys: [] },
 );
 
@@ -119,19 +162,27 @@ describe('hostile traffic', () => {
   it(`ingest: ${RUNS} seeded cases, never a 5xx, and every acknowledged event is in the event log`, async () => {
     const acknowledged = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(body, query, auth, extraHeaders, printable, usually(fc.constant('/v1/events'), fc.constantFrom('/v1/tokens', '/v1/events/', '/%2e%2e/v1/events')), async (payload, q, mode, extra, junk, path) => {
-        const url = q ? `${path}?${q}` : path;
-        const headers = { ...extra, ...credentials(mode, 'POST', url, payload, junk) };
-        if (extra['x-mkt-app-id'] && mode !== 'server') headers['x-mkt-app-id'] = extra['x-mkt-app-id'];
-        const reply = await send(ingest.baseUrl, 'POST', url, headers, payload);
-        if (reply.status >= 500) throw new Error(`${reply.status} ${reply.text}`);
-        if (reply.status === 200 && path === '/v1/events') {
-          const { rejected } = JSON.parse(reply.text) as { rejected: { index: number }[] };
-          const refused = new Set(rejected.map((r) => r.index));
-          const { events } = JSON.parse(payload.toString()) as { events: { event_id: string }[] };
-          events.forEach((e, i) => !refused.has(i) && acknowledged.add(e.event_id));
-        }
-      }),
+      fc.asyncProperty(
+        body,
+        query,
+        auth,
+        extraHeaders,
+        printable,
+        usually(fc.constant('/v1/events'), fc.constantFrom('/v1/tokens', '/v1/events/', '/%2e%2e/v1/events')),
+        async (payload, q, mode, extra, junk, path) => {
+          const url = q ? `${path}?${q}` : path;
+          const headers = { ...extra, ...credentials(mode, 'POST', url, payload, junk) };
+          if (extra['x-mkt-app-id'] && mode !== 'server') headers['x-mkt-app-id'] = extra['x-mkt-app-id'];
+          const reply = await send(ingest.baseUrl, 'POST', url, headers, payload);
+          if (reply.status >= 500) throw new Error(`${reply.status} ${reply.text}`);
+          if (reply.status === 200 && path === '/v1/events') {
+            const { rejected } = JSON.parse(reply.text) as { rejected: { index: number }[] };
+            const refused = new Set(rejected.map((r) => r.index));
+            const { events } = JSON.parse(payload.toString()) as { events: { event_id: string }[] };
+            events.forEach((e, i) => !refused.has(i) && acknowledged.add(e.event_id));
+          }
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
     const inLog = new Set((await ingest.log.pending(100_000)).flatMap((e) => rawEventsOf(e.record, e.duplicate)).map((e) => e.event_id));
@@ -143,13 +194,21 @@ describe('hostile traffic', () => {
   it(`recommend: ${RUNS} seeded cases, never a 5xx`, async () => {
     const statuses = new Map<number, number>();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'POST'), query, body, auth, extraHeaders, printable, async (method, q, payload, mode, extra, junk) => {
-        const url = q ? `/v1/recommend?${q}` : '/v1/recommend';
-        const sent = method === 'GET' ? Buffer.alloc(0) : payload;
-        const reply = await send(recommend.baseUrl, method, url, { ...extra, ...credentials(mode, method, url, sent, junk) }, sent);
-        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-        if (reply.status >= 500) throw new Error(`${reply.status} ${reply.text}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST'),
+        query,
+        body,
+        auth,
+        extraHeaders,
+        printable,
+        async (method, q, payload, mode, extra, junk) => {
+          const url = q ? `/v1/recommend?${q}` : '/v1/recommend';
+          const sent = method === 'GET' ? Buffer.alloc(0) : payload;
+          const reply = await send(recommend.baseUrl, method, url, { ...extra, ...credentials(mode, method, url, sent, junk) }, sent);
+          statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+          if (reply.status >= 500) throw new Error(`${reply.status} ${reply.text}`);
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
     expect(Object.fromEntries(statuses)).toMatchObject({ 200: expect.any(Number), 401: expect.any(Number), 403: expect.any(Number) });

@@ -24,7 +24,13 @@ interface Batch {
 
 function makeBatch(n: number): Batch {
   const ids = Array.from({ length: 20 }, (_, i) => `b${n}-e${i}-${randomUUID().slice(0, 8)}`);
-  const events = ids.map((event_id, i) => ({ event_id, type: i % 5 === 0 ? 'add_to_cart' : 'click', user_id: `u${n % 7}`, item_id: `sku-${i}`, ts: Date.now() }));
+  const events = ids.map((event_id, i) => ({
+    event_id,
+    type: i % 5 === 0 ? 'add_to_cart' : 'click',
+    user_id: `u${n % 7}`,
+    item_id: `sku-${i}`,
+    ts: Date.now(),
+  }));
   return { ids, body: JSON.stringify({ events }) };
 }
 

@@ -57,7 +57,10 @@ it('answers 503 until every function is registered, then 200 with all of them', 
   const early = await fetch(`${url}/-/status`);
   expect({ status: early.status, ready: ((await early.json()) as { ready: boolean }).ready }).toEqual({ status: 503, ready: false });
   const tooSoon = await fetch(`${url}/recommend/health`);
-  expect({ status: tooSoon.status, body: await tooSoon.json() }).toEqual({ status: 503, body: { code: 'starting', message: expect.stringContaining('/-/status') } });
+  expect({ status: tooSoon.status, body: await tooSoon.json() }).toEqual({
+    status: 503,
+    body: { code: 'starting', message: expect.stringContaining('/-/status') },
+  });
   expect((await fetch(`${url}/ingest/health`)).status).toBe(200);
 
   release();

@@ -13,13 +13,22 @@ const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures
 
 interface Status {
   ports: Record<string, string>;
-  functions: Array<{ name: string; runtime: string; triggers: Array<{ name: string; type: string; url?: string }>; recent: Array<{ trigger: string; outcome: string; status?: number; durationMs: number }> }>;
+  functions: Array<{
+    name: string;
+    runtime: string;
+    triggers: Array<{ name: string; type: string; url?: string }>;
+    recent: Array<{ trigger: string; outcome: string; status?: number; durationMs: number }>;
+  }>;
 }
 
 // Twenty seconds before the campaign's 10:00 (Beijing) start.
 const PINNED = '2026-11-21T09:59:40+08:00';
 
-const PROFILES_CSV = ['user_id,phone,consent_granted,tags,attr.nickname', ...[1, 2, 3].map((i) => `m${i},1370000000${i + 4},true,member,客${i}`), 'm4,13700000008,false,member,客4'].join('\n');
+const PROFILES_CSV = [
+  'user_id,phone,consent_granted,tags,attr.nickname',
+  ...[1, 2, 3].map((i) => `m${i},1370000000${i + 4},true,member,客${i}`),
+  'm4,13700000008,false,member,客4',
+].join('\n');
 const CAMPAIGN_YAML = `id: morning-hello
 name: 早安
 schedule: { cron: 0 0 10 * * * }
@@ -75,7 +84,14 @@ describe('local runtime', () => {
         req.on('error', reject);
         req.end('escaped');
       });
-    for (const bad of ['/-/oss/../escaped.txt', '/-/oss/%2e%2e/escaped.txt', '/-/oss/mkt-data/a/../../../escaped.txt', '/-/oss/mkt-data/%E0%A4%A', '/-/oss/Mkt_Data/x', '/-/oss/mkt-data/%2e%2e/%2e%2e/x']) {
+    for (const bad of [
+      '/-/oss/../escaped.txt',
+      '/-/oss/%2e%2e/escaped.txt',
+      '/-/oss/mkt-data/a/../../../escaped.txt',
+      '/-/oss/mkt-data/%E0%A4%A',
+      '/-/oss/Mkt_Data/x',
+      '/-/oss/mkt-data/%2e%2e/%2e%2e/x',
+    ]) {
       expect({ bad, status: await put(bad) }).toEqual({ bad, status: 400 });
     }
     expect(filesUnder(p.dir).filter((f) => /escaped|(^|\/)x$/.test(f))).toEqual([]);
@@ -87,7 +103,9 @@ describe('local runtime', () => {
     const res = await fetch(`${p.url}/ingest/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, features: 'memory', log: expect.stringMatching(/^journal:/) });
-    const rec = await fetch(`${p.url}/recommend/v1/recommend?user_id=u1&n=3`, { headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=u1&n=3', '', Date.parse(PINNED)) } });
+    const rec = await fetch(`${p.url}/recommend/v1/recommend?user_id=u1&n=3`, {
+      headers: { ...signRequest('demo', 'demo-secret', 'GET', '/v1/recommend?user_id=u1&n=3', '', Date.parse(PINNED)) },
+    });
     expect(await rec.json()).toMatchObject({ items: [], fallback: 'no_model' });
     const recent = await recentOf('recommend');
     expect(recent[0]).toMatchObject({ trigger: 'http', outcome: 'ok', status: 200 });
@@ -95,8 +113,15 @@ describe('local runtime', () => {
   });
 
   it("takes an SMS provider's push on sms-feedback's HTTP trigger (a built-in runtime), with the URL's token", async () => {
-    const up = JSON.stringify([{ phone_number: '13912345675', content: 'TD', send_time: '2026-11-21 09:59:00', dest_code: '1234', sequence_id: '1' }]);
-    const post = (token: string) => fetch(`${p.url}/sms-feedback/sms/aliyun/reply?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: up });
+    const up = JSON.stringify([
+      { phone_number: '13912345675', content: 'TD', send_time: '2026-11-21 09:59:00', dest_code: '1234', sequence_id: '1' },
+    ]);
+    const post = (token: string) =>
+      fetch(`${p.url}/sms-feedback/sms/aliyun/reply?token=${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: up,
+      });
     const refused = await post('not-the-local-token-0123456789');
     expect({ status: refused.status, body: await refused.text() }).toEqual({ status: 401, body: '' });
     const taken = await post('local-sms-callback-token');
@@ -128,7 +153,9 @@ describe('local runtime', () => {
     expect((await recentOf('train')).filter((r) => r.trigger === 'dataset-upload')).toHaveLength(1);
     const pointer = await fetch(`${p.url}/-/oss/mkt-data/models/ease/current.json`);
     const { version } = (await pointer.json()) as { version: string };
-    const meta = (await (await fetch(`${p.url}/-/oss/mkt-data/models/ease/${version}/meta.json`)).json()) as { metrics: Record<string, number> };
+    const meta = (await (await fetch(`${p.url}/-/oss/mkt-data/models/ease/${version}/meta.json`)).json()) as {
+      metrics: Record<string, number>;
+    };
     expect(meta.metrics['hr@10']).toBeGreaterThan(0.5);
   }, 40_000);
 
@@ -136,7 +163,16 @@ describe('local runtime', () => {
     const validation = await (await fetch(`${p.url}/-/oss/mkt-data/campaign-reports/validation/morning-hello.yaml.json`)).json();
     expect(validation).toMatchObject({ ok: true, errors: [] });
     const outbox = path.join(p.dir, 'sms-outbox.jsonl');
-    const lines = await eventually(async () => (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : undefined), 30_000);
+    const lines = await eventually(
+      async () =>
+        existsSync(outbox)
+          ? readFileSync(outbox, 'utf8')
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l))
+          : undefined,
+      30_000,
+    );
     expect(lines.map((l: { phone: string; params: { name: string } }) => [l.phone, l.params.name]).sort()).toEqual([
       ['137****0005', '客1'],
       ['137****0006', '客2'],
@@ -147,7 +183,12 @@ describe('local runtime', () => {
     // The marketer's report of that run, as `npm run campaign -- report morning-hello --run …` asks for it.
     const command = { command: 'report', campaign: 'morning-hello', run: '2026-11-21T02:00:00.000Z' };
     const report = await (await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify(command) })).json();
-    expect(report).toMatchObject({ audience: 4, sent: 3, suppressed: { no_consent: 1 }, files: ['campaign-reports/runs/morning-hello@2026-11-21T02:00:00.000Z.json', expect.stringMatching(/\.html$/)] });
+    expect(report).toMatchObject({
+      audience: 4,
+      sent: 3,
+      suppressed: { no_consent: 1 },
+      files: ['campaign-reports/runs/morning-hello@2026-11-21T02:00:00.000Z.json', expect.stringMatching(/\.html$/)],
+    });
   });
 });
 

@@ -16,7 +16,10 @@ export interface RunningPlatform {
 const root = path.resolve(__dirname, '../..');
 
 /** Starts the platform on a free port with its own temp dir for local state. */
-export async function startPlatform(env: Record<string, string> = {}, dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-platform-'))): Promise<RunningPlatform> {
+export async function startPlatform(
+  env: Record<string, string> = {},
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-platform-')),
+): Promise<RunningPlatform> {
   const child = spawn(process.execPath, [path.join(root, 'dist/local/start.js')], {
     cwd: root,
     env: {

@@ -10,7 +10,9 @@ export interface Picture {
 
 export function readPng(file: Buffer): Picture {
   if (file.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
-  let width = 0, height = 0, channels = 0;
+  let width = 0,
+    height = 0,
+    channels = 0;
   const idat: Buffer[] = [];
   for (let at = 8; at < file.length; ) {
     const length = file.readUInt32BE(at);
@@ -26,12 +28,19 @@ export function readPng(file: Buffer): Picture {
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   const out = new Uint8Array(width * height * 4);
-  const prev = new Uint8Array(stride), row = new Uint8Array(stride);
+  const prev = new Uint8Array(stride),
+    row = new Uint8Array(stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)];
     for (let x = 0; x < stride; x++) {
-      const v = raw[y * (stride + 1) + 1 + x], a = x >= channels ? row[x - channels] : 0, b = prev[x], c = x >= channels ? prev[x - channels] : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const v = raw[y * (stride + 1) + 1 + x],
+        a = x >= channels ? row[x - channels] : 0,
+        b = prev[x],
+        c = x >= channels ? prev[x - channels] : 0;
+      const p = a + b - c,
+        pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
       const predicted = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter];
       row[x] = (v + predicted) & 0xff;
     }
@@ -49,7 +58,12 @@ export function pixelsOf(picture: Picture, hex: string, tolerance = 8): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
   for (let i = 0; i < picture.rgba.length; i += 4) {
-    if (Math.abs(picture.rgba[i] - r) <= tolerance && Math.abs(picture.rgba[i + 1] - g) <= tolerance && Math.abs(picture.rgba[i + 2] - b) <= tolerance) n++;
+    if (
+      Math.abs(picture.rgba[i] - r) <= tolerance &&
+      Math.abs(picture.rgba[i + 1] - g) <= tolerance &&
+      Math.abs(picture.rgba[i + 2] - b) <= tolerance
+    )
+      n++;
   }
   return n;
 }

@@ -78,7 +78,9 @@ describe('recommend answers only for the caller', () => {
     expect((await recommend.get('user_id=x', signRequest('shop', OLD, 'GET', '/v1/recommend?user_id=x', ''))).status).toBe(200);
     const fromOld = await requestToken(backend(OLD), { user_id: 'x' });
     expect((await read('user_id=x', fromOld)).status).toBe(200);
-    expect((await recommend.get('user_id=x', signRequest('shop', 'never-listed', 'GET', '/v1/recommend?user_id=x', ''))).body.code).toBe('bad_signature');
+    expect((await recommend.get('user_id=x', signRequest('shop', 'never-listed', 'GET', '/v1/recommend?user_id=x', ''))).body.code).toBe(
+      'bad_signature',
+    );
   });
 });
 
@@ -91,7 +93,13 @@ describe('ingest accepts from a token only events about its own user or install'
     const theirPhone = event({ user_id: undefined, anonymous_id: 'phone-b' });
     const reply = await postBatch({ baseUrl: ingest.baseUrl, token }, JSON.stringify({ events: [mine, theirs, preLogin, theirPhone] }));
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ accepted: 2, rejected: [{ index: 1, code: 'forbidden_user' }, { index: 3, code: 'forbidden_user' }] });
+    expect(reply.body).toMatchObject({
+      accepted: 2,
+      rejected: [
+        { index: 1, code: 'forbidden_user' },
+        { index: 3, code: 'forbidden_user' },
+      ],
+    });
     const server = await postBatch(backend(), JSON.stringify({ events: [event({ user_id: 'b' })] }));
     expect(server.body).toMatchObject({ accepted: 1 });
   });
@@ -103,7 +111,16 @@ describe('ingest accepts from a token only events about its own user or install'
     const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // The MAC's last character carries 2 bits and 4 unused ones: setting one decodes to the same bytes.
     const strayBit = (part: string) => part.slice(0, -1) + B64URL[B64URL.indexOf(part.at(-1)!) | 1];
-    const spellings = [`${a}==`, `${a}!`, `${a}=`, `${head}.${payload}.${standard(mac)}`, `${head}.${standard(payload)}.${mac}`, `${head}.${payload}=.${mac}`, `${head}.${payload}.${strayBit(mac)}`, ` ${a}`];
+    const spellings = [
+      `${a}==`,
+      `${a}!`,
+      `${a}=`,
+      `${head}.${payload}.${standard(mac)}`,
+      `${head}.${standard(payload)}.${mac}`,
+      `${head}.${payload}=.${mac}`,
+      `${head}.${payload}.${strayBit(mac)}`,
+      ` ${a}`,
+    ];
     expect(Buffer.from(strayBit(mac), 'base64url')).toEqual(Buffer.from(mac, 'base64url'));
     for (const spelling of spellings) {
       const reply = await read('user_id=a', spelling);

@@ -22,7 +22,9 @@ const ITEMS = CLUSTERS * PER_CLUSTER;
 /** Users who touch items of their own cluster (item i is in cluster ⌊i / 10⌋). */
 function clustered(users: number, seed = 5): number[][] {
   const rand = seededRandom(seed);
-  return Array.from({ length: users }, (_, u) => [...new Set(Array.from({ length: 5 }, () => (u % CLUSTERS) * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER)))]);
+  return Array.from({ length: users }, (_, u) => [
+    ...new Set(Array.from({ length: 5 }, () => (u % CLUSTERS) * PER_CLUSTER + Math.floor(rand() * PER_CLUSTER))),
+  ]);
 }
 
 const byUser = clustered(200);
@@ -35,7 +37,10 @@ beforeAll(async () => {
 });
 
 const all = Array.from({ length: ITEMS }, (_, i) => i);
-const topOf = (scores: ArrayLike<number>, k: number) => Array.from(scores, (s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, k);
+const topOf = (scores: ArrayLike<number>, k: number) =>
+  Array.from(scores, (s, i) => ({ i, s }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k);
 
 /** The fold-in's matrix A for a history (every item once), as serving builds it. */
 function foldInMatrix(m: AlsModel, history: number[]): Float64Array {
@@ -70,8 +75,16 @@ describe('ALS training', () => {
         G: new ort.Tensor('float32', G, [dim, dim]),
         idx: new ort.Tensor('int32', batch.indices, [b, batch.width]),
         val: new ort.Tensor('float32', batch.values, [b, batch.width]),
-        reg: new ort.Tensor('float32', Float32Array.from(batch.rows, (r) => reg[r]), [b, 1]),
-        x0: new ort.Tensor('float32', Float32Array.from({ length: b * dim }, () => rand()), [b, dim]),
+        reg: new ort.Tensor(
+          'float32',
+          Float32Array.from(batch.rows, (r) => reg[r]),
+          [b, 1],
+        ),
+        x0: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: b * dim }, () => rand()),
+          [b, dim],
+        ),
       });
       batch.rows.forEach((r, k) => {
         const a = Float64Array.from(G);
@@ -100,10 +113,18 @@ describe('ALS training', () => {
   });
 
   it('leaves each user with the factors a fold-in of their history gives (the user half-step, solved)', async () => {
-    const fit = await fitAls(csrFromLists(byUser, ITEMS), { dim: 8, reg: 0.01, unobserved: 0.1, epochs: 12 }, { trainer: await AlsTrainer.create() });
+    const fit = await fitAls(
+      csrFromLists(byUser, ITEMS),
+      { dim: 8, reg: 0.01, unobserved: 0.1, epochs: 12 },
+      { trainer: await AlsTrainer.create() },
+    );
     for (const u of [0, 1, 7, 42]) {
       const trained = fit.userFactors.subarray(u * 8, (u + 1) * 8);
-      const folded = foldIn(fit.model, byUser[u], byUser[u].map(() => 1));
+      const folded = foldIn(
+        fit.model,
+        byUser[u],
+        byUser[u].map(() => 1),
+      );
       folded.forEach((v, p) => expect(trained[p]).toBeCloseTo(v, 2));
     }
   });
@@ -114,16 +135,30 @@ describe('ALS export', () => {
     const rand = seededRandom(4);
     const n = 6;
     const b = Float64Array.from({ length: n * n }, () => rand() - 0.5);
-    const a = Float64Array.from({ length: n * n }, (_, k) => Array.from({ length: n }, (_, j) => b[Math.floor(k / n) * n + j] * b[(k % n) * n + j]).reduce((x, y) => x + y, 0));
+    const a = Float64Array.from({ length: n * n }, (_, k) =>
+      Array.from({ length: n }, (_, j) => b[Math.floor(k / n) * n + j] * b[(k % n) * n + j]).reduce((x, y) => x + y, 0),
+    );
     const { values, vectors } = symmetricEigen(a, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Array.from({ length: n }, (_, e) => vectors[i * n + e] * values[e] * vectors[j * n + e]).reduce((x, y) => x + y, 0)).toBeCloseTo(a[i * n + j], 8);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        expect(
+          Array.from({ length: n }, (_, e) => vectors[i * n + e] * values[e] * vectors[j * n + e]).reduce((x, y) => x + y, 0),
+        ).toBeCloseTo(a[i * n + j], 8);
     expect(rotated.factors).toHaveLength(model.itemFactors.length);
   });
 
   it('scores every item as the fold-in does, returns the true top k, and names the history item adding most', async () => {
     const scorer = await RecommenderScorer.load(exportRecommender({ items: ITEMS, als: { model: rotated, weight: 1 } }));
     for (const history of [[1], [3, 17, 1], byUser[5], [0, 10, 20, 30]]) {
-      const expected = factorScores(model, foldIn(model, history, history.map(() => 1)), all);
+      const expected = factorScores(
+        model,
+        foldIn(
+          model,
+          history,
+          history.map(() => 1),
+        ),
+        all,
+      );
       const { top, candidateScores } = await scorer.top(history, undefined, 5, all);
       all.forEach((i) => expect(candidateScores![i]).toBeCloseTo(expected[i], 4));
       expect(Array.from(top.scores)).toEqual(topOf(expected, 5).map((b) => expect.closeTo(b.s, 4)));
@@ -131,13 +166,19 @@ describe('ALS export', () => {
         const parts = history.map((j) => contribution(model, history, item, j));
         expect(top.because[n]).toBe(parts.indexOf(Math.max(...parts)));
       });
-      expect(await scorer.candidateScores(history, [2, -1, 9])).toEqual([expect.closeTo(expected[2], 4), 0, expect.closeTo(expected[9], 4)]);
+      expect(await scorer.candidateScores(history, [2, -1, 9])).toEqual([
+        expect.closeTo(expected[2], 4),
+        0,
+        expect.closeTo(expected[9], 4),
+      ]);
     }
   });
 
   it('a blend adds the weighted scores of EASE and ALS', async () => {
     const ease = await fitEase(byUser, ITEMS, 5);
-    const scorer = await RecommenderScorer.load(exportRecommender({ items: ITEMS, ease: { model: ease, weight: 0.4 }, als: { model: rotated, weight: 2.5 } }));
+    const scorer = await RecommenderScorer.load(
+      exportRecommender({ items: ITEMS, ease: { model: ease, weight: 0.4 }, als: { model: rotated, weight: 2.5 } }),
+    );
     const history = [4, 12, 33];
     const e = easeScores(ease, history, all);
     const a = factorScores(model, foldIn(model, history, [1, 1, 1]), all);
@@ -154,7 +195,10 @@ describe('ALS export', () => {
       const m = gramOf(model).map((v) => v * model.unobserved);
       for (let p = 0; p < dim; p++) m[p * dim + p] += model.reg * (1 + model.unobserved * ITEMS);
       const q = solveSpd(m, Float64Array.from(h.subarray(i * dim, (i + 1) * dim)), dim);
-      const expected = topOf(Float64Array.from(all, (j) => (j === i ? -Infinity : q.reduce((s, v, p) => s + v * h[j * dim + p], 0))), K).map((b) => b.i);
+      const expected = topOf(
+        Float64Array.from(all, (j) => (j === i ? -Infinity : q.reduce((s, v, p) => s + v * h[j * dim + p], 0))),
+        K,
+      ).map((b) => b.i);
       expect(Array.from(neighbours.items.subarray(i * K, (i + 1) * K))).toEqual(expected);
     }
     const scorer = await RecommenderScorer.load(exportRecommender({ items: ITEMS, als: { model: rotated, weight: 1 }, neighbours }));

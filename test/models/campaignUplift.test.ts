@@ -49,8 +49,14 @@ describe('campaign runs', () => {
     await recordCampaignRun(store, { campaign: 'spring', runId: RUN_ID, attributionDays: 7 });
     await recordCampaignRun(store, { campaign: 'spring', runId: RUN_ID, attributionDays: 7 }); // a replayed run
     const earlier = new Date(START - 3 * DAY).toISOString();
-    await store.put(`campaign-reports/runs/autumn@${earlier}.json`, Buffer.from(JSON.stringify({ campaign: 'autumn', run: `autumn@${earlier}`, startedAt: earlier, attributionDays: 3 })));
-    await store.put(`campaign-reports/runs/spring@${RUN_ID}.json`, Buffer.from(JSON.stringify({ campaign: 'spring', run: RUN, startedAt: RUN_ID, attributionDays: 7 })));
+    await store.put(
+      `campaign-reports/runs/autumn@${earlier}.json`,
+      Buffer.from(JSON.stringify({ campaign: 'autumn', run: `autumn@${earlier}`, startedAt: earlier, attributionDays: 3 })),
+    );
+    await store.put(
+      `campaign-reports/runs/spring@${RUN_ID}.json`,
+      Buffer.from(JSON.stringify({ campaign: 'spring', run: RUN, startedAt: RUN_ID, attributionDays: 7 })),
+    );
     expect(await campaignRuns(store)).toEqual([
       { campaign: 'autumn', runId: earlier, attributionDays: 3 },
       { campaign: 'spring', runId: RUN_ID, attributionDays: 7 },
@@ -69,7 +75,12 @@ describe('campaign outcomes dataset', () => {
       ev('s1', 'purchase', START + DAY, { price: 5 }),
       ev('late', 'click', START + 10 * DAY), // the log's last event: the 7-day window is over
     ]);
-    await settle(RUN, { t1: sent, c1: control, s1: { status: 'suppressed', reason: 'no_consent' }, f1: { status: 'failed', variant: 'a', code: 'X', failure: 'permanent' } });
+    await settle(RUN, {
+      t1: sent,
+      c1: control,
+      s1: { status: 'suppressed', reason: 'no_consent' },
+      f1: { status: 'failed', variant: 'a', code: 'X', failure: 'permanent' },
+    });
     const open = { campaign: 'summer', runId: new Date(START + 5 * DAY).toISOString(), attributionDays: 7 };
     await settle(`summer@${open.runId}`, { t1: sent });
 
@@ -105,8 +116,11 @@ function campaignPopulation(people = 1500, seed = 9) {
     const treated = rand() >= 0.3;
     states[user] = treated ? sent : control;
     for (let k = 0; k < 2 + Math.floor(rand() * 4); k++) events.push(ev(user, 'page_view', START - Math.floor(rand() * 20 * DAY) - 1));
-    if (kind === 'cart') for (let k = 0; k < 1 + Math.floor(rand() * 2); k++) events.push(ev(user, 'add_to_cart', START - Math.floor(rand() * 5 * DAY) - 1));
-    if (kind === 'loyal') for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) events.push(ev(user, 'purchase', START - Math.floor(rand() * 25 * DAY) - 1, { price: 30 }));
+    if (kind === 'cart')
+      for (let k = 0; k < 1 + Math.floor(rand() * 2); k++) events.push(ev(user, 'add_to_cart', START - Math.floor(rand() * 5 * DAY) - 1));
+    if (kind === 'loyal')
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++)
+        events.push(ev(user, 'purchase', START - Math.floor(rand() * 25 * DAY) - 1, { price: 30 }));
     const p = kind === 'cart' ? (treated ? 0.55 : 0.1) : kind === 'loyal' ? 0.5 : 0.05;
     if (rand() < p) events.push(ev(user, 'purchase', START + Math.floor(rand() * 6 * DAY), { price: 30 }));
   }
@@ -156,21 +170,41 @@ describe('uplift model', () => {
     await campaignOnRecord(campaignPopulation(600, 4));
     const set = await campaignOutcomes(store, ledger, await campaignRuns(store));
     const rows = set.examples.map((e, i) => propensityFeatures(set.users[i], e.at));
-    const model = fitTLearner(rows, set.examples.map((e) => e.treated), set.examples.map((e) => e.converted), 10);
+    const model = fitTLearner(
+      rows,
+      set.examples.map((e) => e.treated),
+      set.examples.map((e) => e.converted),
+      10,
+    );
     const served = await (await UpliftScorer.load(exportUplift(model.treated, model.control))).score(rows);
     rows.forEach((x, i) => expect(served.uplift[i]).toBeCloseTo(upliftOf(model, x), 5));
   });
 
   it('is skipped, naming why, while the controls have too few buyers, or with no ledger to read runs from', async () => {
     const population = campaignPopulation(300);
-    population.events = population.events.filter((e) => !(e.type === 'purchase' && e.event_time >= START && population.states[e.user_id!] === control));
+    population.events = population.events.filter(
+      (e) => !(e.type === 'purchase' && e.event_time >= START && population.states[e.user_id!] === control),
+    );
     await campaignOnRecord(population);
-    const [, , uplift] = await trainFromRawLog({ registry: new ModelRegistry(store), logger: quiet, clock: () => START + 9 * DAY }, store, {}, quiet, ledger);
+    const [, , uplift] = await trainFromRawLog(
+      { registry: new ModelRegistry(store), logger: quiet, clock: () => START + 9 * DAY },
+      store,
+      {},
+      quiet,
+      ledger,
+    );
     expect(uplift).toEqual({
       model: UPLIFT_MODEL,
-      skipped: expect.stringMatching(/^not enough campaign outcomes yet: \d+ of \d+ treated and 0 of \d+ control people bought within the attribution window of 1 finished runs .*\(contact ledger: memory\)$/),
+      skipped: expect.stringMatching(
+        /^not enough campaign outcomes yet: \d+ of \d+ treated and 0 of \d+ control people bought within the attribution window of 1 finished runs .*\(contact ledger: memory\)$/,
+      ),
     });
-    const [, , withoutLedger] = await trainFromRawLog({ registry: new ModelRegistry(store), logger: quiet, clock: () => START + 9 * DAY }, store, {}, quiet);
+    const [, , withoutLedger] = await trainFromRawLog(
+      { registry: new ModelRegistry(store), logger: quiet, clock: () => START + 9 * DAY },
+      store,
+      {},
+      quiet,
+    );
     expect(withoutLedger).toEqual({ model: UPLIFT_MODEL, skipped: 'no contact ledger to read campaign runs from' });
     expect(await new ModelRegistry(store).current(UPLIFT_MODEL)).toBeUndefined();
   });

@@ -16,12 +16,20 @@ function inverse(a: number[][]): number[][] {
 }
 
 describe('EASE', () => {
-  const byUser = [[0, 1], [0, 1, 2], [2, 3], [1, 3], [0, 2, 3]];
+  const byUser = [
+    [0, 1],
+    [0, 1, 2],
+    [2, 3],
+    [1, 3],
+    [0, 2, 3],
+  ];
   const items = 4;
   const lambda = 0.5;
 
   it('fits B = −P / diag(P) with a zero diagonal, P = (XᵀX + λI)⁻¹', async () => {
-    const gram = Array.from({ length: items }, (_, i) => Array.from({ length: items }, (_, j) => byUser.filter((l) => l.includes(i) && l.includes(j)).length + (i === j ? lambda : 0)));
+    const gram = Array.from({ length: items }, (_, i) =>
+      Array.from({ length: items }, (_, j) => byUser.filter((l) => l.includes(i) && l.includes(j)).length + (i === j ? lambda : 0)),
+    );
     const p = inverse(gram);
     const expected = p.map((row, i) => row.map((v, j) => (i === j ? 0 : -v / p[j][j])));
     const model = await fitEase(byUser, items, lambda);

@@ -13,8 +13,14 @@ describe('NCF files', () => {
 
   it('reads training files with or without rating and timestamp, de-duplicating pairs', async () => {
     const data = await readInteractions(file('train.rating', '10\t7\t5\t978300760\n10\t8\t3\t978300761\n11\t7\n10\t7\t4\t978300762\n'));
-    expect([...data.userIndex]).toEqual([['10', 0], ['11', 1]]);
-    expect([...data.itemIndex]).toEqual([['7', 0], ['8', 1]]);
+    expect([...data.userIndex]).toEqual([
+      ['10', 0],
+      ['11', 1],
+    ]);
+    expect([...data.itemIndex]).toEqual([
+      ['7', 0],
+      ['8', 1],
+    ]);
     expect(data.byUser).toEqual([[0, 1], [0]]);
     expect(data.chronological).toBe(false); // one line has no timestamp
   });

@@ -37,7 +37,8 @@ function shopperLog(users = 400, seed = 3): RawEvent[] {
     const keen = rand() < 0.4;
     const user = `u${u}`;
     for (let i = 0; i < 3 + Math.floor(rand() * 6); i++) events.push(ev(user, 'page_view', cutoff - Math.floor(rand() * 25 * DAY)));
-    if (keen) for (let i = 0; i < 1 + Math.floor(rand() * 3); i++) events.push(ev(user, 'add_to_cart', cutoff - Math.floor(rand() * 6 * DAY)));
+    if (keen)
+      for (let i = 0; i < 1 + Math.floor(rand() * 3); i++) events.push(ev(user, 'add_to_cart', cutoff - Math.floor(rand() * 6 * DAY)));
     if (rand() < (keen ? 0.6 : 0.08)) events.push(ev(user, 'purchase', cutoff + Math.floor(rand() * 6 * DAY), { price: 30, quantity: 1 }));
   }
   events.push(ev('late', 'click', END)); // the log's last event fixes the cutoff at END − 7 days
@@ -76,7 +77,15 @@ describe('propensity model', () => {
     const scale = { mean: Float64Array.from([1, 2, 0]), std: Float64Array.from([2, 0.5, 1]) };
     const rows = [Float64Array.from([0, 0, 0]), Float64Array.from([3, 1, -1]), Float64Array.from([1, 2, 0.5])];
     const served = await (await PropensityScorer.load(exportPropensity(model, scale))).score(rows);
-    rows.forEach((r, i) => expect(served[i]).toBeCloseTo(predictLogistic(model, r.map((v, j) => (v - scale.mean[j]) / scale.std[j])), 6));
+    rows.forEach((r, i) =>
+      expect(served[i]).toBeCloseTo(
+        predictLogistic(
+          model,
+          r.map((v, j) => (v - scale.mean[j]) / scale.std[j]),
+        ),
+        6,
+      ),
+    );
   });
 
   it('trains from the raw log, registers and promotes; a retrain on the same data keeps the champion', async () => {
@@ -101,6 +110,9 @@ describe('propensity model', () => {
   it('is skipped, naming why, while too few users have bought', async () => {
     await putRawLog(shopperLog(30).filter((e) => e.type !== 'purchase'));
     const [, propensity] = await trainFromRawLog({ registry: new ModelRegistry(store), logger: quiet, clock: () => END }, store, {}, quiet);
-    expect(propensity).toEqual({ model: 'propensity', skipped: expect.stringMatching(/not enough conversions yet: 0 of \d+ active users/) });
+    expect(propensity).toEqual({
+      model: 'propensity',
+      skipped: expect.stringMatching(/not enough conversions yet: 0 of \d+ active users/),
+    });
   });
 });

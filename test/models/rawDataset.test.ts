@@ -24,8 +24,19 @@ describe('dataset from the raw log', () => {
   it('keeps interest events, once per (user, item) at its latest time, oldest first, within the window', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-raw-'));
     const store = new LocalObjectStore(dir, 'mkt-data');
-    await store.put('raw/events/dt=2026-11-20/hh=10/1.jsonl.gz', encodeRawObject([ev('1', 'u1', 'click', 'a', 100), ev('2', 'u1', 'exposure', 'b', 101), ev('3', 'u1', 'purchase', 'c', 102)]));
-    await store.put('raw/events/dt=2026-11-21/hh=09/2.jsonl.gz', encodeRawObject([ev('4', 'u1', 'favorite', 'a', 200), ev('4', 'u1', 'favorite', 'a', 200), ev('5', 'anon:x', 'click', 'c', 150), ev('6', 'u2', 'search', undefined, 160)]));
+    await store.put(
+      'raw/events/dt=2026-11-20/hh=10/1.jsonl.gz',
+      encodeRawObject([ev('1', 'u1', 'click', 'a', 100), ev('2', 'u1', 'exposure', 'b', 101), ev('3', 'u1', 'purchase', 'c', 102)]),
+    );
+    await store.put(
+      'raw/events/dt=2026-11-21/hh=09/2.jsonl.gz',
+      encodeRawObject([
+        ev('4', 'u1', 'favorite', 'a', 200),
+        ev('4', 'u1', 'favorite', 'a', 200),
+        ev('5', 'anon:x', 'click', 'c', 150),
+        ev('6', 'u2', 'search', undefined, 160),
+      ]),
+    );
     await store.put('raw/events/dt=2026-11-19/hh=09/3.jsonl.gz', encodeRawObject([ev('7', 'u3', 'click', 'z', 50)]));
     const d = await datasetFromRawLog(store, { from: '2026-11-20' });
     rmSync(dir, { recursive: true, force: true });
@@ -45,7 +56,10 @@ describe('dataset from the raw log', () => {
     const store = new LocalObjectStore(dir, 'mkt-data');
     const day = 24 * 3600_000;
     const end = Date.parse('2026-11-21T00:00:00Z');
-    await store.put('raw/events/dt=2026-11-21/hh=00/1.jsonl.gz', encodeRawObject([ev('1', 'u1', 'purchase', 'old', end - 60 * day), ev('2', 'u1', 'purchase', 'new', end)]));
+    await store.put(
+      'raw/events/dt=2026-11-21/hh=00/1.jsonl.gz',
+      encodeRawObject([ev('1', 'u1', 'purchase', 'old', end - 60 * day), ev('2', 'u1', 'purchase', 'new', end)]),
+    );
     const d = await datasetFromRawLog(store);
     rmSync(dir, { recursive: true, force: true });
     expect(d.byUser[0].map((i) => d.weights[0].get(i))).toEqual([0.25, 1]);

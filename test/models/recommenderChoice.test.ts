@@ -7,8 +7,18 @@ const scored = (orders: number[][]) => orders.map((order) => Float64Array.from(o
 
 describe('choosing among EASE, ALS and their blend', () => {
   // Four cases of three candidates (target first). Ranks are 0 for the best.
-  const perfect = scored([[0, 1, 2], [0, 2, 1], [0, 1, 2], [0, 2, 1]]);
-  const poor = scored([[2, 0, 1], [2, 1, 0], [1, 2, 0], [2, 0, 1]]);
+  const perfect = scored([
+    [0, 1, 2],
+    [0, 2, 1],
+    [0, 1, 2],
+    [0, 2, 1],
+  ]);
+  const poor = scored([
+    [2, 0, 1],
+    [2, 1, 0],
+    [1, 2, 0],
+    [2, 0, 1],
+  ]);
 
   it('keeps EASE alone (weight 0) when ALS adds nothing, and ALS alone (weight 1) when it is the better', () => {
     expect(chooseBlend(perfect, poor)).toMatchObject({ family: 'ease', weights: { ease: 1, als: 0 }, ndcg: 1 });
@@ -35,12 +45,15 @@ describe('tuning on validation', () => {
   /** Users of four clusters of `items / 4` items, oldest first. */
   const clustered = (users: number, items: number) => {
     const rand = seededRandom(3);
-    return Array.from({ length: users }, (_, u) => [...new Set(Array.from({ length: 6 }, () => (u % 4) * Math.floor(items / 4) + Math.floor(rand() * 12)))]);
+    return Array.from({ length: users }, (_, u) => [
+      ...new Set(Array.from({ length: 6 }, () => (u % 4) * Math.floor(items / 4) + Math.floor(rand() * 12))),
+    ]);
   };
 
   it('tries both families on a small catalogue and records each one’s validation score beside the chosen', async () => {
     const trialDims: number[] = [];
-    const onProgress = (stage: string) => stage.startsWith('ALS ') && trialDims.push(JSON.parse(stage.slice(4, stage.indexOf('}') + 1)).dim);
+    const onProgress = (stage: string) =>
+      stage.startsWith('ALS ') && trialDims.push(JSON.parse(stage.slice(4, stage.indexOf('}') + 1)).dim);
     const { recipe, als } = await tuneRecommender(clustered(160, 48), 48, true, { onProgress });
     expect(new Set(trialDims)).toEqual(new Set([64])); // 48 items: a larger dimension has no rank left to gain
     expect(recipe.validationNdcg.ease).toBeGreaterThan(0.3);

@@ -30,7 +30,12 @@ function trainingSet(): TrainingSet {
 
 let dir: string;
 let registry: ModelRegistry;
-const deps = (day = 21) => ({ registry, logger: createLogger({}, () => undefined), clock: () => Date.parse(`2026-11-${day}T03:30:00Z`), provider: 'cpu' as const });
+const deps = (day = 21) => ({
+  registry,
+  logger: createLogger({}, () => undefined),
+  clock: () => Date.parse(`2026-11-${day}T03:30:00Z`),
+  provider: 'cpu' as const,
+});
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-refit-'));
   registry = new ModelRegistry(new LocalObjectStore(dir, 'mkt-data'));

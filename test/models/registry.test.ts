@@ -25,7 +25,10 @@ async function set(text: string): Promise<TrainingSet> {
 
 describe('training and the registry', () => {
   it('registers the first model with its metrics and makes it the champion', async () => {
-    const result = await trainRecommender({ registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') }, await set(syntheticRatings()));
+    const result = await trainRecommender(
+      { registry, logger: quiet, clock: () => Date.parse('2026-11-21T03:30:00Z') },
+      await set(syntheticRatings()),
+    );
     expect(result.promoted).toBe(true);
     expect(result.metrics['hr@10']).toBeGreaterThan(0.5); // clusters are learnable; random would be ~0.1
     expect((await registry.current('ease'))?.version).toBe(result.version);

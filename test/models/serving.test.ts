@@ -52,8 +52,15 @@ describe('EASE export', () => {
         const expected = easeScores(model, history, all, recency);
         const { candidateScores, top } = await scorer.top(history, recency, 5, all);
         all.forEach((i) => expect(candidateScores![i]).toBeCloseTo(expected[i], 4));
-        expect(await scorer.candidateScores(history, [2, -1, 9], recency)).toEqual([expect.closeTo(expected[2], 4), 0, expect.closeTo(expected[9], 4)]);
-        const best = [...expected].map((s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, 5);
+        expect(await scorer.candidateScores(history, [2, -1, 9], recency)).toEqual([
+          expect.closeTo(expected[2], 4),
+          0,
+          expect.closeTo(expected[9], 4),
+        ]);
+        const best = [...expected]
+          .map((s, i) => ({ i, s }))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, 5);
         expect(Array.from(top.scores)).toEqual(best.map((b) => expect.closeTo(b.s, 4)));
       }
     }
@@ -61,7 +68,16 @@ describe('EASE export', () => {
 
   it('names, for each top item, the history item that contributed most to its score', async () => {
     const items = 12;
-    const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [9, 10, 11], [0, 5, 10], [2, 4, 6]];
+    const byUser = [
+      [0, 1, 2],
+      [1, 2, 3],
+      [3, 4, 5],
+      [5, 6, 7],
+      [7, 8, 9],
+      [9, 10, 11],
+      [0, 5, 10],
+      [2, 4, 6],
+    ];
     const model = await fitEase(byUser, items, 1);
     const scorer = await RecommenderScorer.load(exportEaseRecommender(model));
     const history = [4, 9, 1];
@@ -76,8 +92,20 @@ describe('EASE export', () => {
   });
 
   it('still serves a version exported before the graph took candidates, as it did', async () => {
-    const model = await fitEase([[0, 1, 2], [1, 2, 3], [3, 4, 5], [0, 5, 4]], 6, 1);
-    const [legacy, current] = await Promise.all([RecommenderScorer.load(legacyGraph(model)), RecommenderScorer.load(exportEaseRecommender(model))]);
+    const model = await fitEase(
+      [
+        [0, 1, 2],
+        [1, 2, 3],
+        [3, 4, 5],
+        [0, 5, 4],
+      ],
+      6,
+      1,
+    );
+    const [legacy, current] = await Promise.all([
+      RecommenderScorer.load(legacyGraph(model)),
+      RecommenderScorer.load(exportEaseRecommender(model)),
+    ]);
     const history = [4, 1];
     expect(await legacy.top(history, undefined, 3, [0, 5])).toEqual(await current.top(history, undefined, 3, [0, 5]));
     expect(await legacy.candidateScores(history, [2, -1, 3])).toEqual(await current.candidateScores(history, [2, -1, 3]));

@@ -57,12 +57,18 @@ describe('the execution provider', () => {
     // Here, without a GPU, the CUDA session cannot be created: the run fails, but only after asking for CUDA.
     await runTraining({ objects, clock, provider: 'cuda' }, uploadOf('datasets/ok.rating'), logger).catch(() => undefined);
     expect(create).toHaveBeenCalled();
-    expect(create.mock.calls.map(([, options]) => (options as ort.InferenceSession.SessionOptions).executionProviders)).toContainEqual(['cuda', 'cpu']);
+    expect(create.mock.calls.map(([, options]) => (options as ort.InferenceSession.SessionOptions).executionProviders)).toContainEqual([
+      'cuda',
+      'cpu',
+    ]);
   });
 
   it('probes the provider once and logs the one in use, falling back to the CPU with a warning', async () => {
     const provider = await usableProvider('cuda', logger);
-    if (provider === 'cpu') expect(logged).toEqual([expect.objectContaining({ level: 'warn', msg: 'CUDA execution provider unavailable; models run on the CPU' })]);
+    if (provider === 'cpu')
+      expect(logged).toEqual([
+        expect.objectContaining({ level: 'warn', msg: 'CUDA execution provider unavailable; models run on the CPU' }),
+      ]);
     else expect(logged).toEqual([expect.objectContaining({ level: 'info', msg: 'onnxruntime execution provider', provider: 'cuda' })]);
     logged.length = 0;
     expect(await usableProvider('cpu', logger)).toBe('cpu');
@@ -75,7 +81,11 @@ describe('inputs a retry cannot fix', () => {
     await objects.put('datasets/bad.rating', Buffer.from('one column only\n'));
     await objects.put('datasets/tiny.rating', Buffer.from('u1\ti1\nu2\ti2\n'));
     await objects.put('datasets/ok.rating', Buffer.from(syntheticRatings(20, 12, 4)));
-    const outcomes = await runTraining({ objects, clock, provider: 'cpu' }, uploadOf('datasets/gone.rating', 'datasets/bad.rating', 'datasets/tiny.rating', 'datasets/ok.rating'), logger);
+    const outcomes = await runTraining(
+      { objects, clock, provider: 'cpu' },
+      uploadOf('datasets/gone.rating', 'datasets/bad.rating', 'datasets/tiny.rating', 'datasets/ok.rating'),
+      logger,
+    );
     expect(outcomes).toEqual([
       { model: 'ease', dataset: 'datasets/gone.rating', skipped: 'dataset datasets/gone.rating is gone' },
       { model: 'ease', dataset: 'datasets/bad.rating', skipped: expect.stringContaining('expected user<TAB>item') },
@@ -86,10 +96,26 @@ describe('inputs a retry cannot fix', () => {
   });
 
   it('an FC invocation of it succeeds (FC does not retry), while a failing store still fails it (FC retries)', async () => {
-    const handler = eventHandler('train', (invocation, _context, requestLog) => runTraining({ objects, clock, provider: 'cpu' }, invocation, requestLog));
-    const event = Buffer.from(JSON.stringify({ events: [{ eventName: 'ObjectCreated:PutObject', eventSource: 'acs:oss', eventTime: '', oss: { bucket: { name: 'mkt-data' }, object: { key: 'datasets/gone.rating', size: 1, eTag: 'E' } }, responseElements: { requestId: 'r' } }] }));
+    const handler = eventHandler('train', (invocation, _context, requestLog) =>
+      runTraining({ objects, clock, provider: 'cpu' }, invocation, requestLog),
+    );
+    const event = Buffer.from(
+      JSON.stringify({
+        events: [
+          {
+            eventName: 'ObjectCreated:PutObject',
+            eventSource: 'acs:oss',
+            eventTime: '',
+            oss: { bucket: { name: 'mkt-data' }, object: { key: 'datasets/gone.rating', size: 1, eTag: 'E' } },
+            responseElements: { requestId: 'r' },
+          },
+        ],
+      }),
+    );
     const context = { requestId: 'r1', function: { name: 'train' } };
-    await expect(handler(event, context)).resolves.toEqual([{ model: 'ease', dataset: 'datasets/gone.rating', skipped: 'dataset datasets/gone.rating is gone' }]);
+    await expect(handler(event, context)).resolves.toEqual([
+      { model: 'ease', dataset: 'datasets/gone.rating', skipped: 'dataset datasets/gone.rating is gone' },
+    ]);
     jest.spyOn(objects, 'get').mockRejectedValue(Object.assign(new Error('OSS down'), { status: 503 }));
     await expect(handler(event, context)).rejects.toThrow('OSS down');
   });

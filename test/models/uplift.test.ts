@@ -25,7 +25,13 @@ describe('uplift metrics', () => {
     const treated = [1, 1, 1, 0, 0, 0];
     const perfect = [3, 1, 3, 1, 1, 0];
     expect(qiniCoefficient(perfect, y, treated)).toBeCloseTo(1, 12);
-    expect(qiniCoefficient(perfect.map((v) => -v), y, treated)).toBeLessThan(0);
+    expect(
+      qiniCoefficient(
+        perfect.map((v) => -v),
+        y,
+        treated,
+      ),
+    ).toBeLessThan(0);
   });
 });
 
@@ -54,9 +60,14 @@ describe('Hillstrom reading', () => {
   });
 
   it('halves each (treatment, outcome) stratum', () => {
-    const rows = Array.from({ length: 40 }, (_, i) => ({ features: new Float64Array(0), treated: (i % 2) as 0 | 1, y: (i % 4 < 2 ? 1 : 0) as 0 | 1 }));
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      features: new Float64Array(0),
+      treated: (i % 2) as 0 | 1,
+      y: (i % 4 < 2 ? 1 : 0) as 0 | 1,
+    }));
     const { train, test } = stratifiedHalves(rows, 1);
-    for (const half of [train, test]) for (const t of [0, 1]) for (const y of [0, 1]) expect(half.filter((r) => r.treated === t && r.y === y)).toHaveLength(5);
+    for (const half of [train, test])
+      for (const t of [0, 1]) for (const y of [0, 1]) expect(half.filter((r) => r.treated === t && r.y === y)).toHaveLength(5);
   });
 });
 

@@ -72,11 +72,24 @@ describe('npm run alarms', () => {
       { region: 'cn-hangzhou', functionName: 'ingest' },
       { region: 'cn-hangzhou', functionName: 'recommend' },
     ]);
-    expect(p99.Escalations.Critical).toEqual({ ComparisonOperator: 'GreaterThanThreshold', Statistics: 'Maximum', Threshold: '500', Times: 3 });
+    expect(p99.Escalations.Critical).toEqual({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Statistics: 'Maximum',
+      Threshold: '500',
+      Times: 3,
+    });
     expect(p99.ContactGroups).toBe('mkt-oncall');
 
     const unavailable = fake.calls.find((c) => c.Action === 'PutCustomMetricRule' && c.RuleId === 'mkt-ingest-503')!;
-    expect(unavailable).toMatchObject({ GroupId: '7378', MetricName: 'Unavailable', Statistics: 'Sum', ComparisonOperator: '>', Threshold: '0', EvaluationCount: '3', Level: 'CRITICAL' });
+    expect(unavailable).toMatchObject({
+      GroupId: '7378',
+      MetricName: 'Unavailable',
+      Statistics: 'Sum',
+      ComparisonOperator: '>',
+      Threshold: '0',
+      EvaluationCount: '3',
+      Level: 'CRITICAL',
+    });
     expect(JSON.parse(unavailable.Resources)).toEqual([{ groupId: 7378, dimension: 'function=ingest' }]);
 
     const conversions = fake.rules.get('mkt-conversions-dod')!;
@@ -125,7 +138,8 @@ describe('npm run alarms', () => {
   });
 
   it('refuses a malformed rules file, naming the rule and field', () => {
-    const text = 'contactGroups: { oncall: ONCALL }\nrules:\n  - { id: r1, name: x, metric: { namespace: acs_fc, name: FunctionP99Duration, functions: [ingest] }, statistics: Mean, period: 45, operator: GreaterThanThreshold, threshold: 1, times: 1, level: WARN, notify: pager }\n';
+    const text =
+      'contactGroups: { oncall: ONCALL }\nrules:\n  - { id: r1, name: x, metric: { namespace: acs_fc, name: FunctionP99Duration, functions: [ingest] }, statistics: Mean, period: 45, operator: GreaterThanThreshold, threshold: 1, times: 1, level: WARN, notify: pager }\n';
 
     expect(() => parseAlarmFile(text, 'bad.yaml')).toThrow(/rules\[0\] r1\.statistics: must be one of/);
     expect(() => parseAlarmFile(text, 'bad.yaml')).toThrow(/rules\[0\] r1\.period: must be whole minutes/);

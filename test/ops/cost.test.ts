@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { firingsByHour, provisionedByHour, type FunctionSpec } from '../../scripts/cost/functionSpecs';
-import { loadMeasured, loadPrices, loadProfile, type MeasuredFigures, type PriceBook, type TrafficProfile } from '../../scripts/cost/inputs';
+import {
+  loadMeasured,
+  loadPrices,
+  loadProfile,
+  type MeasuredFigures,
+  type PriceBook,
+  type TrafficProfile,
+} from '../../scripts/cost/inputs';
 import { costBreakdown } from '../../scripts/cost/model';
 import { DEFAULT_MEASURED, DEFAULT_PROFILE, newestPrices, runCost } from '../../scripts/cost/run';
 
@@ -97,7 +104,12 @@ describe('the cost model', () => {
     expect(f.ingest.cu).toBeCloseTo(270 + 360 + 54, 6); // 3.6 × 75 + 360 + 360 × 0.15
 
     // recommend, 00-01: busy = 1000/500 = 2, one reserved + one on demand; 01-02: the reserved one idle, its vCPU still billed.
-    expect(f.recommend).toMatchObject({ invocations: 3_600_000, activeVcpuSeconds: 2 * 2 * 3600 + 2 * 3600, memoryGbSeconds: 2 * 4 * 3600 + 4 * 3600, provisionedIdleInstanceSeconds: 3600 });
+    expect(f.recommend).toMatchObject({
+      invocations: 3_600_000,
+      activeVcpuSeconds: 2 * 2 * 3600 + 2 * 3600,
+      memoryGbSeconds: 2 * 4 * 3600 + 4 * 3600,
+      provisionedIdleInstanceSeconds: 3600,
+    });
     expect(f.recommend.cu).toBeCloseTo(27_000 + 21_600 + 6_480, 6);
 
     // compact: 60 ticks × 1 s + 360,000 events ÷ 1000/s = 420 s on 1 vCPU, 2 GB.
@@ -111,7 +123,11 @@ describe('the cost model', () => {
     // 59,189.9075 CU: 50,000 at the first tier, the rest at the second.
     const cu = 684 + 55_080 + 546.45 + 65.45 + 2814.0075;
     const compute = 50_000 * 0.00002 + (cu - 50_000) * 0.00001;
-    expect(b.serverless.lines[0]).toMatchObject({ item: 'Function Compute', quantity: expect.closeTo(cu, 6), cost: expect.closeTo(compute, 9) });
+    expect(b.serverless.lines[0]).toMatchObject({
+      item: 'Function Compute',
+      quantity: expect.closeTo(cu, 6),
+      cost: expect.closeTo(compute, 9),
+    });
     expect(b.functions.reduce((s, x) => s + x.cost, 0)).toBeCloseTo(compute, 9);
 
     const line = (item: string) => b.serverless.lines.find((l) => l.item.startsWith(item))!;
@@ -169,7 +185,9 @@ describe('the cost files', () => {
   });
 
   it('names what is malformed in a profile', () => {
-    const file = variant(DEFAULT_PROFILE, (t) => t.replace('eventsPerSecond: [40, ', 'eventsPerSecond: [').replace('tairInstances: 1', 'tairInstances: one'));
+    const file = variant(DEFAULT_PROFILE, (t) =>
+      t.replace('eventsPerSecond: [40, ', 'eventsPerSecond: [').replace('tairInstances: 1', 'tairInstances: one'),
+    );
 
     expect(() => loadProfile(file)).toThrow(/eventsPerSecond must be 24 numbers ≥ 0 \(one per hour, Asia\/Shanghai\), got 23 value\(s\)/);
     expect(() => loadProfile(file)).toThrow(/tairInstances must be a number ≥ 0, got "one"/);
@@ -181,7 +199,7 @@ describe('the cost files', () => {
     expect(() => loadMeasured(file)).toThrow(/campaign\.decisionsPerSecond is missing or malformed/);
   });
 
-  it('prints a table and a JSON line for the example profile with the repository\'s files', async () => {
+  it("prints a table and a JSON line for the example profile with the repository's files", async () => {
     let text = '';
 
     expect(await runCost([], (t) => (text += t))).toBe(0);

@@ -60,21 +60,29 @@ describe('recommend fallbacks', () => {
     const features = new MemoryFeatureStore();
     let answer!: () => void;
     const late = new Promise<void>((resolve) => (answer = resolve));
-    const slow = Object.assign(Object.create(features) as MemoryFeatureStore, { history: (user: string) => late.then(() => features.history(user)) });
+    const slow = Object.assign(Object.create(features) as MemoryFeatureStore, {
+      history: (user: string) => late.then(() => features.history(user)),
+    });
     const h = await withModel({ features: slow, featureBudgetMs: 20 });
     const r = await h.post({ user_id: 'u1', n: 3, recent: [itemOf(0, 1)] });
     expect(r.body).toMatchObject({ fallback: 'feature_store_unavailable', model_version: 'v1' });
     answer();
     expect(await firstFeatureStoreLine(h)).toBe('feature store slow; ranked on what the request carries');
     await fetch(h.baseUrl, { headers: { 'x-fc-control-path': '/pre-stop' } });
-    expect([...h.metrics.totals.values()].filter((d) => d.name === 'FeatureBudgetOverruns').map((d) => [d.dimensions, d.value])).toEqual([[{ function: 'recommend' }, 1]]);
+    expect([...h.metrics.totals.values()].filter((d) => d.name === 'FeatureBudgetOverruns').map((d) => [d.dimensions, d.value])).toEqual([
+      [{ function: 'recommend' }, 1],
+    ]);
   });
 
   it('does not wait past its budget for a Redis that never answers', async () => {
     const silent = net.createServer((socket) => socket.on('data', () => undefined));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => silent.close(r)));
-    const features = new RedisFeatureStore({ url: `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, prefix: 'mkt-test:silent:', commandTimeoutMs: 5000 });
+    const features = new RedisFeatureStore({
+      url: `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+      prefix: 'mkt-test:silent:',
+      commandTimeoutMs: 5000,
+    });
     cleanups.push(async () => features.redis.disconnect());
     const h = await withModel({ features, featureBudgetMs: 20, budgetMs: 60 });
     const r = await h.post({ user_id: 'u1', n: 3, recent: [itemOf(0, 1)] });
@@ -100,7 +108,9 @@ describe('recommend fallbacks', () => {
       const mine: { status: number; version: string | null }[] = [];
       seen.push(mine);
       while (running) {
-        const r = await h.post({ user_id: `load-${c}`, n: 10, recent: [itemOf(c % 3, 1)] }).catch(() => ({ status: 0, body: { model_version: null } }));
+        const r = await h
+          .post({ user_id: `load-${c}`, n: 10, recent: [itemOf(c % 3, 1)] })
+          .catch(() => ({ status: 0, body: { model_version: null } }));
         mine.push({ status: r.status, version: r.body.model_version });
       }
     };

@@ -46,10 +46,20 @@ function clusteredUsers(seed: number): number[][] {
 }
 
 /** Trains and registers a clustered EASE model; `extraIds` are ids past the model's size (a broken model). */
-export async function registerModel(store: LocalObjectStore, version: string, options: { promote?: boolean; extraIds?: string[]; seed?: number } = {}) {
+export async function registerModel(
+  store: LocalObjectStore,
+  version: string,
+  options: { promote?: boolean; extraIds?: string[]; seed?: number } = {},
+) {
   const byUser = clusteredUsers(options.seed ?? 5);
   const model = await fitEase(byUser, ITEM_IDS.length, 5);
-  const meta = unevaluatedMeta({ version, itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])], popular: [itemOf(2, 9), itemOf(2, 8)], lambda: 5, source: 'test' });
+  const meta = unevaluatedMeta({
+    version,
+    itemIds: [...ITEM_IDS, ...(options.extraIds ?? [])],
+    popular: [itemOf(2, 9), itemOf(2, 8)],
+    lambda: 5,
+    source: 'test',
+  });
   const registry = new ModelRegistry(store);
   await registry.register(meta, exportEaseRecommender(model));
   if (options.promote !== false) await registry.promote(RECOMMENDER_MODEL, version);
@@ -62,7 +72,10 @@ export async function registerRecallModel(store: LocalObjectStore, version: stri
   const neighbours = await nearestItems(model, perItem);
   const params = { family: 'als', recency: { boost: 0, tau: 1 }, recall: perItem };
   const registry = new ModelRegistry(store);
-  await registry.register(unevaluatedMeta({ version, itemIds: ITEM_IDS, popular: [itemOf(2, 9)], source: 'test', params }), exportRecommender({ items: ITEM_IDS.length, als: { model, weight: 1 }, neighbours }));
+  await registry.register(
+    unevaluatedMeta({ version, itemIds: ITEM_IDS, popular: [itemOf(2, 9)], source: 'test', params }),
+    exportRecommender({ items: ITEM_IDS.length, als: { model, weight: 1 }, neighbours }),
+  );
   await registry.promote(RECOMMENDER_MODEL, version);
 }
 
@@ -101,14 +114,26 @@ function request(url: string, method: string, headers: object, body?: string): P
     const req = http.request(url, { method, headers: headers as http.OutgoingHttpHeaders, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }),
+      );
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-export async function startRecommend(o: { secrets?: AppSecrets; features?: FeatureStore; contacts?: ContactLedger; store?: LocalObjectStore; budgetMs?: number; featureBudgetMs?: number; load?: boolean } = {}): Promise<RecommendHarness> {
+export async function startRecommend(
+  o: {
+    secrets?: AppSecrets;
+    features?: FeatureStore;
+    contacts?: ContactLedger;
+    store?: LocalObjectStore;
+    budgetMs?: number;
+    featureBudgetMs?: number;
+    load?: boolean;
+  } = {},
+): Promise<RecommendHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recommend-'));
   const store = o.store ?? new LocalObjectStore(dir, 'bucket');
   const features = o.features ?? new MemoryFeatureStore();
@@ -140,10 +165,20 @@ export async function startRecommend(o: { secrets?: AppSecrets; features?: Featu
     metrics,
     logs,
     auth,
-    get: (query, headers) => request(`${baseUrl}/v1/recommend?${query}`, 'GET', headers ?? signRequest('demo', 'demo-secret', 'GET', `/v1/recommend?${query}`, '')),
+    get: (query, headers) =>
+      request(
+        `${baseUrl}/v1/recommend?${query}`,
+        'GET',
+        headers ?? signRequest('demo', 'demo-secret', 'GET', `/v1/recommend?${query}`, ''),
+      ),
     post: (body) => {
       const text = JSON.stringify(body);
-      return request(`${baseUrl}/v1/recommend`, 'POST', { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', text) }, text);
+      return request(
+        `${baseUrl}/v1/recommend`,
+        'POST',
+        { 'content-type': 'application/json', ...signRequest('demo', 'demo-secret', 'POST', '/v1/recommend', text) },
+        text,
+      );
     },
     close: async () => {
       server.closeAllConnections();

@@ -12,7 +12,9 @@ describe('messaged items', () => {
   let clock: number;
   let reads: number;
   let ledger: MemoryContactLedger;
-  const counting = (inner: Pick<ContactLedger, 'contactsOf'>) => ({ contactsOf: (ids: string[], since: number) => (reads++, inner.contactsOf(ids, since)) });
+  const counting = (inner: Pick<ContactLedger, 'contactsOf'>) => ({
+    contactsOf: (ids: string[], since: number) => (reads++, inner.contactsOf(ids, since)),
+  });
 
   beforeEach(() => {
     clock = Date.parse('2026-11-30T10:00:00+08:00');
@@ -21,7 +23,10 @@ describe('messaged items', () => {
   });
 
   it('reads the ledger once per person for KEEP_MS, then again, and counts only the last N days', async () => {
-    await ledger.noteContacts([['u1', sms(['old'], clock - 4 * DAY_MS)], ['u1', sms(['new'], clock - DAY_MS)]]);
+    await ledger.noteContacts([
+      ['u1', sms(['old'], clock - 4 * DAY_MS)],
+      ['u1', sms(['new'], clock - DAY_MS)],
+    ]);
     const messaged = new MessagedItems(counting(ledger), 3, () => clock, logger);
     expect([...(await messaged.of('u1', 50))]).toEqual(['new']);
     await ledger.noteContacts([['u1', sms(['newer'], clock)]]);
@@ -37,7 +42,11 @@ describe('messaged items', () => {
     expect((await new MessagedItems(counting(ledger), 0, () => clock, logger).of('u1', 50)).size).toBe(0);
     expect(reads).toBe(0);
     let down = true;
-    const flaky = { contactsOf: (ids: string[], since: number) => (reads++, down ? Promise.reject(new Error('ECONNREFUSED')) : ledger.contactsOf(ids, since)) };
+    const flaky = {
+      contactsOf: (ids: string[], since: number) => (
+        reads++, down ? Promise.reject(new Error('ECONNREFUSED')) : ledger.contactsOf(ids, since)
+      ),
+    };
     await ledger.noteContacts([['u1', sms(['x'], clock)]]);
     const messaged = new MessagedItems(flaky, 3, () => clock, logger);
     expect((await messaged.of('u1', 50)).size).toBe(0);

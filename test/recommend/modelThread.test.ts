@@ -7,7 +7,15 @@ import { OffThreadScorer } from '#models/recommender/offThread';
 import { exportEaseRecommender } from '#models/recommender/graph';
 import { RecommenderScorer } from '#models/recommender/scorer';
 
-const byUser = [[0, 1, 2], [1, 2, 3], [3, 4, 5], [5, 6, 7], [7, 8, 9], [0, 5, 9], [2, 4, 6]];
+const byUser = [
+  [0, 1, 2],
+  [1, 2, 3],
+  [3, 4, 5],
+  [5, 6, 7],
+  [7, 8, 9],
+  [0, 5, 9],
+  [2, 4, 6],
+];
 const recommendDir = path.join(__dirname, '../../functions/recommend');
 let onnx: Buffer;
 let threaded: OffThreadScorer;
@@ -37,11 +45,15 @@ describe('model thread', () => {
     const held = threaded.top([1, 2], undefined, 3); // reaches a thread that is going away
     await dying;
     await expect(held).rejects.toThrow(/model thread exited/);
-    const next = async (): Promise<number> => (await threaded.top([1, 2], undefined, 3).catch(() => undefined))?.top.items.length ?? (await new Promise((r) => setTimeout(r, 50)), next());
+    const next = async (): Promise<number> =>
+      (await threaded.top([1, 2], undefined, 3).catch(() => undefined))?.top.items.length ??
+      (await new Promise((r) => setTimeout(r, 50)), next());
     expect(await next()).toBe(3);
   });
 
   it('fails to load, rather than retrying forever, when the model is not a model', async () => {
-    await expect(OffThreadScorer.load(Buffer.from('not onnx'), (options) => startThread(recommendDir, 'scorer', options))).rejects.toThrow();
+    await expect(
+      OffThreadScorer.load(Buffer.from('not onnx'), (options) => startThread(recommendDir, 'scorer', options)),
+    ).rejects.toThrow();
   });
 });

@@ -7,7 +7,12 @@ import type { Behaviour } from '#lib/events/behaviour';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';
 import { clusterOf, itemOf, registerRecallModel, startRecommend, type RecommendHarness } from './harness';
 
-const event = (userId: string, itemId: string, ageMs: number, type = 'page_view'): Behaviour => ({ userId, type, ts: Date.now() - ageMs, itemId });
+const event = (userId: string, itemId: string, ageMs: number, type = 'page_view'): Behaviour => ({
+  userId,
+  type,
+  ts: Date.now() - ageMs,
+  itemId,
+});
 
 describe('recommend with a recall model', () => {
   let h: RecommendHarness;
@@ -28,7 +33,11 @@ describe('recommend with a recall model', () => {
     expect(before.body.items.map((i) => clusterOf(i.item_id))).toEqual([1, 1, 1]);
     expect(before.body.items[0].reason).toMatch(/^because you viewed /);
 
-    await features.record([event('u1', itemOf(2, 1), 2000, 'add_to_cart'), event('u1', itemOf(2, 4), 1000, 'add_to_cart'), event('u1', itemOf(2, 6), 500, 'add_to_cart')]);
+    await features.record([
+      event('u1', itemOf(2, 1), 2000, 'add_to_cart'),
+      event('u1', itemOf(2, 4), 1000, 'add_to_cart'),
+      event('u1', itemOf(2, 6), 500, 'add_to_cart'),
+    ]);
     const after = await h.get('user_id=u1&n=3');
     expect(after.body.items.map((i) => clusterOf(i.item_id))).toContain(2);
     expect(after.body.items.map((i) => i.item_id)).not.toEqual(before.body.items.map((i) => i.item_id));

@@ -7,7 +7,12 @@ import { onTestPrefix } from '../contract/redisTestPrefix';
 import { categoryCap } from '../../functions/recommend/rules';
 import { clusterOf, itemOf, putCatalog, registerModel, startRecommend, type RecommendHarness } from './harness';
 
-const view = (userId: string, itemId: string, ageMs = 1000, type = 'click'): Behaviour => ({ userId, type, ts: Date.now() - ageMs, itemId });
+const view = (userId: string, itemId: string, ageMs = 1000, type = 'click'): Behaviour => ({
+  userId,
+  type,
+  ts: Date.now() - ageMs,
+  itemId,
+});
 
 describe('recommend', () => {
   let h: RecommendHarness;
@@ -20,7 +25,12 @@ describe('recommend', () => {
   afterEach(() => h.close());
 
   it('answers trending, named as the no_model fallback, before any model is registered', async () => {
-    await features.record([view('other', itemOf(1, 3)), view('other', itemOf(1, 3)), view('other2', itemOf(1, 3)), view('other', itemOf(0, 1))]);
+    await features.record([
+      view('other', itemOf(1, 3)),
+      view('other', itemOf(1, 3)),
+      view('other2', itemOf(1, 3)),
+      view('other', itemOf(0, 1)),
+    ]);
     const r = await h.get('user_id=u1&n=5');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ model_version: null, fallback: 'no_model' });
@@ -72,7 +82,12 @@ describe('recommend', () => {
   it('tops a list the rules left short up from trending, never repeating an item or showing a blocked one', async () => {
     await registerModel(h.store, 'v1');
     const shoes = Array.from({ length: 29 }, (_, i) => ({ item_id: itemOf(Math.floor(i / 10), i % 10), category: 'shoes' }));
-    await putCatalog(h.store, [...shoes, { item_id: itemOf(2, 9), category: 'bags' }, { item_id: 'fresh-1', category: 'hats' }, { item_id: 'fresh-2' }]);
+    await putCatalog(h.store, [
+      ...shoes,
+      { item_id: itemOf(2, 9), category: 'bags' },
+      { item_id: 'fresh-1', category: 'hats' },
+      { item_id: 'fresh-2' },
+    ]);
     await h.state.load();
     const times = (n: number, itemId: string) => Array.from({ length: n }, (_, i) => view(`other-${i}`, itemId));
     await features.record([...times(5, 'bought-1'), ...times(4, itemOf(2, 9)), ...times(3, 'fresh-1'), ...times(2, 'fresh-2')]);
@@ -129,7 +144,9 @@ describe('recommend', () => {
       const five = itemOf(1, 5);
       expect(ids(await h.get(`user_id=u1&n=5&candidates=${five},${five},${five}`))).toEqual([five]);
       const mixed = [itemOf(0, 4), itemOf(2, 7), itemOf(0, 4), itemOf(2, 7), itemOf(1, 1)];
-      expect(ids(await h.post({ user_id: 'u1', n: 10, candidates: mixed })).sort()).toEqual([itemOf(0, 4), itemOf(1, 1), itemOf(2, 7)].sort());
+      expect(ids(await h.post({ user_id: 'u1', n: 10, candidates: mixed })).sort()).toEqual(
+        [itemOf(0, 4), itemOf(1, 1), itemOf(2, 7)].sort(),
+      );
     }
   });
 
@@ -174,7 +191,14 @@ describe('recommend', () => {
 
 describe('recommend after a campaign message', () => {
   const HOUR = 3600_000;
-  const sms = (items: string[], run: string, ageMs: number, outcome = 'sent'): Contact => ({ channel: 'sms', at: Date.now() - ageMs, items, campaign: run.split('@')[0], run, outcome });
+  const sms = (items: string[], run: string, ageMs: number, outcome = 'sent'): Contact => ({
+    channel: 'sms',
+    at: Date.now() - ageMs,
+    items,
+    campaign: run.split('@')[0],
+    run,
+    outcome,
+  });
   let ledger: ReturnType<typeof onTestPrefix<RedisContactLedger>>;
   let features: MemoryFeatureStore;
 

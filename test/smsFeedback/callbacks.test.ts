@@ -20,13 +20,24 @@ let h: Feedback;
 
 beforeEach(async () => {
   h = feedback({ clock: () => T0 + 60_000 });
-  await h.profiles.upsert(Array.from({ length: 6 }, (_, i) => ({ userId: `u${i}`, phone: `+86${phoneOf(i)}`, consentSms: { granted: true, at: 1, source: 'test' }, tags: [], attributes: {} })));
+  await h.profiles.upsert(
+    Array.from({ length: 6 }, (_, i) => ({
+      userId: `u${i}`,
+      phone: `+86${phoneOf(i)}`,
+      consentSms: { granted: true, at: 1, source: 'test' },
+      tags: [],
+      attributes: {},
+    })),
+  );
   // Alibaba run: u0 sent (its batch's BizId), u1's batch timed out, u2's process died before an outcome.
   await h.ledger.claim(RUN_A, ['u0', 'u1', 'u2'], T0);
-  await h.ledger.settle(RUN_A, new Map([
-    ['u0', { status: 'sent', variant: 'a', messageId: 'biz-1', segments: 1 }],
-    ['u1', { status: 'failed', variant: 'a', code: 'timeout', failure: 'uncertain' }],
-  ]));
+  await h.ledger.settle(
+    RUN_A,
+    new Map([
+      ['u0', { status: 'sent', variant: 'a', messageId: 'biz-1', segments: 1 }],
+      ['u1', { status: 'failed', variant: 'a', code: 'timeout', failure: 'uncertain' }],
+    ]),
+  );
   // Tencent run: u3 sent (its SerialNo), u4 claimed without an outcome.
   await h.ledger.claim(RUN_T, ['u3', 'u4'], T0);
   await h.ledger.settle(RUN_T, new Map([['u3', { status: 'sent', variant: 'a', messageId: '2433:sid-3', segments: 1 }]]));
@@ -43,7 +54,14 @@ describe('Alibaba SmsReport', () => {
   const push = [
     aliyunReport({ phone_number: phoneOf(0), out_id: `${RUN_A}|u0`, biz_id: 'biz-1' }),
     // The batch's one OutId names its first person; the number names this one.
-    aliyunReport({ phone_number: phoneOf(1), out_id: `${RUN_A}|u0`, biz_id: 'biz-2', success: false, err_code: 'MK:0001', err_msg: '用户关机' }),
+    aliyunReport({
+      phone_number: phoneOf(1),
+      out_id: `${RUN_A}|u0`,
+      biz_id: 'biz-2',
+      success: false,
+      err_code: 'MK:0001',
+      err_msg: '用户关机',
+    }),
     aliyunReport({ phone_number: phoneOf(2), out_id: `${RUN_A}|u0`, biz_id: 'biz-3', sms_size: '2' }),
     { phone_number: phoneOf(0), report_time: '2026-11-30 10:00:05' },
     aliyunReport({ phone_number: '12345' }),
@@ -53,10 +71,32 @@ describe('Alibaba SmsReport', () => {
 
   it('records each report on its person, settling the uncertain; skips the malformed; answers as Alibaba expects', async () => {
     const reply = await h.post('/sms/aliyun/report', push);
-    expect({ ...reply, body: JSON.parse(reply.body) }).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { code: 0, msg: '接收成功' } });
+    expect({ ...reply, body: JSON.parse(reply.body) }).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: { code: 0, msg: '接收成功' },
+    });
     expect(await h.ledger.deliveriesOf(RUN_A, ['u0', 'u1', 'u2'])).toEqual([
-      { outcome: 'delivered', code: 'DELIVERED', description: '用户接收成功', at: Date.parse('2026-11-30T10:00:05+08:00'), provider: 'aliyun', messageId: 'biz-1', segments: 1, via: 'receipt' },
-      { outcome: 'undelivered', code: 'MK:0001', description: '用户关机', at: Date.parse('2026-11-30T10:00:05+08:00'), provider: 'aliyun', messageId: 'biz-2', segments: 1, via: 'receipt' },
+      {
+        outcome: 'delivered',
+        code: 'DELIVERED',
+        description: '用户接收成功',
+        at: Date.parse('2026-11-30T10:00:05+08:00'),
+        provider: 'aliyun',
+        messageId: 'biz-1',
+        segments: 1,
+        via: 'receipt',
+      },
+      {
+        outcome: 'undelivered',
+        code: 'MK:0001',
+        description: '用户关机',
+        at: Date.parse('2026-11-30T10:00:05+08:00'),
+        provider: 'aliyun',
+        messageId: 'biz-2',
+        segments: 1,
+        via: 'receipt',
+      },
       expect.objectContaining({ outcome: 'delivered', messageId: 'biz-3', segments: 2 }),
     ]);
     expect(await settlements(h.ledger, RUN_A, ['u0', 'u1', 'u2'])).toEqual(['delivered', 'undelivered', 'delivered']);
@@ -91,13 +131,27 @@ describe('Tencent status callback', () => {
   it("matches a report by the send's sid, or else to the person's uncertain send; never to another run's settled send", async () => {
     const reply = await h.post('/sms/tencent/report', [
       tencentReport({ mobile: phoneOf(3), sid: '2433:sid-3' }),
-      tencentReport({ mobile: phoneOf(4), sid: '2433:never-told', report_status: 'FAIL', errmsg: 'UNDELIV', description: '用户不在服务区' }),
+      tencentReport({
+        mobile: phoneOf(4),
+        sid: '2433:never-told',
+        report_status: 'FAIL',
+        errmsg: 'UNDELIV',
+        description: '用户不在服务区',
+      }),
       tencentReport({ mobile: phoneOf(0), sid: '2433:not-ours' }),
       tencentReport({ mobile: phoneOf(3), report_status: 'MAYBE' }),
     ]);
     expect({ ...reply, body: JSON.parse(reply.body) }).toMatchObject({ statusCode: 200, body: { result: 0, errmsg: 'OK' } });
     expect(await h.ledger.deliveriesOf(RUN_T, ['u3', 'u4'])).toEqual([
-      { outcome: 'delivered', code: 'DELIVRD', description: '用户短信送达成功', at: Date.parse('2026-11-30T10:00:05+08:00'), provider: 'tencent', messageId: '2433:sid-3', via: 'receipt' },
+      {
+        outcome: 'delivered',
+        code: 'DELIVRD',
+        description: '用户短信送达成功',
+        at: Date.parse('2026-11-30T10:00:05+08:00'),
+        provider: 'tencent',
+        messageId: '2433:sid-3',
+        via: 'receipt',
+      },
       expect.objectContaining({ outcome: 'undelivered', code: 'UNDELIV', messageId: '2433:never-told' }),
     ]);
     expect(await h.ledger.deliveriesOf(RUN_A, ['u0'])).toEqual([undefined]);
@@ -123,17 +177,26 @@ describe('who may push', () => {
     expect(await h.post('/sms/tencent/report', 'user_receive_time=2026')).toEqual({ statusCode: 400, body: '' });
   });
 
-  it('answers 503 in the provider\'s format when the ledger fails, so the provider pushes again', async () => {
+  it("answers 503 in the provider's format when the ledger fails, so the provider pushes again", async () => {
     const failing = new Proxy(h.ledger, {
-      get: (target, key) => (key === 'statesOf' ? async () => Promise.reject(unavailable('contact_ledger_unavailable', 'Redis people failed')) : Reflect.get(target, key)),
+      get: (target, key) =>
+        key === 'statesOf'
+          ? async () => Promise.reject(unavailable('contact_ledger_unavailable', 'Redis people failed'))
+          : Reflect.get(target, key),
     });
     const down = feedback({ ledger: failing, clock: () => T0 + 60_000 });
     try {
       await down.profiles.upsert([{ userId: 'u0', phone: `+86${phoneOf(0)}`, tags: [], attributes: {} }]);
       const reply = await down.post('/sms/aliyun/report', [aliyunReport({ phone_number: phoneOf(0), out_id: `${RUN_A}|u0` })]);
-      expect({ statusCode: reply.statusCode, body: JSON.parse(reply.body) }).toEqual({ statusCode: 503, body: { code: 1, msg: '稍后重试' } });
+      expect({ statusCode: reply.statusCode, body: JSON.parse(reply.body) }).toEqual({
+        statusCode: 503,
+        body: { code: 1, msg: '稍后重试' },
+      });
       const tencent = await down.post('/sms/tencent/report', [tencentReport({ mobile: phoneOf(0) })]);
-      expect({ statusCode: tencent.statusCode, body: JSON.parse(tencent.body) }).toEqual({ statusCode: 503, body: { result: 1, errmsg: 'retry later' } });
+      expect({ statusCode: tencent.statusCode, body: JSON.parse(tencent.body) }).toEqual({
+        statusCode: 503,
+        body: { result: 1, errmsg: 'retry later' },
+      });
     } finally {
       await down.teardown();
     }

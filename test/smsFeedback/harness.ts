@@ -49,7 +49,12 @@ export interface Feedback {
 }
 
 /** `clock` is the function's now: every test names its own, so none depends on the day it runs. */
-export function feedback(options: { lookup?: DeliveryLookup; clock: () => number; ledger?: ContactLedger; reconcileAfterMs?: number }): Feedback {
+export function feedback(options: {
+  lookup?: DeliveryLookup;
+  clock: () => number;
+  ledger?: ContactLedger;
+  reconcileAfterMs?: number;
+}): Feedback {
   const { adapter, teardown } = onTestPrefix((url, prefix) => new RedisContactLedger({ url, prefix }));
   const ledger = options.ledger ?? adapter;
   const profiles = new ProfileBook(new MemoryProfileStore(), new PhoneVault(Buffer.alloc(32, 7)));
@@ -57,7 +62,16 @@ export function feedback(options: { lookup?: DeliveryLookup; clock: () => number
   const logger = createLogger({ fn: 'sms-feedback' }, (line) => logs.push(line));
   const { clock } = options;
   const invoke = (event: Buffer, nowMs?: number) => {
-    const useCase = feedbackUseCase({ token: TOKEN, ledger, profiles, lookup: options.lookup, reconcileAfterMs: options.reconcileAfterMs ?? 30 * 60_000, qps: 1000, priceMilliYuan: 45, clock: () => nowMs ?? clock() });
+    const useCase = feedbackUseCase({
+      token: TOKEN,
+      ledger,
+      profiles,
+      lookup: options.lookup,
+      reconcileAfterMs: options.reconcileAfterMs ?? 30 * 60_000,
+      qps: 1000,
+      priceMilliYuan: 45,
+      clock: () => nowMs ?? clock(),
+    });
     return useCase(decodeInvocation(event), context, logger);
   };
   return {
@@ -76,7 +90,9 @@ export const logged = (logs: string[], msg: string) => logs.map((l) => JSON.pars
 /** Sends to a local fake while the Tencent SDK signs for the real host name (its first label is the service). */
 export const toLocalhost = new http.Agent({
   lookup: (_host, options, cb) =>
-    (options as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+    (options as { all?: boolean }).all
+      ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+      : cb(null, '127.0.0.1', 4),
 });
 
 /** Person i's number: 1370, i in 6 digits, 5, so no fake's refusing suffix (0000, 1111, 4444, 9999) is ever hit. */

@@ -18,15 +18,36 @@ import { testCampaign } from '../fixtures/campaign';
 describe('what means stop', () => {
   it('takes R, TD, T, N and 退订 in any case, full width, with spaces or punctuation around', () => {
     expect(OPT_OUT_WORDS).toEqual(['R', 'TD', 'T', 'N', '退订']);
-    for (const reply of ['R', 'r', 'ｒ', 'Ｒ', ' td ', 'TD', 'Td', 'ＴＤ', 't', 'T。', 'n', 'N!', '退订', '退订。', ' 退订！', '"R"', 'R\n', '【TD】']) expect([reply, isOptOut(reply)]).toEqual([reply, true]);
+    for (const reply of [
+      'R',
+      'r',
+      'ｒ',
+      'Ｒ',
+      ' td ',
+      'TD',
+      'Td',
+      'ＴＤ',
+      't',
+      'T。',
+      'n',
+      'N!',
+      '退订',
+      '退订。',
+      ' 退订！',
+      '"R"',
+      'R\n',
+      '【TD】',
+    ])
+      expect([reply, isOptOut(reply)]).toEqual([reply, true]);
   });
 
   it('does not take a sentence that merely holds one of them, or anything else', () => {
-    for (const reply of ['', ' ', 'R哥你好', '不要退订', '好的', 'TD123', 'RT', 'no', '退', '订', 'Y', '1']) expect([reply, isOptOut(reply)]).toEqual([reply, false]);
+    for (const reply of ['', ' ', 'R哥你好', '不要退订', '好的', 'TD123', 'RT', 'no', '退', '订', 'Y', '1'])
+      expect([reply, isOptOut(reply)]).toEqual([reply, false]);
   });
 });
 
-describe('the providers\' reply pushes', () => {
+describe("the providers' reply pushes", () => {
   it('reads Alibaba SmsUp and Tencent reply callbacks as documented', () => {
     expect(aliyunReply(fixture<unknown[]>('aliyun-sms-up.json')[0])).toEqual({
       provider: 'aliyun',
@@ -65,15 +86,32 @@ describe('a reply that means stop', () => {
     logger: createLogger({}, () => undefined),
   });
   const sentTo = () => new Set(action.accepted.map((p) => p.replace(/^\+?86/, '')));
-  const aliyunUp = (i: number, content: string, sendTime = '2026-11-30 10:05:00') => ({ ...fixture<Record<string, unknown>[]>('aliyun-sms-up.json')[0], phone_number: phoneOf(i), content, send_time: sendTime, sequence_id: `seq-${i}` });
-  const tencentUp = (i: number, text: string, time = Date.parse('2026-11-30T10:06:00+08:00') / 1000) => ({ ...fixture<Record<string, unknown>>('tencent-reply-callback.json'), mobile: phoneOf(i), text, time });
+  const aliyunUp = (i: number, content: string, sendTime = '2026-11-30 10:05:00') => ({
+    ...fixture<Record<string, unknown>[]>('aliyun-sms-up.json')[0],
+    phone_number: phoneOf(i),
+    content,
+    send_time: sendTime,
+    sequence_id: `seq-${i}`,
+  });
+  const tencentUp = (i: number, text: string, time = Date.parse('2026-11-30T10:06:00+08:00') / 1000) => ({
+    ...fixture<Record<string, unknown>>('tencent-reply-callback.json'),
+    mobile: phoneOf(i),
+    text,
+    time,
+  });
 
   beforeEach(async () => {
     action = sendBatchSmsAction();
     fake = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: action });
     h = feedback({ clock: () => MORNING + 10 * 60_000 });
     await h.profiles.upsert(
-      Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, phone: `+86${phoneOf(i)}`, consentSms: { granted: true, at: 1, source: 'miniprogram' }, tags: ['member'], attributes: { nickname: `客${i}` } })),
+      Array.from({ length: 10 }, (_, i) => ({
+        userId: `u${i}`,
+        phone: `+86${phoneOf(i)}`,
+        consentSms: { granted: true, at: 1, source: 'miniprogram' },
+        tags: ['member'],
+        attributes: { nickname: `客${i}` },
+      })),
     );
   });
   afterEach(async () => {
@@ -99,10 +137,21 @@ describe('a reply that means stop', () => {
       granted: false,
       at: Date.parse('2026-11-30T10:05:00+08:00'),
       source: 'reply:退订',
-      evidence: { provider: 'aliyun', text: '退订。', receivedAt: expect.any(Number), extension: '1234', replyId: 'seq-3', signName: undefined },
+      evidence: {
+        provider: 'aliyun',
+        text: '退订。',
+        receivedAt: expect.any(Number),
+        extension: '1234',
+        replyId: 'seq-3',
+        signName: undefined,
+      },
     });
     expect(u4!.consentSms).toMatchObject({ granted: true, source: 'miniprogram' });
-    expect(u5!.consentSms).toMatchObject({ granted: false, source: 'reply:TD', evidence: { provider: 'tencent', text: 'ｔｄ', signName: '示例商城' } });
+    expect(u5!.consentSms).toMatchObject({
+      granted: false,
+      source: 'reply:TD',
+      evidence: { provider: 'tencent', text: 'ｔｄ', signName: '示例商城' },
+    });
 
     action.accepted.length = 0;
     const next = await runCampaign(deps(), campaign, 'second', everyone);
@@ -125,11 +174,19 @@ describe('a reply that means stop', () => {
     expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toEqual(regranted);
     // A newer opt-out wins again.
     await h.post('/sms/tencent/reply', tencentUp(7, 'N', Date.parse('2026-11-30T13:00:00+08:00') / 1000));
-    expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toMatchObject({ granted: false, source: 'reply:N', at: Date.parse('2026-11-30T13:00:00+08:00') });
+    expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toMatchObject({
+      granted: false,
+      source: 'reply:N',
+      at: Date.parse('2026-11-30T13:00:00+08:00'),
+    });
   });
 
   it('counts an opt-out from a number no profile has, and skips a malformed reply alone', async () => {
-    const reply = await h.post('/sms/aliyun/reply', [aliyunUp(3, 'TD'), { ...aliyunUp(4, 'TD'), phone_number: '13912345675' }, { phone_number: phoneOf(5), send_time: '2026-11-30 10:05:00' }]);
+    const reply = await h.post('/sms/aliyun/reply', [
+      aliyunUp(3, 'TD'),
+      { ...aliyunUp(4, 'TD'), phone_number: '13912345675' },
+      { phone_number: phoneOf(5), send_time: '2026-11-30 10:05:00' },
+    ]);
     expect(reply.statusCode).toBe(200);
     expect(logged(h.logs, 'sms callback taken').at(-1)).toMatchObject({ items: 3, malformed: 1, optOuts: 1, unknownNumbers: 1 });
     expect((await h.profiles.store.get(['u5']))[0]!.consentSms).toMatchObject({ granted: true });

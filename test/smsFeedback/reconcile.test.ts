@@ -15,7 +15,14 @@ import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import type { SmsSender } from '#lib/sms/port';
 import { TencentDeliveryLookup } from '#lib/sms/tencentFeedback';
 import { TencentSmsSender } from '#lib/sms/tencentSms';
-import { querySendDetailsAction, sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type AliyunSentRecord, type SendBatchSmsAction } from '../wire/alibabaRpc';
+import {
+  querySendDetailsAction,
+  sendBatchSmsAction,
+  startAlibabaRpcFake,
+  TEST_AK,
+  type AliyunSentRecord,
+  type SendBatchSmsAction,
+} from '../wire/alibabaRpc';
 import { startTencentSmsFake, TEST_TENCENT, type TencentSmsFake } from '../wire/tencentSms';
 import { feedback, fixture, phoneOf, toLocalhost, type Feedback } from './harness';
 import { testCampaign } from '../fixtures/campaign';
@@ -49,7 +56,15 @@ function scripted(sms: SmsSender, script: Record<number, 'timeout' | 'die'>, tim
 }
 
 async function runDeps(h: Feedback, sms: SmsSender, people: number): Promise<RunDeps> {
-  await h.profiles.upsert(ids(0, people).map((userId, i) => ({ userId, phone: `+86${phoneOf(i)}`, consentSms: { granted: true, at: 1, source: 'test' }, tags: ['member'], attributes: { nickname: '客' } })));
+  await h.profiles.upsert(
+    ids(0, people).map((userId, i) => ({
+      userId,
+      phone: `+86${phoneOf(i)}`,
+      consentSms: { granted: true, at: 1, source: 'test' },
+      tags: ['member'],
+      attributes: { nickname: '客' },
+    })),
+  );
   return {
     profiles: h.profiles,
     ledger: h.ledger,
@@ -66,8 +81,13 @@ async function settlementsOf(h: Feedback, run: string, people: string[]): Promis
   return Object.fromEntries(people.map((id, i) => [id, settlementOf(states[i], deliveries[i])]));
 }
 
-const counts = (settled: Record<string, Settlement>) => Object.values(settled).reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {});
-const reconcileAt = async (h: Feedback, nowMs: number) => (await h.invoke(Buffer.from(JSON.stringify({ triggerTime: new Date(nowMs).toISOString(), triggerName: 'reconcile', payload: '{"job":"reconcile"}' })), nowMs)) as ReconcileSummary;
+const counts = (settled: Record<string, Settlement>) =>
+  Object.values(settled).reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {});
+const reconcileAt = async (h: Feedback, nowMs: number) =>
+  (await h.invoke(
+    Buffer.from(JSON.stringify({ triggerTime: new Date(nowMs).toISOString(), triggerName: 'reconcile', payload: '{"job":"reconcile"}' })),
+    nowMs,
+  )) as ReconcileSummary;
 
 it('skips reconciliation where there is no provider to ask (the local outbox), and refuses events it does not take', async () => {
   const h = feedback({ clock: () => T0 });
@@ -75,7 +95,10 @@ it('skips reconciliation where there is no provider to ask (the local outbox), a
     await h.ledger.claim('outbox@t', ['u0'], T0);
     expect(await reconcileAt(h, T0 + 31 * MIN)).toMatchObject({ skipped: 'no_provider', runs: 0 });
     expect(await h.invoke(Buffer.from(JSON.stringify({ job: 'reconcile' })), T0 + 31 * MIN)).toMatchObject({ skipped: 'no_provider' });
-    await expect(h.invoke(Buffer.from(JSON.stringify({ job: 'something-else' })))).rejects.toMatchObject({ status: 400, code: 'bad_event' });
+    await expect(h.invoke(Buffer.from(JSON.stringify({ job: 'something-else' })))).rejects.toMatchObject({
+      status: 400,
+      code: 'bad_event',
+    });
   } finally {
     await h.teardown();
   }
@@ -87,7 +110,13 @@ describe('Alibaba: a batch that timed out and a batch claimed when the process d
   let fake: Awaited<ReturnType<typeof startAlibabaRpcFake>>;
   const RUN = 'reconcile-a@t';
   const queries = () => fake.calls.filter((c) => c.Action === 'QuerySendDetails').length;
-  const report = (r: AliyunSentRecord, over: Record<string, unknown> = {}) => ({ ...fixture<Record<string, unknown>[]>('aliyun-sms-report.json')[0], phone_number: r.phone, out_id: r.outId, biz_id: r.bizId, ...over });
+  const report = (r: AliyunSentRecord, over: Record<string, unknown> = {}) => ({
+    ...fixture<Record<string, unknown>[]>('aliyun-sms-report.json')[0],
+    phone_number: r.phone,
+    out_id: r.outId,
+    biz_id: r.bizId,
+    ...over,
+  });
 
   beforeEach(async () => {
     action = sendBatchSmsAction();
@@ -101,7 +130,11 @@ describe('Alibaba: a batch that timed out and a batch claimed when the process d
 
   it('settles them by receipt and by QuerySendDetails after the window, exposes what may be retried, and never sends twice', async () => {
     const sender = new AliyunSmsSender({ credentials: () => TEST_AK, signName: '示例商城', endpoint: fake.url, timeoutMs: 300 });
-    const deps = await runDeps(h, scripted(sender, { 2: 'timeout', 3: 'die' }, () => action.faults.push('timeout')), 300);
+    const deps = await runDeps(
+      h,
+      scripted(sender, { 2: 'timeout', 3: 'die' }, () => action.faults.push('timeout')),
+      300,
+    );
     await expect(runCampaign(deps, campaign('reconcile-a'), 't', everyone)).rejects.toThrow('killed');
     await runCampaign({ ...deps, sms: sender }, campaign('reconcile-a'), 't', everyone);
     const everyoneIds = ids(0, 300);
@@ -110,7 +143,10 @@ describe('Alibaba: a batch that timed out and a batch claimed when the process d
 
     // Receipts: the first batch, and half of the batch that timed out (one of them failed).
     const batch2 = action.records.slice(100, 200);
-    const pushed = [...action.records.slice(0, 100).map((r) => report(r)), ...batch2.slice(0, 50).map((r, i) => report(r, i === 0 ? { success: false, err_code: 'MK:0001' } : {}))];
+    const pushed = [
+      ...action.records.slice(0, 100).map((r) => report(r)),
+      ...batch2.slice(0, 50).map((r, i) => report(r, i === 0 ? { success: false, err_code: 'MK:0001' } : {})),
+    ];
     expect((await h.post('/sms/aliyun/report', pushed)).statusCode).toBe(200);
 
     // Too soon: receipts may still come.
@@ -126,8 +162,12 @@ describe('Alibaba: a batch that timed out and a batch claimed when the process d
     const neverSent = everyoneIds.filter((id) => !sent.has(id));
     expect(neverSent).toHaveLength(100);
     expect(neverSent.every((id) => settled[id] === 'undelivered')).toBe(true);
-    expect(await h.ledger.deliveriesOf(RUN, [neverSent[0]])).toEqual([{ outcome: 'undelivered', code: 'not_sent', at: T0 + 31 * MIN, provider: 'aliyun', via: 'no_record' }]);
-    expect(await h.ledger.deliveriesOf(RUN, [userOf(batch2[60].phone)])).toEqual([expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'query' })]);
+    expect(await h.ledger.deliveriesOf(RUN, [neverSent[0]])).toEqual([
+      { outcome: 'undelivered', code: 'not_sent', at: T0 + 31 * MIN, provider: 'aliyun', via: 'no_record' },
+    ]);
+    expect(await h.ledger.deliveriesOf(RUN, [userOf(batch2[60].phone)])).toEqual([
+      expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'query' }),
+    ]);
 
     // The carrier answers for the last ones; the run is settled, and passed by from then on.
     batch2.slice(75).forEach((r) => Object.assign(r, { status: 2, errCode: 'UNDELIV', receivedAt: Date.now() }));
@@ -148,8 +188,18 @@ describe('Tencent: a request that timed out', () => {
   let h: Feedback;
   let tencent: TencentSmsFake;
   const RUN = 'reconcile-t@t';
-  const options = () => ({ ...TEST_TENCENT, endpoint: `sms.tencentcloudapi.com:${tencent.port}`, protocol: 'http://' as const, agent: toLocalhost });
-  const report = (phone: string, sid: string) => ({ ...fixture<Record<string, unknown>[]>('tencent-status-callback.json')[0], mobile: phone.replace(/^\+86/, ''), sid, user_receive_time: new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) });
+  const options = () => ({
+    ...TEST_TENCENT,
+    endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
+    protocol: 'http://' as const,
+    agent: toLocalhost,
+  });
+  const report = (phone: string, sid: string) => ({
+    ...fixture<Record<string, unknown>[]>('tencent-status-callback.json')[0],
+    mobile: phone.replace(/^\+86/, ''),
+    sid,
+    user_receive_time: new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19),
+  });
 
   beforeEach(async () => {
     tencent = await startTencentSmsFake();
@@ -162,7 +212,11 @@ describe('Tencent: a request that timed out', () => {
 
   it('settles it by the status callback (sid never told us) and by PullSmsSendStatusByPhoneNumber; silence proves nothing before 72 hours', async () => {
     const sender = new TencentSmsSender({ ...options(), signName: '示例商城', timeoutS: 0.3 });
-    const deps = await runDeps(h, scripted(sender, { 2: 'timeout' }, () => tencent.faults.push('timeout')), 150);
+    const deps = await runDeps(
+      h,
+      scripted(sender, { 2: 'timeout' }, () => tencent.faults.push('timeout')),
+      150,
+    );
     await runCampaign(deps, campaign('reconcile-t'), 't', everyone);
     const all = ids(0, 150);
     expect(counts(await settlementsOf(h, RUN, all))).toEqual({ accepted: 100, uncertain: 50 });
@@ -176,12 +230,16 @@ describe('Tencent: a request that timed out', () => {
     // The carrier reported on twenty more (Tencent lists only those); the other twenty it has said nothing of yet.
     timedOut.slice(10, 30).forEach((r) => (r.report = { status: 'SUCCESS', description: '用户短信送达成功', receivedAt: Date.now() }));
     expect(await reconcileAt(h, T0 + 31 * MIN)).toEqual({ runs: 1, uncertain: 40, delivered: 20, undelivered: 0, open: 20 });
-    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[10].phone)])).toEqual([expect.objectContaining({ outcome: 'delivered', provider: 'tencent', messageId: timedOut[10].serialNo, via: 'query' })]);
+    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[10].phone)])).toEqual([
+      expect.objectContaining({ outcome: 'delivered', provider: 'tencent', messageId: timedOut[10].serialNo, via: 'query' }),
+    ]);
 
     // 72 hours on, silence is an answer: not delivered, and so may be retried once.
     expect(await reconcileAt(h, T0 + 73 * 60 * MIN)).toMatchObject({ runs: 1, uncertain: 20, undelivered: 20, open: 0 });
     expect(counts(await settlementsOf(h, RUN, all))).toEqual({ delivered: 130, undelivered: 20 });
-    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[49].phone)])).toEqual([expect.objectContaining({ outcome: 'undelivered', code: 'no_record', via: 'no_record' })]);
+    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[49].phone)])).toEqual([
+      expect.objectContaining({ outcome: 'undelivered', code: 'no_record', via: 'no_record' }),
+    ]);
 
     await runCampaign({ ...deps, sms: sender }, campaign('reconcile-t'), 't', everyone);
     expect(tencent.accepted).toHaveLength(150);

@@ -66,13 +66,28 @@ describe('sendAll pacing', () => {
   it('paces provider requests, not batches: a Tencent batch with three sets of params is three requests', async () => {
     const fake = await startTencentSmsFake();
     const time = fakeTime();
-    const tencent = new TencentSmsSender({ ...TEST_TENCENT, signName: '智能营销', endpoint: `sms.tencentcloudapi.com:${fake.port}`, protocol: 'http://', agent: toLocalhost });
+    const tencent = new TencentSmsSender({
+      ...TEST_TENCENT,
+      signName: '智能营销',
+      endpoint: `sms.tencentcloudapi.com:${fake.port}`,
+      protocol: 'http://',
+      agent: toLocalhost,
+    });
     const requestTimes: number[] = [];
     const spy: SmsSender = Object.assign(Object.create(tencent) as SmsSender, {
-      sendBatch: (b: SmsBatch, o: SendBatchOptions = {}) => tencent.sendBatch(b, { beforeRequest: async () => (await o.beforeRequest?.(), void requestTimes.push(time.clock())) }),
+      sendBatch: (b: SmsBatch, o: SendBatchOptions = {}) =>
+        tencent.sendBatch(b, { beforeRequest: async () => (await o.beforeRequest?.(), void requestTimes.push(time.clock())) }),
     });
-    const outcomes = await sendAll(spy, [batch(msg('13812345678', 'a', '甲'), msg('13912340001', 'b', '乙'), msg('13712340002', 'c', '丙'))], { qps: 2, ...time });
-    expect(summary(outcomes)).toEqual([['a', 'sent'], ['b', 'sent'], ['c', 'sent']]);
+    const outcomes = await sendAll(
+      spy,
+      [batch(msg('13812345678', 'a', '甲'), msg('13912340001', 'b', '乙'), msg('13712340002', 'c', '丙'))],
+      { qps: 2, ...time },
+    );
+    expect(summary(outcomes)).toEqual([
+      ['a', 'sent'],
+      ['b', 'sent'],
+      ['c', 'sent'],
+    ]);
     expect(fake.sent).toHaveLength(3);
     expect(requestTimes).toEqual([0, 500, 1000]);
     await fake.close();
@@ -80,7 +95,9 @@ describe('sendAll pacing', () => {
 
   it('checks every batch before sending any: one too large sends nothing', async () => {
     const sender = recordingSender(Date.now, 1);
-    await expect(sendAll(sender, [batch(msg('13812345678')), batch(msg('13812345678'), msg('13912340001'))], { qps: 10 })).rejects.toThrow(RangeError);
+    await expect(sendAll(sender, [batch(msg('13812345678')), batch(msg('13812345678'), msg('13912340001'))], { qps: 10 })).rejects.toThrow(
+      RangeError,
+    );
     expect(sender.calls).toBe(0);
   });
 });
@@ -97,7 +114,12 @@ describe('sendAll retries', () => {
   it('resends only `retry` failures, after a backoff; permanent, defer and uncertain are final, and no number is taken twice', async () => {
     const { action, fake, sender, time } = await setup();
     action.faults.push('templateIllegal', 'timeout', 'flowControl', 'throttle');
-    const batches = [batch(msg('13812340001'), msg('13812340002')), batch(msg('13812340003')), batch(msg('13812340004')), batch(msg('13812340005'), msg('13812340006'))];
+    const batches = [
+      batch(msg('13812340001'), msg('13812340002')),
+      batch(msg('13812340003')),
+      batch(msg('13812340004')),
+      batch(msg('13812340005'), msg('13812340006')),
+    ];
     const outcomes = await sendAll(sender, batches, { qps: Infinity, ...time });
     expect(summary(outcomes)).toEqual([
       ['13812340001', 'permanent'],
@@ -128,7 +150,13 @@ describe('sendAll retries', () => {
   it('regroups only the messages to resend: a number Tencent answered with an internal error goes again, alone', async () => {
     const fake = await startTencentSmsFake();
     const time = fakeTime();
-    const sender = new TencentSmsSender({ ...TEST_TENCENT, signName: '智能营销', endpoint: `sms.tencentcloudapi.com:${fake.port}`, protocol: 'http://', agent: toLocalhost });
+    const sender = new TencentSmsSender({
+      ...TEST_TENCENT,
+      signName: '智能营销',
+      endpoint: `sms.tencentcloudapi.com:${fake.port}`,
+      protocol: 'http://',
+      agent: toLocalhost,
+    });
     fake.numberFaults.set('+8613812340002', ['InternalError.OtherError']);
     const messages = ['13812340001', '13812340002', '13812340000', '13812344444'].map((p) => msg(p));
     const outcomes = await sendAll(sender, [batch(...messages)], { qps: Infinity, maxRetries: 2, baseDelayMs: 50, ...time });
@@ -146,10 +174,20 @@ describe('sendAll retries', () => {
 
   it('never resends a request that got no answer: it may have gone out', async () => {
     const fake = await startTencentSmsFake();
-    const sender = new TencentSmsSender({ ...TEST_TENCENT, signName: 'x', endpoint: `sms.tencentcloudapi.com:${fake.port}`, protocol: 'http://', agent: toLocalhost, timeoutS: 0.3 });
+    const sender = new TencentSmsSender({
+      ...TEST_TENCENT,
+      signName: 'x',
+      endpoint: `sms.tencentcloudapi.com:${fake.port}`,
+      protocol: 'http://',
+      agent: toLocalhost,
+      timeoutS: 0.3,
+    });
     fake.faults.push('timeout');
     const outcomes = await sendAll(sender, [batch(msg('13812340001'), msg('13812340002'))], { qps: Infinity, ...fakeTime() });
-    expect(summary(outcomes)).toEqual([['13812340001', 'uncertain'], ['13812340002', 'uncertain']]);
+    expect(summary(outcomes)).toEqual([
+      ['13812340001', 'uncertain'],
+      ['13812340002', 'uncertain'],
+    ]);
     expect(fake.sent).toHaveLength(1);
     await fake.close();
   });
@@ -158,5 +196,7 @@ describe('sendAll retries', () => {
 /** Sends to the fake while the SDK signs for the real host name (its first label is the service). */
 const toLocalhost = new http.Agent({
   lookup: (_host, options, cb) =>
-    (options as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+    (options as { all?: boolean }).all
+      ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+      : cb(null, '127.0.0.1', 4),
 });

@@ -14,7 +14,14 @@ const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
 describe('configuration', () => {
   it('runs on embedded defaults with an empty environment', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 9000, objectStore: 'local', localOssDir: '.local/oss', featureStore: 'auto', sms: 'outbox', metrics: 'local' });
+    expect(c).toMatchObject({
+      port: 9000,
+      objectStore: 'local',
+      localOssDir: '.local/oss',
+      featureStore: 'auto',
+      sms: 'outbox',
+      metrics: 'local',
+    });
     expect(c.appKeys).toEqual({ demo: ['demo-secret'] });
     expect(c.redisUrl).toBeUndefined();
   });
@@ -36,14 +43,21 @@ describe('configuration', () => {
   });
 
   it('leaves what only some functions use to the ports that use it', () => {
-    expect(problemsOf({ MKT_OBJECT_STORE: 'oss', MKT_SMS_PROVIDER: 'tencent', MKT_FEATURE_STORE: 'redis', FC_FUNCTION_NAME: 'compact' })).toEqual([]);
+    expect(
+      problemsOf({ MKT_OBJECT_STORE: 'oss', MKT_SMS_PROVIDER: 'tencent', MKT_FEATURE_STORE: 'redis', FC_FUNCTION_NAME: 'compact' }),
+    ).toEqual([]);
   });
 
   it('refuses the demo app key on FC, and lets a function ask only for what it uses', () => {
     expect(() => appKeysOf(loadConfig({ FC_FUNCTION_NAME: 'ingest' }))).toThrow('MKT_APP_KEYS must be set on Function Compute');
-    expect(appKeysOf(loadConfig({ FC_FUNCTION_NAME: 'ingest', MKT_APP_KEYS: 'shop:0123456789abcdef' }))).toEqual({ shop: ['0123456789abcdef'] });
+    expect(appKeysOf(loadConfig({ FC_FUNCTION_NAME: 'ingest', MKT_APP_KEYS: 'shop:0123456789abcdef' }))).toEqual({
+      shop: ['0123456789abcdef'],
+    });
     expect(appKeysOf(loadConfig({}))).toEqual({ demo: ['demo-secret'] });
-    expect(loadConfig({ MKT_APP_KEYS: 'shop:new-secret-1,shop:old-secret-0,b2:bbbbbbbb' }).appKeys).toEqual({ shop: ['new-secret-1', 'old-secret-0'], b2: ['bbbbbbbb'] });
+    expect(loadConfig({ MKT_APP_KEYS: 'shop:new-secret-1,shop:old-secret-0,b2:bbbbbbbb' }).appKeys).toEqual({
+      shop: ['new-secret-1', 'old-secret-0'],
+      b2: ['bbbbbbbb'],
+    });
     expect(problemsOf({ MKT_APP_KEYS: 'a:11111111,a:22222222,a:33333333' })[0]).toMatch(/lists an app more than twice/);
     expect(() => redisUrlOf(loadConfig({ MKT_FEATURE_STORE: 'redis' }))).toThrow('REDIS_URL is required when MKT_FEATURE_STORE=redis');
     expect(() => tencentSmsOf(loadConfig({ MKT_SMS_PROVIDER: 'tencent', TENCENT_SECRET_ID: 'id' }))).toThrow(
@@ -55,7 +69,9 @@ describe('configuration', () => {
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { objectStoreFrom } = require('#lib/objectStore') as typeof import('#lib/objectStore');
-      expect(() => objectStoreFrom(loadConfig({ MKT_OBJECT_STORE: 'oss' }))).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/);
+      expect(() => objectStoreFrom(loadConfig({ MKT_OBJECT_STORE: 'oss' }))).toThrow(
+        /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required/,
+      );
     });
   });
 

@@ -8,7 +8,12 @@ const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures
 describe('FC payload decoding', () => {
   it('decodes the HTTP trigger payload', () => {
     const req = decodeHttpEvent(JSON.parse(fixture('http.json').toString()));
-    expect(req).toMatchObject({ method: 'POST', path: '/2023-03-30/functions/fc3-event-test-http-trigger-Darwin-x86_64/invocations', sourceIp: '112.10.236.5', query: {} });
+    expect(req).toMatchObject({
+      method: 'POST',
+      path: '/2023-03-30/functions/fc3-event-test-http-trigger-Darwin-x86_64/invocations',
+      sourceIp: '112.10.236.5',
+      query: {},
+    });
     expect(req.body.toString()).toBe('haha');
     expect(req.headers['content-type']).toBe('application/octet-stream');
     expect(req.receivedAt).toBe(1692281291805);
@@ -22,7 +27,15 @@ describe('FC payload decoding', () => {
 
   it('decodes the OSS trigger payload', () => {
     expect(decodeOssEvent(JSON.parse(fixture('oss.json').toString()))).toEqual([
-      { eventName: 'ObjectCreated:PutObject', bucket: 'testbucket', key: 'image/a.jpg', size: 122539, eTag: '688A7BF4F233DC9C88A80BF985AB7329', time: '2017-04-21T12:46:37.000Z', requestId: '58F9FF2D3DF792092E12044C' },
+      {
+        eventName: 'ObjectCreated:PutObject',
+        bucket: 'testbucket',
+        key: 'image/a.jpg',
+        size: 122539,
+        eTag: '688A7BF4F233DC9C88A80BF985AB7329',
+        time: '2017-04-21T12:46:37.000Z',
+        requestId: '58F9FF2D3DF792092E12044C',
+      },
     ]);
   });
 
@@ -33,7 +46,11 @@ describe('FC payload decoding', () => {
   });
 
   it('decodes the timer trigger payload', () => {
-    expect(decodeTimerEvent(JSON.parse(fixture('timer.json').toString()))).toEqual({ triggerName: 'timer-trigger', triggerTime: '2018-02-09T05:49:00Z', payload: 'awesome-fc' });
+    expect(decodeTimerEvent(JSON.parse(fixture('timer.json').toString()))).toEqual({
+      triggerName: 'timer-trigger',
+      triggerTime: '2018-02-09T05:49:00Z',
+      payload: 'awesome-fc',
+    });
   });
 
   it('tells each trigger apart from the Buffer FC hands the handler', () => {
@@ -45,7 +62,11 @@ describe('FC payload decoding', () => {
 
   it.each([
     ['not JSON', Buffer.from('{oops'), /not JSON/],
-    ['an OSS record without a key', Buffer.from('{"events":[{"eventSource":"acs:oss","oss":{"bucket":{},"object":{}}}]}'), /oss.object.key/],
+    [
+      'an OSS record without a key',
+      Buffer.from('{"events":[{"eventSource":"acs:oss","oss":{"bucket":{},"object":{}}}]}'),
+      /oss.object.key/,
+    ],
     ['a timer without a time', Buffer.from('{"triggerName":"t","triggerTime":"soon"}'), /triggerTime/],
   ])('rejects %s with a 400 naming the problem', (_label, payload, message) => {
     expect(() => decodeInvocation(payload)).toThrow(message);

@@ -23,7 +23,9 @@ function resolve(from: string, spec: string): string | undefined {
   const alias = Object.keys(ALIASES).find((a) => spec.startsWith(a));
   if (!alias && !spec.startsWith('.')) return undefined;
   const base = alias ? ALIASES[alias] + spec.slice(alias.length) : path.posix.join(path.posix.dirname(from), spec);
-  return [`${base}.ts`, `${base}.js`, `${base}/index.ts`, base].find((f) => existsSync(path.join(root, f)) && statSync(path.join(root, f)).isFile());
+  return [`${base}.ts`, `${base}.js`, `${base}/index.ts`, base].find(
+    (f) => existsSync(path.join(root, f)) && statSync(path.join(root, f)).isFile(),
+  );
 }
 
 interface Import {
@@ -33,7 +35,11 @@ interface Import {
 }
 
 const importsOf = (file: string): Import[] =>
-  [...readFileSync(path.join(root, file), 'utf8').matchAll(/(?:from|import|require)\s*\(?\s*'([^']+)'/g)].map(([, spec]) => ({ from: file, spec, to: resolve(file, spec) }));
+  [...readFileSync(path.join(root, file), 'utf8').matchAll(/(?:from|import|require)\s*\(?\s*'([^']+)'/g)].map(([, spec]) => ({
+    from: file,
+    spec,
+    to: resolve(file, spec),
+  }));
 
 const tree = ['lib', 'models', 'functions', 'scripts'].flatMap(sourceFiles);
 const imports = tree.flatMap(importsOf);
@@ -42,7 +48,10 @@ const functionOf = (file: string) => file.split('/')[1];
 
 describe('the house rules', () => {
   it('lib/ imports nothing of models/ or functions/; models/ nothing of functions/', () => {
-    const broken = imports.filter(({ from, to }) => to && ((room(from) === 'lib' && room(to) !== 'lib') || (room(from) === 'models' && !['lib', 'models'].includes(room(to)))));
+    const broken = imports.filter(
+      ({ from, to }) =>
+        to && ((room(from) === 'lib' && room(to) !== 'lib') || (room(from) === 'models' && !['lib', 'models'].includes(room(to)))),
+    );
     expect(broken.map((i) => `${i.from} → ${i.to}`)).toEqual([]);
   });
 
@@ -53,12 +62,18 @@ describe('the house rules', () => {
   });
 
   it('a function uses lib/ and models/, never another function or the scripts', () => {
-    const broken = imports.filter(({ from, to }) => to && room(from) === 'functions' && (room(to) === 'scripts' || (room(to) === 'functions' && functionOf(to) !== functionOf(from))));
+    const broken = imports.filter(
+      ({ from, to }) =>
+        to && room(from) === 'functions' && (room(to) === 'scripts' || (room(to) === 'functions' && functionOf(to) !== functionOf(from))),
+    );
     expect(broken.map((i) => `${i.from} → ${i.to}`)).toEqual([]);
   });
 
   it('imports what lies in lib/ or models/ by alias, except from the same folder', () => {
-    const relative = imports.filter(({ from, spec, to }) => to && spec.startsWith('.') && ['lib', 'models'].includes(room(to)) && path.posix.dirname(to) !== path.posix.dirname(from));
+    const relative = imports.filter(
+      ({ from, spec, to }) =>
+        to && spec.startsWith('.') && ['lib', 'models'].includes(room(to)) && path.posix.dirname(to) !== path.posix.dirname(from),
+    );
     expect(relative.map((i) => `${i.from}: '${i.spec}'`)).toEqual([]);
   });
 
@@ -88,10 +103,26 @@ describe('the house rules', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     const tsconfig = JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
     const folders = Object.fromEntries(Object.entries(ALIASES).map(([alias, dir]) => [alias, dir]));
-    expect(Object.fromEntries(Object.entries(pkg.imports as Record<string, string>).map(([k, v]) => [k.replace('*', ''), v.replace('./', '').replace('*', '')]))).toEqual(folders);
-    expect(Object.fromEntries(Object.entries(tsconfig.compilerOptions.paths as Record<string, string[]>).map(([k, [v]]) => [k.replace('*', ''), v.replace('*', '')]))).toEqual(folders);
     expect(
-      Object.fromEntries(Object.entries(pkg.jest.moduleNameMapper as Record<string, string>).map(([k, v]) => [k.replace('^', '').replace('(.*)$', ''), v.replace('<rootDir>/', '').replace('$1', '')])),
+      Object.fromEntries(
+        Object.entries(pkg.imports as Record<string, string>).map(([k, v]) => [k.replace('*', ''), v.replace('./', '').replace('*', '')]),
+      ),
+    ).toEqual(folders);
+    expect(
+      Object.fromEntries(
+        Object.entries(tsconfig.compilerOptions.paths as Record<string, string[]>).map(([k, [v]]) => [
+          k.replace('*', ''),
+          v.replace('*', ''),
+        ]),
+      ),
+    ).toEqual(folders);
+    expect(
+      Object.fromEntries(
+        Object.entries(pkg.jest.moduleNameMapper as Record<string, string>).map(([k, v]) => [
+          k.replace('^', '').replace('(.*)$', ''),
+          v.replace('<rootDir>/', '').replace('$1', ''),
+        ]),
+      ),
     ).toEqual(folders);
   });
 });

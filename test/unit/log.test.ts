@@ -3,7 +3,9 @@ import { createLogger, maskPhones } from '#lib/log';
 
 describe('logging', () => {
   it('masks mainland mobile numbers, with or without +86', () => {
-    expect(maskPhones('call 13812345678 or +86 13912345678, order 202611211234567')).toBe('call 138****5678 or +86 139****5678, order 202611211234567');
+    expect(maskPhones('call 13812345678 or +86 13912345678, order 202611211234567')).toBe(
+      'call 138****5678 or +86 139****5678, order 202611211234567',
+    );
   });
 
   it('writes JSON lines with bound fields and never a full phone number', () => {
@@ -14,7 +16,11 @@ describe('logging', () => {
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0]);
     expect(record).toMatchObject({ level: 'info', msg: 'sent', fn: 'campaign', requestId: 'r1', phone: '150****5678' });
-    expect(record.err).toMatchObject({ name: 'Error', message: 'boom 150****5678', stack: expect.arrayContaining([expect.stringContaining('log.test.ts')]) });
+    expect(record.err).toMatchObject({
+      name: 'Error',
+      message: 'boom 150****5678',
+      stack: expect.arrayContaining([expect.stringContaining('log.test.ts')]),
+    });
     expect(lines[0]).not.toMatch(/15012345678/);
   });
 });

@@ -12,7 +12,12 @@ it('takes a nonce once within its window and again once the window has passed', 
 
 it('holds at most its capacity: expired nonces go first, then the oldest', () => {
   const memo = new NonceMemo(1000, 3);
-  for (const [nonce, at] of [['a', 0], ['b', 10], ['c', 2000]] as const) expect(memo.use(nonce, at)).toBe(true);
+  for (const [nonce, at] of [
+    ['a', 0],
+    ['b', 10],
+    ['c', 2000],
+  ] as const)
+    expect(memo.use(nonce, at)).toBe(true);
   // Full: a and b have expired and make room; c is still remembered.
   expect(memo.use('d', 2001)).toBe(true);
   expect(memo.use('c', 2002)).toBe(false);

@@ -26,7 +26,11 @@ describe('peak provisioning plan', () => {
   const action = (name: string) => plan.scheduledActions!.find((a) => a.name === name)!;
 
   it('raises the target before each campaign timer and settles it to what the schedule has in force after', () => {
-    expect(action('campaign-morning-warm')).toMatchObject({ scheduleExpression: 'cron(0 45 9 * * *)', target: 20, timeZone: 'Asia/Shanghai' });
+    expect(action('campaign-morning-warm')).toMatchObject({
+      scheduleExpression: 'cron(0 45 9 * * *)',
+      target: 20,
+      timeZone: 'Asia/Shanghai',
+    });
     expect(action('campaign-morning-settle')).toMatchObject({ scheduleExpression: 'cron(0 0 11 * * *)', target: 2 });
     expect(action('campaign-evening-warm')).toMatchObject({ scheduleExpression: 'cron(0 15 19 * * *)', target: 20 });
     expect(action('campaign-evening-settle')).toMatchObject({ scheduleExpression: 'cron(0 30 20 * * *)', target: 16 });
@@ -43,14 +47,27 @@ describe('peak provisioning plan', () => {
   });
 
   it('refuses a timer that is not a daily fixed time, naming it', () => {
-    expect(() => peakPlan(base, [{ name: 'weekly', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * MON' }], { leadMinutes: 15, holdMinutes: 60, peakTarget: 20 })).toThrow(/campaign trigger weekly: .* not a daily fixed time/);
+    expect(() =>
+      peakPlan(base, [{ name: 'weekly', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * MON' }], {
+        leadMinutes: 15,
+        holdMinutes: 60,
+        peakTarget: 20,
+      }),
+    ).toThrow(/campaign trigger weekly: .* not a daily fixed time/);
   });
 
   it('takes the start times of the active campaigns that run at a fixed time each day', () => {
-    const daily = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml').definition!;
-    const weekly = { ...daily, id: 'weekly', schedule: { kind: 'cron' as const, cron: '0 0 10 * * MON', timeZone: 'Asia/Shanghai' as const } };
+    const daily = parseDefinition(readFileSync(path.join(__dirname, '../fixtures/campaigns/double-eleven.yaml'), 'utf8'), 'd.yaml')
+      .definition!;
+    const weekly = {
+      ...daily,
+      id: 'weekly',
+      schedule: { kind: 'cron' as const, cron: '0 0 10 * * MON', timeZone: 'Asia/Shanghai' as const },
+    };
     const once = { ...daily, id: 'once', schedule: { kind: 'at' as const, at: '2026-12-12T10:00:00+08:00', epochMs: 0 } };
-    expect(campaignTimes([daily, weekly, once])).toEqual([{ name: 'double-eleven-2026', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * *' }]);
+    expect(campaignTimes([daily, weekly, once])).toEqual([
+      { name: 'double-eleven-2026', cronExpression: 'CRON_TZ=Asia/Shanghai 0 0 10 * * *' },
+    ]);
   });
 });
 
@@ -70,7 +87,9 @@ describe('npm run provision against FC3', () => {
       process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'wrong-secret';
       jest.resetModules();
       const again = await import('../../scripts/provision');
-      await expect(again.putProvisionConfig(`127.0.0.1:${fake.port}`, 'recommend', 'LATEST', plan)).rejects.toThrow(/SignatureDoesNotMatch/);
+      await expect(again.putProvisionConfig(`127.0.0.1:${fake.port}`, 'recommend', 'LATEST', plan)).rejects.toThrow(
+        /SignatureDoesNotMatch/,
+      );
     } finally {
       process.env = saved;
       await fake.close();

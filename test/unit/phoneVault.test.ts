@@ -5,8 +5,10 @@ const vault = new PhoneVault(Buffer.alloc(32, 3));
 
 describe('phone vault', () => {
   it('normalises mainland mobiles to E.164 and refuses anything else', () => {
-    for (const written of ['13812345678', '+86 138-1234-5678', '8613812345678', '+8613812345678']) expect(e164(written)).toBe('+8613812345678');
-    for (const bad of ['12812345678', '1381234567', '+1 415 555 0100', '021-12345678', '']) expect(() => e164(bad)).toThrow('phone must be a mainland mobile number');
+    for (const written of ['13812345678', '+86 138-1234-5678', '8613812345678', '+8613812345678'])
+      expect(e164(written)).toBe('+8613812345678');
+    for (const bad of ['12812345678', '1381234567', '+1 415 555 0100', '021-12345678', ''])
+      expect(() => e164(bad)).toThrow('phone must be a mainland mobile number');
   });
 
   it('seals a number so that equal numbers never look equal, and opens it again', () => {

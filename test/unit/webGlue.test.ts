@@ -26,7 +26,14 @@ describe('server limits', () => {
   const limits = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 1000, maxConnections: 10 };
 
   it('answers 408 and closes a client whose body never finishes, and one whose headers never do', async () => {
-    const server = createServer(limits, (req, res) => void readBody(req, 1024).then(() => res.end('ok'), () => res.end()));
+    const server = createServer(
+      limits,
+      (req, res) =>
+        void readBody(req, 1024).then(
+          () => res.end('ok'),
+          () => res.end(),
+        ),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const slowBody = await rawExchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n', 'only a bit']);
@@ -42,7 +49,12 @@ describe('server limits', () => {
     process.env.FC_CUSTOM_LISTEN_PORT = '39871';
     const server = listenOnCaPort((_req, res) => res.end());
     try {
-      expect({ headers: server.headersTimeout, request: server.requestTimeout, keepAlive: server.keepAliveTimeout, max: server.maxConnections }).toEqual({
+      expect({
+        headers: server.headersTimeout,
+        request: server.requestTimeout,
+        keepAlive: server.keepAliveTimeout,
+        max: server.maxConnections,
+      }).toEqual({
         headers: CA_PORT_LIMITS.headersTimeoutMs,
         request: CA_PORT_LIMITS.requestTimeoutMs,
         keepAlive: CA_PORT_LIMITS.keepAliveTimeoutMs,
@@ -82,7 +94,9 @@ describe('logs of a web function', () => {
     server.close();
     stdout.mockRestore();
     const lines = out.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((l) => JSON.parse(l) as { level: string; msg: string });
-    expect(lines.filter((l) => l.msg !== 'listening')).toEqual([expect.objectContaining({ level: 'info', msg: 'client closed the request' })]);
+    expect(lines.filter((l) => l.msg !== 'listening')).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'client closed the request' }),
+    ]);
     expect(stderr).not.toHaveBeenCalled();
     stderr.mockRestore();
   });

@@ -14,7 +14,9 @@ export const TEST_STS = [
   { accessKeyId: 'STS.NTestRole0000002', accessKeySecret: 'sts-secret-2', securityToken: 'sts-token-2' },
 ];
 /** Every key the fakes know: a long-term AccessKey and the STS credentials (valid only with their token). */
-export const KNOWN_KEYS = new Map<string, { accessKeySecret: string; securityToken?: string }>([TEST_AK, ...TEST_STS].map((k) => [k.accessKeyId, k]));
+export const KNOWN_KEYS = new Map<string, { accessKeySecret: string; securityToken?: string }>(
+  [TEST_AK, ...TEST_STS].map((k) => [k.accessKeyId, k]),
+);
 
 const encode = (s: string) =>
   encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
@@ -32,7 +34,10 @@ const error = (status: number, Code: string, Message: string): FakeReply => ({
   body: JSON.stringify({ Code, Message, RequestId: randomUUID(), HostId: 'fake.aliyuncs.com' }),
 });
 
-export async function startAlibabaRpcFake(version: string, actions: Record<string, ActionHandler>): Promise<HttpFake & { calls: Record<string, string>[] }> {
+export async function startAlibabaRpcFake(
+  version: string,
+  actions: Record<string, ActionHandler>,
+): Promise<HttpFake & { calls: Record<string, string>[] }> {
   const calls: Record<string, string>[] = [];
   const nonces = new Set<string>();
   const fake = await startFake(async (r) => {
@@ -40,15 +45,28 @@ export async function startAlibabaRpcFake(version: string, actions: Record<strin
     const form = new URLSearchParams(r.method === 'POST' ? r.body.toString() : '');
     const params: Record<string, string> = {};
     for (const [k, v] of [...query, ...form]) params[k] = v;
-    for (const required of ['Action', 'Version', 'Format', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Signature']) {
+    for (const required of [
+      'Action',
+      'Version',
+      'Format',
+      'AccessKeyId',
+      'SignatureMethod',
+      'SignatureVersion',
+      'SignatureNonce',
+      'Timestamp',
+      'Signature',
+    ]) {
       if (!params[required]) return error(400, 'MissingParameter', `${required} is mandatory for this action.`);
     }
     if (params.Version !== version) return error(400, 'InvalidVersion', `Specified parameter Version is not valid.`);
     const key = KNOWN_KEYS.get(params.AccessKeyId);
     if (!key) return error(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-    if (key.securityToken && params.SecurityToken !== key.securityToken) return error(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken mismatch with the AccessKey.');
-    if (params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0') return error(400, 'InvalidSignatureMethod', 'bad method');
-    if (Math.abs(Date.parse(params.Timestamp) - Date.now()) > 15 * 60_000) return error(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    if (key.securityToken && params.SecurityToken !== key.securityToken)
+      return error(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken mismatch with the AccessKey.');
+    if (params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0')
+      return error(400, 'InvalidSignatureMethod', 'bad method');
+    if (Math.abs(Date.parse(params.Timestamp) - Date.now()) > 15 * 60_000)
+      return error(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
     if (nonces.has(params.SignatureNonce)) return error(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
     const { Signature, ...signed } = params;
     const canonical = Object.keys(signed)
@@ -58,14 +76,22 @@ export async function startAlibabaRpcFake(version: string, actions: Record<strin
     const stringToSign = `${r.method}&${encode('/')}&${encode(canonical)}`;
     const expected = createHmac('sha1', `${key.accessKeySecret}&`).update(stringToSign).digest('base64');
     if (expected !== Signature) {
-      return error(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
+      return error(
+        400,
+        'SignatureDoesNotMatch',
+        `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+      );
     }
     nonces.add(params.SignatureNonce);
     const handler = actions[params.Action];
     if (!handler) return error(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method.`);
     calls.push(params);
     const reply = await handler(params);
-    return { status: reply.status ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ RequestId: randomUUID(), ...reply.body }) };
+    return {
+      status: reply.status ?? 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ RequestId: randomUUID(), ...reply.body }),
+    };
   });
   return Object.assign(fake, { calls });
 }
@@ -137,11 +163,14 @@ function checkBatch(p: Record<string, string>): { phones: string[] } | { refusal
   const params = p.TemplateParamJson === undefined ? undefined : jsonArray(p.TemplateParamJson);
   if (!phones || !signs || (p.TemplateParamJson !== undefined && !params)) return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法');
   if (phones.length > 100) return refuse('isv.MOBILE_COUNT_OVER_LIMIT', '手机号码数量超过限制');
-  if (signs.length !== phones.length || (params && params.length !== phones.length)) return refuse('isv.INVALID_PARAMETERS', '签名、模板变量与手机号码的个数不一致');
+  if (signs.length !== phones.length || (params && params.length !== phones.length))
+    return refuse('isv.INVALID_PARAMETERS', '签名、模板变量与手机号码的个数不一致');
   if (!signs.every((s) => typeof s === 'string' && s !== '')) return refuse('isv.SMS_SIGNATURE_ILLEGAL', '签名不合法');
-  const stringsOnly = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  const stringsOnly = (v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
   if (params && !params.every(stringsOnly)) return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
-  if (!phones.every((n) => typeof n === 'string' && /^(\+?86)?1[3-9]\d{9}$/.test(n))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+  if (!phones.every((n) => typeof n === 'string' && /^(\+?86)?1[3-9]\d{9}$/.test(n)))
+    return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
   return { phones: phones as string[] };
 }
 
@@ -152,7 +181,15 @@ export function sendBatchSmsAction(): SendBatchSmsAction {
   const faults: BatchSmsFault[] = [];
   const took = (p: Record<string, string>, phones: string[]) => {
     const bizId = `${Date.now()}^${records.length}`;
-    for (const phone of phones) records.push({ phone: phone.replace(/^\+?86/, ''), outId: p.OutId ?? '', bizId, templateCode: p.TemplateCode, sentAt: Date.now(), status: 1 });
+    for (const phone of phones)
+      records.push({
+        phone: phone.replace(/^\+?86/, ''),
+        outId: p.OutId ?? '',
+        bizId,
+        templateCode: p.TemplateCode,
+        sentAt: Date.now(),
+        status: 1,
+      });
     return bizId;
   };
   const handle = (p: Record<string, string>): ActionReply | Promise<ActionReply> => {
@@ -188,8 +225,11 @@ export function querySendDetailsAction(batch: Pick<SendBatchSmsAction, 'records'
     if (!Number.isFinite(dayMs) || Date.now() - dayMs > 31 * 86_400_000) return refuse('isv.INVALID_PARAMETERS', '参数异常: SendDate');
     const size = Number(p.PageSize);
     const page = Number(p.CurrentPage ?? '1');
-    if (!Number.isInteger(size) || size < 1 || size > 50 || !Number.isInteger(page) || page < 1) return refuse('isv.INVALID_PARAMETERS', '参数异常: PageSize/CurrentPage');
-    const onDay = batch.records.filter((r) => r.phone === p.PhoneNumber && r.sentAt >= dayMs && r.sentAt < dayMs + 86_400_000 && (!p.BizId || r.bizId === p.BizId));
+    if (!Number.isInteger(size) || size < 1 || size > 50 || !Number.isInteger(page) || page < 1)
+      return refuse('isv.INVALID_PARAMETERS', '参数异常: PageSize/CurrentPage');
+    const onDay = batch.records.filter(
+      (r) => r.phone === p.PhoneNumber && r.sentAt >= dayMs && r.sentAt < dayMs + 86_400_000 && (!p.BizId || r.bizId === p.BizId),
+    );
     const SmsSendDetailDTO = onDay.slice((page - 1) * size, page * size).map((r) => ({
       PhoneNum: r.phone,
       SendStatus: r.status,
@@ -212,7 +252,8 @@ export const putCustomMetricAction: ActionHandler = (p) => {
   for (const k of entries) {
     const n = k.split('.')[1];
     for (const field of ['GroupId', 'Dimensions', 'Time', 'Type', 'Values']) {
-      if (p[`MetricList.${n}.${field}`] === undefined) return { status: 400, body: { Code: '206', Message: `MetricList.${n}.${field} is mandatory.` } };
+      if (p[`MetricList.${n}.${field}`] === undefined)
+        return { status: 400, body: { Code: '206', Message: `MetricList.${n}.${field} is mandatory.` } };
     }
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(p[k])) return { status: 400, body: { Code: '206', Message: `invalid MetricName ${p[k]}` } };
     JSON.parse(p[`MetricList.${n}.Dimensions`]);

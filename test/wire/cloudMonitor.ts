@@ -23,7 +23,9 @@ export interface StoredRule {
   EnableState: boolean;
   SilenceTime: number;
   SourceType: 'METRIC';
-  Escalations: Partial<Record<'Critical' | 'Warn' | 'Info', { ComparisonOperator: string; Statistics: string; Threshold: string; Times: number }>>;
+  Escalations: Partial<
+    Record<'Critical' | 'Warn' | 'Info', { ComparisonOperator: string; Statistics: string; Threshold: string; Times: number }>
+  >;
 }
 
 export const FAKE_ACCOUNT_ID = '1234567890123456';
@@ -57,7 +59,8 @@ function missing(p: Record<string, string>, names: string[]): ActionReply | unde
 function badResources(text: string, keys: string[]): ActionReply | undefined {
   try {
     const list = JSON.parse(text) as unknown;
-    if (Array.isArray(list) && list.length > 0 && list.every((r) => typeof r === 'object' && r !== null && keys.every((k) => k in r))) return undefined;
+    if (Array.isArray(list) && list.length > 0 && list.every((r) => typeof r === 'object' && r !== null && keys.every((k) => k in r)))
+      return undefined;
   } catch {
     // refused below
   }
@@ -72,12 +75,24 @@ export async function startCloudMonitorFake(): Promise<HttpFake & { rules: Map<s
 
   const putCustomMetricRule: ActionHandler = (p) => {
     const refusal =
-      missing(p, ['RuleId', 'MetricName', 'Resources', 'ContactGroups', 'ComparisonOperator', 'Threshold', 'Statistics', 'Period', 'EvaluationCount', 'Level']) ??
-      badResources(p.Resources, ['groupId', 'dimension']);
+      missing(p, [
+        'RuleId',
+        'MetricName',
+        'Resources',
+        'ContactGroups',
+        'ComparisonOperator',
+        'Threshold',
+        'Statistics',
+        'Period',
+        'EvaluationCount',
+        'Level',
+      ]) ?? badResources(p.Resources, ['groupId', 'dimension']);
     if (refusal) return refusal;
-    if (!SYMBOLS.includes(p.ComparisonOperator)) return refuse('InvalidParameter', `ComparisonOperator must be one of ${SYMBOLS.join(' ')}.`);
+    if (!SYMBOLS.includes(p.ComparisonOperator))
+      return refuse('InvalidParameter', `ComparisonOperator must be one of ${SYMBOLS.join(' ')}.`);
     if (!(p.Level in LEVEL_KEYS)) return refuse('InvalidParameter', 'Level must be CRITICAL, WARN or INFO.');
-    if (notNumber(p.Threshold) || notCount(p.EvaluationCount) || notCount(p.Period)) return refuse('InvalidParameter', 'Threshold, EvaluationCount and Period must be numbers.');
+    if (notNumber(p.Threshold) || notCount(p.EvaluationCount) || notCount(p.Period))
+      return refuse('InvalidParameter', 'Threshold, EvaluationCount and Period must be numbers.');
     rules.set(p.RuleId, {
       RuleId: p.RuleId,
       RuleName: p.RuleName ?? p.RuleId,
@@ -91,28 +106,46 @@ export async function startCloudMonitorFake(): Promise<HttpFake & { rules: Map<s
       SilenceTime: Number(p.SilenceTime ?? 86400),
       SourceType: 'METRIC',
       Escalations: {
-        [LEVEL_KEYS[p.Level as keyof typeof LEVEL_KEYS]]: { ComparisonOperator: p.ComparisonOperator, Statistics: p.Statistics, Threshold: p.Threshold, Times: Number(p.EvaluationCount) },
+        [LEVEL_KEYS[p.Level as keyof typeof LEVEL_KEYS]]: {
+          ComparisonOperator: p.ComparisonOperator,
+          Statistics: p.Statistics,
+          Threshold: p.Threshold,
+          Times: Number(p.EvaluationCount),
+        },
       },
     });
     return ok;
   };
 
   const putResourceMetricRule: ActionHandler = (p) => {
-    const refusal = missing(p, ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources', 'ContactGroups']) ?? badResources(p.Resources, []);
+    const refusal =
+      missing(p, ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources', 'ContactGroups']) ?? badResources(p.Resources, []);
     if (refusal) return refusal;
     const escalations: StoredRule['Escalations'] = {};
     for (const level of Object.values(LEVEL_KEYS)) {
       const field = (name: string) => p[`Escalations.${level}.${name}`];
       if (![field('Statistics'), field('ComparisonOperator'), field('Threshold'), field('Times')].some((v) => v !== undefined)) continue;
-      const incomplete = missing(p, ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'].map((n) => `Escalations.${level}.${n}`));
+      const incomplete = missing(
+        p,
+        ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'].map((n) => `Escalations.${level}.${n}`),
+      );
       if (incomplete) return incomplete;
-      if (!NAMED_OPERATORS.includes(field('ComparisonOperator'))) return refuse('InvalidParameter', `Escalations.${level}.ComparisonOperator is not valid.`);
-      if (notNumber(field('Threshold')) || notCount(field('Times'))) return refuse('InvalidParameter', `Escalations.${level}.Threshold and Times must be numbers.`);
-      escalations[level] = { ComparisonOperator: field('ComparisonOperator'), Statistics: field('Statistics'), Threshold: field('Threshold'), Times: Number(field('Times')) };
+      if (!NAMED_OPERATORS.includes(field('ComparisonOperator')))
+        return refuse('InvalidParameter', `Escalations.${level}.ComparisonOperator is not valid.`);
+      if (notNumber(field('Threshold')) || notCount(field('Times')))
+        return refuse('InvalidParameter', `Escalations.${level}.Threshold and Times must be numbers.`);
+      escalations[level] = {
+        ComparisonOperator: field('ComparisonOperator'),
+        Statistics: field('Statistics'),
+        Threshold: field('Threshold'),
+        Times: Number(field('Times')),
+      };
     }
-    if (Object.keys(escalations).length === 0) return refuse('MissingParameter', 'At least one of Escalations.Critical, Warn and Info is mandatory.');
+    if (Object.keys(escalations).length === 0)
+      return refuse('MissingParameter', 'At least one of Escalations.Critical, Warn and Info is mandatory.');
     if (p.Period !== undefined && notCount(p.Period)) return refuse('InvalidParameter', 'Period must be a number of seconds.');
-    if (p.NoDataPolicy !== undefined && !['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK'].includes(p.NoDataPolicy)) return refuse('InvalidParameter', 'NoDataPolicy is not valid.');
+    if (p.NoDataPolicy !== undefined && !['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK'].includes(p.NoDataPolicy))
+      return refuse('InvalidParameter', 'NoDataPolicy is not valid.');
     rules.set(p.RuleId, {
       RuleId: p.RuleId,
       RuleName: p.RuleName,
@@ -135,8 +168,15 @@ export async function startCloudMonitorFake(): Promise<HttpFake & { rules: Map<s
     if (ids && ids.length > 20) return refuse('InvalidParameter', 'RuleIds can hold at most 20 rule ids.');
     const page = Number(p.Page ?? 1);
     const size = Number(p.PageSize ?? 10);
-    const matching = [...rules.values()].filter((r) => (!ids || ids.includes(r.RuleId)) && (!p.Namespace || r.Namespace === p.Namespace) && (!p.MetricName || r.MetricName === p.MetricName));
-    return { body: { Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: matching.slice((page - 1) * size, page * size) } } };
+    const matching = [...rules.values()].filter(
+      (r) =>
+        (!ids || ids.includes(r.RuleId)) &&
+        (!p.Namespace || r.Namespace === p.Namespace) &&
+        (!p.MetricName || r.MetricName === p.MetricName),
+    );
+    return {
+      body: { Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: matching.slice((page - 1) * size, page * size) } },
+    };
   };
 
   const fake = await startAlibabaRpcFake('2019-01-01', {

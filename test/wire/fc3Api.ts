@@ -17,16 +17,25 @@ export type Fc3Fake = HttpFake & { configs: Map<string, Record<string, unknown>>
 function putProvisionConfig(r: ApiRequest, configs: Map<string, Record<string, unknown>>): ApiReply {
   const url = new URL(r.url, 'http://fake');
   const match = /^\/2023-03-30\/functions\/([^/]+)\/provision-config$/.exec(url.pathname);
-  if (r.method !== 'PUT' || !match || r.headers['x-acs-action'] !== 'PutProvisionConfig') return apiError(404, 'NotFound', `no route ${r.method} ${url.pathname}`);
-  const body = JSON.parse(r.body.toString()) as { defaultTarget?: unknown; scheduledActions?: { name?: string; scheduleExpression?: string; target?: number }[] };
-  if (!Number.isInteger(body.defaultTarget) || (body.defaultTarget as number) < 0) return apiError(400, 'InvalidArgument', 'defaultTarget must be an integer ≥ 0');
+  if (r.method !== 'PUT' || !match || r.headers['x-acs-action'] !== 'PutProvisionConfig')
+    return apiError(404, 'NotFound', `no route ${r.method} ${url.pathname}`);
+  const body = JSON.parse(r.body.toString()) as {
+    defaultTarget?: unknown;
+    scheduledActions?: { name?: string; scheduleExpression?: string; target?: number }[];
+  };
+  if (!Number.isInteger(body.defaultTarget) || (body.defaultTarget as number) < 0)
+    return apiError(400, 'InvalidArgument', 'defaultTarget must be an integer ≥ 0');
   for (const a of body.scheduledActions ?? []) {
     if (!a.name || !/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/.test(a.scheduleExpression ?? '') || !Number.isInteger(a.target)) {
       return apiError(400, 'InvalidArgument', `invalid scheduled action ${JSON.stringify(a)}`);
     }
   }
   configs.set(`${match[1]}@${url.searchParams.get('qualifier') ?? 'LATEST'}`, body);
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, functionArn: `acs:fc:cn-hangzhou:123:functions/${match[1]}`, current: 2 }) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, functionArn: `acs:fc:cn-hangzhou:123:functions/${match[1]}`, current: 2 }),
+  };
 }
 
 /** `functions` are the names InvokeFunction knows (any name when omitted). */

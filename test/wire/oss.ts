@@ -8,7 +8,21 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { KNOWN_KEYS } from './alibabaRpc';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
 
-const SUB_RESOURCES = new Set(['acl', 'uploads', 'uploadId', 'partNumber', 'delete', 'append', 'position', 'tagging', 'versionId', 'continuation-token', 'objectMeta', 'symlink', 'restore']);
+const SUB_RESOURCES = new Set([
+  'acl',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'delete',
+  'append',
+  'position',
+  'tagging',
+  'versionId',
+  'continuation-token',
+  'objectMeta',
+  'symlink',
+  'restore',
+]);
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -46,9 +60,11 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
     if (!auth) return xmlError(403, 'AccessDenied', 'You have no right to access this object.');
     const signer = KNOWN_KEYS.get(auth[1]);
     if (!signer) return xmlError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
-    if (signer.securityToken && h('x-oss-security-token') !== signer.securityToken) return xmlError(403, 'InvalidAccessKeyId', 'The security token you provided is invalid.');
+    if (signer.securityToken && h('x-oss-security-token') !== signer.securityToken)
+      return xmlError(403, 'InvalidAccessKeyId', 'The security token you provided is invalid.');
     const date = h('x-oss-date') || h('date');
-    if (Math.abs(Date.parse(date) - Date.now()) > 15 * 60_000) return xmlError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    if (Math.abs(Date.parse(date) - Date.now()) > 15 * 60_000)
+      return xmlError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
     const ossHeaders = Object.keys(r.headers)
       .filter((k) => k.startsWith('x-oss-'))
       .sort()
@@ -57,7 +73,12 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
     const resource = `/${bucket}/${key}${sub.length ? '?' + sub.map((k) => (url.searchParams.get(k) ? `${k}=${url.searchParams.get(k)}` : k)).join('&') : ''}`;
     const stringToSign = [r.method, h('content-md5'), h('content-type'), date, ...ossHeaders, resource].join('\n');
     const expected = createHmac('sha1', signer.accessKeySecret).update(stringToSign).digest('base64');
-    if (expected !== auth[2]) return xmlError(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided. StringToSign: ${stringToSign}`);
+    if (expected !== auth[2])
+      return xmlError(
+        403,
+        'SignatureDoesNotMatch',
+        `The request signature we calculated does not match the signature you provided. StringToSign: ${stringToSign}`,
+      );
     if (h('content-md5') && createHash('md5').update(r.body).digest('base64') !== h('content-md5')) {
       return xmlError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
     }
@@ -70,7 +91,11 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
     if (r.method === 'GET' && key) {
       const o = objects.get(key);
       if (!o) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
-      return { status: 200, headers: { ...requestId, etag: `"${o.etag}"`, 'content-type': 'application/octet-stream', 'last-modified': o.lastModified }, body: o.body };
+      return {
+        status: 200,
+        headers: { ...requestId, etag: `"${o.etag}"`, 'content-type': 'application/octet-stream', 'last-modified': o.lastModified },
+        body: o.body,
+      };
     }
     if (r.method === 'DELETE' && key) {
       objects.delete(key);

@@ -65,7 +65,10 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     if (!h('x-tc-region')) return fail('MissingParameter', 'The request is missing a required parameter `Region`.');
     const timestamp = Number(h('x-tc-timestamp'));
     if (Math.abs(timestamp - Date.now() / 1000) > 300) return fail('AuthFailure.SignatureExpire', 'Signature expired.');
-    const auth = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(h('authorization'));
+    const auth =
+      /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+        h('authorization'),
+      );
     if (!auth) return fail('AuthFailure.InvalidAuthorization', 'Authorization header is malformed.');
     const [, secretId, date, signedHeaders, signature] = auth;
     if (secretId !== TEST_TENCENT.secretId) return fail('AuthFailure.SecretIdNotFound', 'The SecretId is not found.');
@@ -79,7 +82,13 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     if (createHmac('sha256', kSigning).update(stringToSign).digest('hex') !== signature) {
       return fail('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
     }
-    const body = JSON.parse(r.body.toString()) as { PhoneNumberSet?: string[]; SmsSdkAppId?: string; TemplateId?: string; TemplateParamSet?: unknown; SessionContext?: string };
+    const body = JSON.parse(r.body.toString()) as {
+      PhoneNumberSet?: string[];
+      SmsSdkAppId?: string;
+      TemplateId?: string;
+      TemplateParamSet?: unknown;
+      SessionContext?: string;
+    };
     if (body.SmsSdkAppId !== TEST_TENCENT.sdkAppId) return fail('FailedOperation.SmsSdkAppIdVerifyFail', 'SmsSdkAppId verify fail.');
     if (h('x-tc-action') === 'PullSmsSendStatusByPhoneNumber') return pullByPhone(body as PullByPhone, records, self.echoSessionContext);
     if (!body.TemplateId) return fail('MissingParameter', 'TemplateId is required.');
@@ -87,7 +96,8 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     if (phones.length === 0) return fail('MissingParameter', 'PhoneNumberSet is required.');
     if (phones.length > 200) return fail('LimitExceeded.PhoneNumberCountLimit', 'the number of phone numbers exceeds 200.');
     const params = body.TemplateParamSet ?? [];
-    if (!Array.isArray(params) || !params.every((v) => typeof v === 'string')) return fail('InvalidParameterValue.TemplateParameterFormatError', 'TemplateParamSet must be strings.');
+    if (!Array.isArray(params) || !params.every((v) => typeof v === 'string'))
+      return fail('InvalidParameterValue.TemplateParameterFormatError', 'TemplateParamSet must be strings.');
     sent.push(body);
     const fault = faults.shift();
     const took = (phone: string, serialNo = `2433:${randomUUID()}`) => {
@@ -103,9 +113,21 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     const SendStatusSet = phones.map((phone) => {
       const [Code, Message] = answerFor(phone, numberFaults.get(phone)?.shift());
       if (Code === 'Ok') accepted.push(phone);
-      return { SerialNo: Code === 'Ok' ? took(phone) : '', PhoneNumber: phone, Fee: Code === 'Ok' ? 1 : 0, SessionContext: body.SessionContext ?? '', Code, Message, IsoCode: 'CN' };
+      return {
+        SerialNo: Code === 'Ok' ? took(phone) : '',
+        PhoneNumber: phone,
+        Fee: Code === 'Ok' ? 1 : 0,
+        SessionContext: body.SessionContext ?? '',
+        Code,
+        Message,
+        IsoCode: 'CN',
+      };
     });
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Response: { SendStatusSet, RequestId: randomUUID() } }) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Response: { SendStatusSet, RequestId: randomUUID() } }),
+    };
   });
   self = Object.assign(fake, { sent, accepted, faults, numberFaults, records, echoSessionContext: false });
   return self;
@@ -119,18 +141,30 @@ interface PullByPhone {
   Limit?: number;
 }
 
-const ok = (Response: Record<string, unknown>): FakeReply => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Response: { ...Response, RequestId: randomUUID() } }) });
+const ok = (Response: Record<string, unknown>): FakeReply => ({
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ Response: { ...Response, RequestId: randomUUID() } }),
+});
 
 /** PullSmsSendStatusByPhoneNumber as the service checks it: the number's reported messages from BeginTime (at most 7 days back) to EndTime. */
 function pullByPhone(body: PullByPhone, records: TencentSentRecord[], echo: boolean): FakeReply {
   const nowS = Math.floor(Date.now() / 1000);
-  if (!/^\+861[3-9]\d{9}$/.test(body.PhoneNumber ?? '')) return fail('InvalidParameterValue.IncorrectPhoneNumber', 'incorrect phone number');
-  if (!Number.isInteger(body.BeginTime) || !Number.isInteger(body.Limit) || body.Offset !== 0) return fail('InvalidParameter', 'BeginTime, Offset (0) and Limit are required integers.');
+  if (!/^\+861[3-9]\d{9}$/.test(body.PhoneNumber ?? ''))
+    return fail('InvalidParameterValue.IncorrectPhoneNumber', 'incorrect phone number');
+  if (!Number.isInteger(body.BeginTime) || !Number.isInteger(body.Limit) || body.Offset !== 0)
+    return fail('InvalidParameter', 'BeginTime, Offset (0) and Limit are required integers.');
   if (body.Limit! < 1 || body.Limit! > 100) return fail('InvalidParameterValue', 'Limit must be 1-100.');
   if (body.BeginTime! < nowS - KEPT_S) return fail('InvalidParameterValue.BeginTimeTooEarly', 'BeginTime is more than 7 days ago.');
   const end = body.EndTime ?? nowS;
   const PullSmsSendStatusSet = records
-    .filter((rec) => rec.phone === body.PhoneNumber && rec.report && rec.report.receivedAt / 1000 >= body.BeginTime! && rec.report.receivedAt / 1000 <= end)
+    .filter(
+      (rec) =>
+        rec.phone === body.PhoneNumber &&
+        rec.report &&
+        rec.report.receivedAt / 1000 >= body.BeginTime! &&
+        rec.report.receivedAt / 1000 <= end,
+    )
     .slice(0, body.Limit)
     .map((rec) => ({
       UserReceiveTime: Math.floor(rec.report!.receivedAt / 1000),

@@ -59,7 +59,8 @@ function readRule(r: DefinitionReader, place: Place): AudienceRule | undefined {
   const condition = parseCondition(text);
   if (typeof condition === 'string') return r.fail(at, condition);
   const { subject, op, values } = condition;
-  if (ORDERING.includes(op) && typeof values[0] !== 'number') return r.fail(at, `${op} compares numbers; "${clip(String(values[0]))}" is not one`);
+  if (ORDERING.includes(op) && typeof values[0] !== 'number')
+    return r.fail(at, `${op} compares numbers; "${clip(String(values[0]))}" is not one`);
   const value = op === 'in' ? values : values[0];
 
   if (kind === 'attribute') {
@@ -67,7 +68,10 @@ function readRule(r: DefinitionReader, place: Place): AudienceRule | undefined {
     return { kind: 'attribute', attribute: subject, op, value };
   }
   if (!FEATURE_PATHS.includes(subject)) {
-    return r.fail(at, `unknown feature "${clip(subject)}"; features are counts.<event>.<d1|d7|d30> (events: ${STANDARD_EVENT_TYPES.join(', ')}), last_active_days, spend`);
+    return r.fail(
+      at,
+      `unknown feature "${clip(subject)}"; features are counts.<event>.<d1|d7|d30> (events: ${STANDARD_EVENT_TYPES.join(', ')}), last_active_days, spend`,
+    );
   }
   const notNumber = values.find((v) => typeof v !== 'number');
   if (notNumber !== undefined) return r.fail(at, `feature ${subject} is a number; "${clip(String(notNumber))}" is not one`);
@@ -82,7 +86,10 @@ function parseCondition(text: string): { subject: string; op: Operator; values: 
   if (inList) {
     const list = /^\[(.*)\]$/.exec(inList[2].trim());
     if (!list) return `in takes a list in brackets: ${inList[1]} in [a, b]`;
-    const values = (list[1].match(/"[^"]*"|'[^']*'|[^,]+/g) ?? []).map((v) => v.trim()).filter(Boolean).map(valueOf);
+    const values = (list[1].match(/"[^"]*"|'[^']*'|[^,]+/g) ?? [])
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map(valueOf);
     return values.length ? { subject: inList[1], op: 'in', values } : 'in needs at least one value in its list';
   }
   const comparison = COMPARISON.exec(text);

@@ -56,7 +56,8 @@ function readVariant(r: DefinitionReader, place: Place): VariantRead {
   const weightAt = r.optional(fields, 'weight');
   const weight = weightAt ? r.number(weightAt, (n) => n > 0, 'a number above 0') : 1;
   const read: VariantRead = { id, templateText, itemStrategy, places: fields };
-  if (id !== undefined && templateText !== undefined && itemStrategy !== undefined && weight !== undefined) read.variant = { id, templateText, itemStrategy, weight };
+  if (id !== undefined && templateText !== undefined && itemStrategy !== undefined && weight !== undefined)
+    read.variant = { id, templateText, itemStrategy, weight };
   return read;
 }
 
@@ -72,14 +73,21 @@ export function readChannel(r: DefinitionReader, place: Place): ChannelRead {
   const params = paramsAt ? readParams(r, paramsAt) : new Map<string, { source: ParamSource; place: Place }>();
   const read: ChannelRead = { kind, params };
   if (provider && signName && templateCode && kind && params) {
-    read.channel = { provider, signName, templateCode, kind, params: Object.fromEntries([...params].map(([name, { source }]) => [name, source])) };
+    read.channel = {
+      provider,
+      signName,
+      templateCode,
+      kind,
+      params: Object.fromEntries([...params].map(([name, { source }]) => [name, source])),
+    };
   }
   return read;
 }
 
 function readSignName(r: DefinitionReader, place: Place): string | undefined {
   const name = r.text(place)?.trim();
-  if (name !== undefined && /[【】]/.test(name)) return r.fail(place, `must leave out 【】, which the carrier adds: sign_name: ${name.replace(/[【】]/g, '')}`);
+  if (name !== undefined && /[【】]/.test(name))
+    return r.fail(place, `must leave out 【】, which the carrier adds: sign_name: ${name.replace(/[【】]/g, '')}`);
   return name;
 }
 
@@ -97,7 +105,9 @@ function readParams(r: DefinitionReader, place: Place): ChannelRead['params'] {
   const params: NonNullable<ChannelRead['params']> = new Map();
   let valid = true;
   for (const [name, at] of fields) {
-    const source = isPlaceholderName(name) ? ifPresent(r.required(fields, name, place), (value) => readSource(r, value)) : r.fail(at, 'a placeholder name is letters, digits and _');
+    const source = isPlaceholderName(name)
+      ? ifPresent(r.required(fields, name, place), (value) => readSource(r, value))
+      : r.fail(at, 'a placeholder name is letters, digits and _');
     if (source) params.set(name, { source, place: at });
     else valid = false;
   }
@@ -126,13 +136,21 @@ export function checkTemplates(r: DefinitionReader, variants: VariantRead[], cha
     const placeholders = placeholdersOf(templateText);
     placeholders.forEach((name) => used.add(name));
     const badNames = placeholders.filter((name) => !isPlaceholderName(name));
-    if (badNames.length) r.fail(templateAt, `placeholders are \${name} with letters, digits and _: ${badNames.map((n) => `\${${clip(n, 20)}}`).join(', ')}`);
+    if (badNames.length)
+      r.fail(templateAt, `placeholders are \${name} with letters, digits and _: ${badNames.map((n) => `\${${clip(n, 20)}}`).join(', ')}`);
     if (!channel.params) continue;
     const unfilled = placeholders.filter((name) => isPlaceholderName(name) && !channel.params!.has(name));
-    if (unfilled.length) r.fail(templateAt, `${unfilled.map((n) => `\${${n}}`).join(', ')} ${unfilled.length > 1 ? 'have' : 'has'} no source in channel.params`);
+    if (unfilled.length)
+      r.fail(
+        templateAt,
+        `${unfilled.map((n) => `\${${n}}`).join(', ')} ${unfilled.length > 1 ? 'have' : 'has'} no source in channel.params`,
+      );
     const fromItem = placeholders.filter((name) => channel.params!.get(name)?.source.from === 'item');
     if (fromItem.length && itemStrategy === 'none') {
-      r.fail(places.get('item_strategy')!, `the template fills ${fromItem.map((n) => `\${${n}}`).join(', ')} from the recommended item; use item_strategy: top_recommendation`);
+      r.fail(
+        places.get('item_strategy')!,
+        `the template fills ${fromItem.map((n) => `\${${n}}`).join(', ')} from the recommended item; use item_strategy: top_recommendation`,
+      );
     }
   }
   // Whether a source is unused is only known when every template could be read.

@@ -90,7 +90,9 @@ export class DefinitionReader {
   oneOf<T extends string>(place: Place, values: readonly T[]): T | undefined {
     const value = this.text(place);
     if (value === undefined) return undefined;
-    return (values as readonly string[]).includes(value) ? (value as T) : this.fail(place, `must be one of ${values.join(', ')}, not "${clip(value)}"`);
+    return (values as readonly string[]).includes(value)
+      ? (value as T)
+      : this.fail(place, `must be one of ${values.join(', ')}, not "${clip(value)}"`);
   }
 
   flag(place: Place): boolean | undefined {

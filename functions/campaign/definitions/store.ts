@@ -20,7 +20,11 @@ export async function registerDefinition(deps: { objects: ObjectStore; clock: ()
   const report = { file: key, ok: definition !== undefined, errors, checkedAt: new Date(deps.clock()).toISOString() };
   await putJson(deps.objects, `${DEFINITION_REPORTS_PREFIX}${key.slice(CAMPAIGN_DEFINITIONS_PREFIX.length)}.json`, report);
   if (definition) await putJson(deps.objects, `${ACTIVE_DEFINITIONS_PREFIX}${definition.id}.json`, { definition, source: key });
-  deps.logger.info(definition ? 'campaign scheduled' : 'campaign definition refused', { file: key, campaign: definition?.id, errors: errors.length });
+  deps.logger.info(definition ? 'campaign scheduled' : 'campaign definition refused', {
+    file: key,
+    campaign: definition?.id,
+    errors: errors.length,
+  });
   return report;
 }
 
@@ -37,7 +41,11 @@ export async function activeDefinitions(objects: ObjectStore): Promise<CampaignD
 /** A campaign's active definition, or a 404 naming it. */
 export async function activeDefinition(objects: ObjectStore, id: string): Promise<CampaignDefinition> {
   const active = await getJson<{ definition: CampaignDefinition }>(objects, `${ACTIVE_DEFINITIONS_PREFIX}${id}.json`);
-  if (!active) throw new AppError(404, 'no_such_campaign', `no campaign ${id} is scheduled: upload its definition under ${CAMPAIGN_DEFINITIONS_PREFIX}`);
+  if (!active)
+    throw new AppError(
+      404,
+      'no_such_campaign',
+      `no campaign ${id} is scheduled: upload its definition under ${CAMPAIGN_DEFINITIONS_PREFIX}`,
+    );
   return active.definition;
 }
-

@@ -22,7 +22,13 @@ export interface DeliveryFigures {
 const PAGE = 1000;
 
 /** `sent`: each sent person's id and the segments the run counted for them. */
-export async function deliveryFigures(deps: { ledger: DeliveryLedger; profiles: ProfileBook }, run: string, startedMs: number, sent: [string, number][], priceMilliYuan: number): Promise<DeliveryFigures> {
+export async function deliveryFigures(
+  deps: { ledger: DeliveryLedger; profiles: ProfileBook },
+  run: string,
+  startedMs: number,
+  sent: [string, number][],
+  priceMilliYuan: number,
+): Promise<DeliveryFigures> {
   const figures: DeliveryFigures = { delivered: 0, undelivered: {}, awaitingReceipt: 0, optedOut: 0, actualCostYuan: 0 };
   let segments = 0;
   for (let i = 0; i < sent.length; i += PAGE) {

@@ -14,14 +14,18 @@ function chart(variants: VariantResult[]): string {
       const y = 20 + i * rowH;
       const bar = (rate: number, dy: number, colour: string, label: string) =>
         `<rect x="160" y="${y + dy}" width="${Math.round((rate / top) * 360)}" height="20" fill="${colour}"/><text x="${168 + Math.round((rate / top) * 360)}" y="${y + dy + 15}">${label} ${(rate * 100).toFixed(1)}%</text>`;
-      const lift = v.lift === undefined ? 'lift: not enough people yet' : `lift ${(v.lift * 100).toFixed(1)} pts (95%: ${(v.lift95![0] * 100).toFixed(1)} to ${(v.lift95![1] * 100).toFixed(1)})`;
+      const lift =
+        v.lift === undefined
+          ? 'lift: not enough people yet'
+          : `lift ${(v.lift * 100).toFixed(1)} pts (95%: ${(v.lift95![0] * 100).toFixed(1)} to ${(v.lift95![1] * 100).toFixed(1)})`;
       return `<text x="8" y="${y + 24}" font-weight="bold">${escape(v.variant)}</text><text x="8" y="${y + 44}" font-size="11">${escape(lift)}</text>${bar(v.treated ? v.treatedConverted / v.treated : 0, 4, '#d9480f', 'treated')}${bar(v.control ? v.controlConverted / v.control : 0, 28, '#868e96', 'control')}`;
     })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="680" height="${30 + variants.length * rowH}" font-family="sans-serif" font-size="12">${bars}</svg>`;
 }
 
-const table = (rows: [string, string][]) => `<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>`;
+const table = (rows: [string, string][]) =>
+  `<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>`;
 
 export function reportPage(r: RunReport): string {
   const counts: [string, string][] = [
@@ -41,7 +45,10 @@ export function reportPage(r: RunReport): string {
     ['opted out by reply', String(r.delivery.optedOut)],
     ['cost as billed', `¥${r.delivery.actualCostYuan.toFixed(2)}`],
   ];
-  const perVariant = r.variants.map((v): [string, string] => [v.variant, `treated ${v.treatedConverted}/${v.treated} (${pct(v.treatedConverted, v.treated)}), control ${v.controlConverted}/${v.control} (${pct(v.controlConverted, v.control)})`]);
+  const perVariant = r.variants.map((v): [string, string] => [
+    v.variant,
+    `treated ${v.treatedConverted}/${v.treated} (${pct(v.treatedConverted, v.treated)}), control ${v.controlConverted}/${v.control} (${pct(v.controlConverted, v.control)})`,
+  ]);
   return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>${escape(r.run)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#212529}table{border-collapse:collapse;margin:1em 0}th,td{text-align:left;padding:4px 12px;border-bottom:1px solid #dee2e6}th{font-weight:normal;color:#495057}</style></head>
 <body><h1>${escape(r.campaign)}</h1><p>run ${escape(r.startedAt)}${r.finished ? '' : ' (still running: figures are not final)'}; purchases within ${r.attributionDays} days count</p>

@@ -62,7 +62,8 @@ async function buyers(objects: ObjectStore, fromMs: number, days: number): Promi
   const toMs = fromMs + days * DAY_MS;
   const window = { from: shanghaiDateHour(fromMs).date, to: shanghaiDateHour(toMs).date };
   const found = new Set<string>();
-  for await (const e of rawEvents(objects, window)) if (e.type === 'purchase' && e.user_id && e.event_time >= fromMs && e.event_time <= toMs) found.add(e.user_id);
+  for await (const e of rawEvents(objects, window))
+    if (e.type === 'purchase' && e.user_id && e.event_time >= fromMs && e.event_time <= toMs) found.add(e.user_id);
   return found;
 }
 
@@ -74,13 +75,35 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
   return { lift, lift95: [lift - 1.96 * se, lift + 1.96 * se] };
 }
 
-export async function runReport(deps: { ledger: RunLedger & DeliveryLedger; objects: ObjectStore; profiles: ProfileBook }, d: CampaignDefinition, runId: string, priceMilliYuan: number): Promise<RunReport> {
+export async function runReport(
+  deps: { ledger: RunLedger & DeliveryLedger; objects: ObjectStore; profiles: ProfileBook },
+  d: CampaignDefinition,
+  runId: string,
+  priceMilliYuan: number,
+): Promise<RunReport> {
   const run = campaignRunKey(d.id, runId);
   const startedMs = Date.parse(runId);
   const [converted, done] = await Promise.all([buyers(deps.objects, startedMs, d.attributionDays), finished(deps.ledger, run)]);
-  const report: Omit<RunReport, 'delivery'> = { campaign: d.id, run, startedAt: runId, finished: done, attributionDays: d.attributionDays, audience: 0, control: 0, sent: 0, uncertain: 0, failed: {}, suppressed: {}, segments: 0, costYuan: 0, variants: [] };
+  const report: Omit<RunReport, 'delivery'> = {
+    campaign: d.id,
+    run,
+    startedAt: runId,
+    finished: done,
+    attributionDays: d.attributionDays,
+    audience: 0,
+    control: 0,
+    sent: 0,
+    uncertain: 0,
+    failed: {},
+    suppressed: {},
+    segments: 0,
+    costYuan: 0,
+    variants: [],
+  };
   const sent: [string, number][] = [];
-  const byVariant = new Map(d.variants.map((v) => [v.id, { variant: v.id, treated: 0, treatedConverted: 0, control: 0, controlConverted: 0 }]));
+  const byVariant = new Map(
+    d.variants.map((v) => [v.id, { variant: v.id, treated: 0, treatedConverted: 0, control: 0, controlConverted: 0 }]),
+  );
   for (const [userId, state] of await deps.ledger.people(run)) {
     report.audience++;
     const bought = converted.has(userId) ? 1 : 0;
