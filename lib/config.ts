@@ -242,7 +242,8 @@ export function smsCallbackTokenOf(c: Config): string {
   if (c.smsCallbackToken) return c.smsCallbackToken;
   if (c.fcFunctionName)
     throw new ConfigError([
-      'MKT_SMS_CALLBACK_TOKEN must be set on Function Compute: 24+ random URL-safe characters (openssl rand -hex 24), the token the SMS callback URLs carry',
+      'MKT_SMS_CALLBACK_TOKEN must be set on Function Compute: 24+ random URL-safe ' +
+        'characters (openssl rand -hex 24), the token the SMS callback URLs carry',
     ]);
   return LOCAL_SMS_CALLBACK_TOKEN;
 }

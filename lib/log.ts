@@ -40,7 +40,10 @@ function serialiseError(value: unknown): unknown {
   return { name, message, ...(code === undefined ? {} : { code }), ...(stack ? { stack } : {}) };
 }
 
-/** LOG_LEVEL, read through the configuration when the first line is written; `info` while the configuration is invalid (its loader reports that). */
+/**
+ * LOG_LEVEL, read through the configuration when the first line is written; `info` while the
+ * configuration is invalid (its loader reports that).
+ */
 let configured: Level | undefined;
 function configuredLevel(): Level {
   if (configured === undefined) {
@@ -56,7 +59,7 @@ function configuredLevel(): Level {
 /** Creates a logger; `sink` defaults to stdout, `level` to LOG_LEVEL. */
 export function createLogger(
   bound: Record<string, unknown> = {},
-  sink: LogSink = (line) => process.stdout.write(line + '\n'),
+  sink: LogSink = (line) => process.stdout.write(`${line}\n`),
   level?: Level,
 ): Logger {
   const write = (lvl: Level, msg: string, fields: Record<string, unknown> = {}) => {

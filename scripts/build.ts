@@ -72,11 +72,12 @@ async function main() {
     await fs.rm(out, { recursive: true, force: true });
     await bundle(sourceOf(spec), path.join(out, 'index.js'));
     for (const thread of await threadEntries(path.dirname(sourceOf(spec))))
-      await bundle(thread, path.join(out, path.basename(thread, '.ts') + '.js'));
+      await bundle(thread, path.join(out, `${path.basename(thread, '.ts')}.js`));
     const size = await packageSize(out);
     over ||= size.zipped > CODE_LIMIT;
     rows.push(
-      `${spec.props.functionName.padEnd(12)} ${path.relative(root, out).padEnd(18)} ${String(size.files).padStart(5)} files ${mib(size.raw).padStart(12)} raw ${mib(size.zipped).padStart(12)} zipped`,
+      `${spec.props.functionName.padEnd(12)} ${path.relative(root, out).padEnd(18)} ${String(size.files).padStart(5)} ` +
+        `files ${mib(size.raw).padStart(12)} raw ${mib(size.zipped).padStart(12)} zipped`,
     );
   }
   await bundle(path.join(root, 'scripts/local/start.ts'), path.join(root, 'dist/local/start.js'));
@@ -88,7 +89,8 @@ async function main() {
     rows.push(`${'layer'.padEnd(12)} ${path.relative(root, out)} ${mib(bytes).padStart(12)} zipped`);
   }
   process.stdout.write(
-    `package sizes (FC limit ${mib(CODE_LIMIT)} zipped through the API, 500 MiB through s deploy):\n${rows.map((r) => `  ${r}`).join('\n')}\n`,
+    `package sizes (FC limit ${mib(CODE_LIMIT)} zipped through the API, ` +
+      `500 MiB through s deploy):\n${rows.map((r) => `  ${r}`).join('\n')}\n`,
   );
   if (over) {
     process.stderr.write('a package is over the FC code-size limit\n');

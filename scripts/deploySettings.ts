@@ -89,7 +89,8 @@ if (require.main === module) {
   const problems = deploySettingsProblems(process.env);
   if (problems.length > 0) {
     process.stderr.write(
-      `Not deploying: ${problems.length} deploy setting(s) missing or wrong (see docs/operations.md):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      `Not deploying: ${problems.length} deploy setting(s) missing or wrong (see ` +
+        `docs/operations.md):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
     );
     process.exit(1);
   }

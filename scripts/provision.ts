@@ -49,9 +49,8 @@ async function main() {
   const endpoint = values.endpoint ?? `fcv3.${region}.aliyuncs.com`;
 
   if (values['dry-run']) {
-    process.stdout.write(
-      `PUT https://${endpoint}/2023-03-30/functions/${values.function}/provision-config?qualifier=${values.qualifier}\n${JSON.stringify(plan, null, 2)}\n`,
-    );
+    const url = `https://${endpoint}/2023-03-30/functions/${values.function}/provision-config?qualifier=${values.qualifier}`;
+    process.stdout.write(`PUT ${url}\n${JSON.stringify(plan, null, 2)}\n`);
     return;
   }
   const result = await putProvisionConfig(endpoint, values.function!, values.qualifier!, plan);

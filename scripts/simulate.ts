@@ -156,7 +156,8 @@ async function main() {
     const bar = '█'.repeat(Math.round(done * 30)).padEnd(30, '░');
     const rate = totals.events / ((performance.now() - started) / 1000);
     process.stderr.write(
-      `${process.stderr.isTTY ? '\r' : ''}${bar} ${(done * 100).toFixed(0).padStart(3)}%  ${totals.sessions}/${total} sessions  ${totals.events} events  ${rate.toFixed(0)} events/s ${process.stderr.isTTY ? '' : '\n'}`,
+      `${process.stderr.isTTY ? '\r' : ''}${bar} ${(done * 100).toFixed(0).padStart(3)}%  ${totals.sessions}/${total} ` +
+        `sessions  ${totals.events} events  ${rate.toFixed(0)} events/s ${process.stderr.isTTY ? '' : '\n'}`,
     );
   };
   let next = 0;
@@ -201,7 +202,7 @@ async function main() {
     `funnel       ${['exposed_items', 'click', 'add_to_cart', 'purchase'].map((t) => `${t} ${funnel[t] ?? 0}`).join(' → ')}`,
     `revenue      ¥${totals.revenue.toFixed(2)}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   if (totals.failedBatches > 0) process.exitCode = 1;
 }
 

@@ -110,7 +110,7 @@ export async function importProfiles(deps: ImportDeps, key: string): Promise<Imp
   const result: ImportResult = { file: key, rows: rows.length, accepted, rejected: errors.length };
   if (errors.length > 0) {
     result.report = `${key}${REPORT_SUFFIX}`;
-    await deps.objects.put(result.report, Buffer.from(errors.join('\n') + '\n'), { contentType: 'application/x-ndjson' });
+    await deps.objects.put(result.report, Buffer.from(`${errors.join('\n')}\n`), { contentType: 'application/x-ndjson' });
   }
   deps.logger.info('profiles imported', { ...result });
   return result;

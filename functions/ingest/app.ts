@@ -23,7 +23,7 @@ export function createIngestApp(deps: IngestDeps) {
   };
   const app = createWebApp({ name: 'ingest', initialize, preStop: () => deps.metrics.flush(), health });
   app.use(async (ctx) => {
-    const route = Object.prototype.hasOwnProperty.call(routes, ctx.path) ? routes[ctx.path] : undefined;
+    const route = Object.hasOwn(routes, ctx.path) ? routes[ctx.path] : undefined;
     if (!route) return;
     if (ctx.method !== 'POST') throw new AppError(405, 'method_not_allowed', `use POST ${ctx.path}`);
     if (!ctx.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'Content-Type must be application/json');

@@ -51,7 +51,10 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
-/** What a request must pass, in the same atomic step as its append: a server signature's nonce is single-use, and the app stays within its quota. */
+/**
+ * What a request must pass, in the same atomic step as its append: a server signature's nonce is
+ * single-use, and the app stays within its quota.
+ */
 export function admissionOf(caller: Caller, cost: number, limit: number, receivedAt: number): Admission {
   return {
     nonce: caller.kind === 'server' ? `${caller.appId}:${caller.nonce}` : undefined,

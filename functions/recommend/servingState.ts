@@ -28,7 +28,10 @@ export class ServedModel extends RecommenderVersion {
     super(meta);
   }
 
-  /** Runs `work` with the session held open, even if a newer model is swapped in meanwhile (call it synchronously after reading `ServingState.model`). */
+  /**
+   * Runs `work` with the session held open, even if a newer model is swapped in meanwhile (call it
+   * synchronously after reading `ServingState.model`).
+   */
   async use<T>(work: (model: ServedModel) => Promise<T>): Promise<T> {
     this.users++;
     try {

@@ -71,7 +71,7 @@ const json = (statusCode: number, body: object): FcHttpResult => ({
 });
 
 export async function answerCallback(deps: CallbackDeps, req: HttpRequest, nowMs: number): Promise<FcHttpResult> {
-  const route = Object.prototype.hasOwnProperty.call(ROUTES, req.path) ? ROUTES[req.path] : undefined;
+  const route = Object.hasOwn(ROUTES, req.path) ? ROUTES[req.path] : undefined;
   if (!route || req.method !== 'POST') return bare(404);
   if (!tokenMatches(deps.token, req.query.token)) {
     deps.logger.warn('sms callback refused: wrong token', { path: req.path, sourceIp: req.sourceIp });

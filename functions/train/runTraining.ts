@@ -60,7 +60,10 @@ async function trainUpload(deps: TrainDeps, objects: ObjectStore, key: string): 
   }
 }
 
-/** The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs); a model without enough data yet is skipped. */
+/**
+ * The recommendation, propensity and uplift models from the raw log (and the ledger's campaign runs);
+ * a model without enough data yet is skipped.
+ */
 export async function trainFromRawLog(
   deps: TrainDeps,
   objects: ObjectStore,

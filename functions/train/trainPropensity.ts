@@ -27,7 +27,10 @@ export const HORIZON_DAYS = 7;
 export function tooFewConversions(set: ConversionSet): string | undefined {
   const buyers = set.labels.reduce((n, l) => n + l, 0);
   if (buyers < MIN_PER_CLASS || set.labels.length - buyers < MIN_PER_CLASS) {
-    return `not enough conversions yet: ${buyers} of ${set.labels.length} active users bought within ${set.horizonDays} days of the cutoff (${MIN_PER_CLASS} of each needed)`;
+    return (
+      `not enough conversions yet: ${buyers} of ${set.labels.length} active users bought ` +
+      `within ${set.horizonDays} days of the cutoff (${MIN_PER_CLASS} of each needed)`
+    );
   }
   return undefined;
 }

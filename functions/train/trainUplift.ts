@@ -33,7 +33,8 @@ export function tooFewCampaignOutcomes(set: CampaignOutcomes): string | undefine
   if ([t, c].some((a) => a.bought < MIN_PER_CLASS || a.people - a.bought < MIN_PER_CLASS)) {
     return (
       `not enough campaign outcomes yet: ${t.bought} of ${t.people} treated and ${c.bought} of ${c.people} control people bought ` +
-      `within the attribution window of ${set.runs.length} finished runs (${set.open} still open; ${MIN_PER_CLASS} buyers and ${MIN_PER_CLASS} non-buyers of each needed)`
+      `within the attribution window of ${set.runs.length} finished runs (${set.open} ` +
+      `still open; ${MIN_PER_CLASS} buyers and ${MIN_PER_CLASS} non-buyers of each needed)`
     );
   }
   return undefined;
@@ -99,7 +100,9 @@ export async function trainUplift(deps: TrainDeps, set: CampaignOutcomes): Promi
       name: UPLIFT_MODEL,
       evaluation: {
         id: evaluationId,
-        protocol: `held-out ${HELD_OUT_SHARE * 100}% of campaign contacts, stratified by treatment × purchase within each run's attribution window`,
+        protocol:
+          `held-out ${HELD_OUT_SHARE * 100}% of campaign contacts, stratified ` +
+          `by treatment × purchase within each run's attribution window`,
         users: metrics.users,
       },
       metrics,

@@ -33,7 +33,7 @@ export async function buildOrtLayer(root: string, outFile: string): Promise<{ fi
     private: true,
     dependencies: { 'onnxruntime-node': await versionOf(root, 'onnxruntime-node') },
   };
-  entries.push({ name: 'nodejs/package.json', data: Buffer.from(JSON.stringify(layerPackage, null, 2) + '\n') });
+  entries.push({ name: 'nodejs/package.json', data: Buffer.from(`${JSON.stringify(layerPackage, null, 2)}\n`) });
   const bytes = zip(entries);
   await fs.mkdir(path.dirname(outFile), { recursive: true });
   await fs.writeFile(outFile, bytes);

@@ -52,7 +52,7 @@ export class Authenticator {
   ) {}
 
   private secretsOf(appId: string): string[] | undefined {
-    return Object.prototype.hasOwnProperty.call(this.secrets, appId) ? this.secrets[appId] : undefined;
+    return Object.hasOwn(this.secrets, appId) ? this.secrets[appId] : undefined;
   }
 
   /** The caller of a request, or a 401 whose code says what is wrong. */

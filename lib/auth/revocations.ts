@@ -35,7 +35,7 @@ export class TokenRevocations {
   /** Tokens of `appId` issued before this time are refused (0: none). */
   revokedBefore(appId: string): number {
     if (this.clock() - this.readAt >= this.everyMs) void this.refresh();
-    return Object.prototype.hasOwnProperty.call(this.known, appId) ? this.known[appId] : 0;
+    return Object.hasOwn(this.known, appId) ? this.known[appId] : 0;
   }
 
   async revoke(appId: string): Promise<number> {

@@ -34,7 +34,8 @@ export class CredentialSource {
   readonly current: CredentialsProvider = () => {
     if (!this.latest) {
       throw new ConfigError([
-        'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
+        'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required ' +
+          'for OSS, Alibaba SMS or CloudMonitor (FC sets them from the function role)',
       ]);
     }
     return this.latest;

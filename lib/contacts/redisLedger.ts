@@ -33,7 +33,10 @@ redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
-/** KEYS: budget hash. ARGV: message limit (-1: none), milli-yuan limit (-1: none), then each message's cost in milli-yuan. Returns how many fit. */
+/**
+ * KEYS: budget hash. ARGV: message limit (-1: none), milli-yuan limit (-1: none), then each message's
+ * cost in milli-yuan. Returns how many fit.
+ */
 const RESERVE_BUDGET = `
 local messages = tonumber(redis.call('HGET', KEYS[1], 'messages') or '0')
 local spent = tonumber(redis.call('HGET', KEYS[1], 'milliYuan') or '0')

@@ -97,7 +97,7 @@ export class LocalJournal implements EventLog {
     });
     if (duplicate.every(Boolean)) return { duplicate };
     const entry: JournalLine = { seq: this.seq + 1, at: now, keys, record: record.toString('utf8'), duplicate: encodeFlags(duplicate) };
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     this.seq = entry.seq;
     keys.forEach((key, i) => !duplicate[i] && this.seen.set(key, now));
     this.unflushed.set(entry.seq, this.toEntry(entry.seq, record, duplicate));

@@ -49,7 +49,7 @@ export function batchEventsOf(body: Buffer): unknown[] {
 
 /** A batch record: one JSON line of metadata, then the body exactly as received. */
 export function encodeBatchRecord(meta: BatchMeta, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(JSON.stringify(meta) + '\n'), body]);
+  return Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`), body]);
 }
 
 export function decodeBatchMeta(record: Buffer): BatchMeta {

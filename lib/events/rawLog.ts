@@ -38,7 +38,7 @@ export function rawPartition(ms: number): string {
   return `${RAW_EVENTS_PREFIX}dt=${date}/hh=${hour}/`;
 }
 
-export const encodeRawObject = (events: RawEvent[]): Buffer => gzipSync(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+export const encodeRawObject = (events: RawEvent[]): Buffer => gzipSync(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
 
 export function decodeRawObject(body: Buffer): RawEvent[] {
   return gunzipSync(body)

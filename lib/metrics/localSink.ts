@@ -40,7 +40,7 @@ export class LocalMetricsSink implements MetricsSink {
     }
     if (this.file && data.length > 0) {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await fs.appendFile(this.file, data.map((d) => JSON.stringify(d)).join('\n') + '\n');
+      await fs.appendFile(this.file, `${data.map((d) => JSON.stringify(d)).join('\n')}\n`);
     }
   }
 

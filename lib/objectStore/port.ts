@@ -35,7 +35,10 @@ export async function* listAll(store: ObjectStore, prefix: string): AsyncGenerat
   } while (startAfter);
 }
 
-/** Object keys, as OSS takes them (1-1023 bytes, no leading slash or backslash), and never `.` or `..` segments, which would name another file in the local store. */
+/**
+ * Object keys, as OSS takes them (1-1023 bytes, no leading slash or backslash), and never `.` or `..`
+ * segments, which would name another file in the local store.
+ */
 export function assertValidKey(key: string): void {
   if (
     !key ||
@@ -53,7 +56,8 @@ export function assertValidBucket(bucket: string): void {
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw badRequest(
       'invalid_bucket',
-      `invalid bucket name "${bucket.slice(0, 80)}": 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`,
+      `invalid bucket name "${bucket.slice(0, 80)}": 3-63 lowercase letters, ` +
+        `digits and hyphens, starting and ending with a letter or digit`,
     );
   }
 }

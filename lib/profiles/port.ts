@@ -70,7 +70,10 @@ export interface ProfileStore {
   get(userIds: string[]): Promise<(StoredProfile | undefined)[]>;
   /** The user a phone's lookup hash belongs to. */
   userOfPhone(phoneHash: string): Promise<string | undefined>;
-  /** Every profile of the parts (all by default), a page of about `count` at a time (a profile written meanwhile may be missed or seen twice). */
+  /**
+   * Every profile of the parts (all by default), a page of about `count` at a time (a profile written
+   * meanwhile may be missed or seen twice).
+   */
   scan(cursor?: string, count?: number, parts?: PartRange): Promise<ProfilePage>;
   /** How many profiles there are. */
   count(): Promise<number>;

@@ -58,7 +58,7 @@ export class OutboxSmsSender implements SmsSender {
       params: m.params,
       outId: m.outId,
     };
-    return JSON.stringify(line) + '\n';
+    return `${JSON.stringify(line)}\n`;
   }
 
   private async append(lines: string[]): Promise<void> {

@@ -3,7 +3,7 @@
  * one reply object; each answered `{"result":0,"errmsg":"OK"}`), and PullSmsSendStatusByPhoneNumber
  * (2021-01-11) through `tencentcloud-sdk-nodejs` for the statuses of one number's messages.
  */
-import { sms } from 'tencentcloud-sdk-nodejs/tencentcloud/services/sms';
+import type { sms } from 'tencentcloud-sdk-nodejs/tencentcloud/services/sms';
 import { Invalid } from '#lib/contractCheck';
 import {
   beijingTime,

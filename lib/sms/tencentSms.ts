@@ -103,7 +103,7 @@ export class TencentSmsSender implements SmsSender {
     }
     // A 200 reply can still carry a failure per number: check the one we sent.
     const status = reply.SendStatusSet?.[0];
-    if (!status || status.Code !== 'Ok') {
+    if (status?.Code !== 'Ok') {
       const code = status?.Code ?? 'missing_status';
       throw new SmsError(code, classifyTencentError(code), `Tencent SendSms refused the number: ${status?.Message ?? code}`);
     }

@@ -126,7 +126,7 @@ export interface FitOptions {
   /** Factors to start from (a refit continues where the evaluated fit stopped). */
   from?: AlsFit;
   /** Called after each epoch (its users' factors are fresh for its items'); `false` stops early. */
-  onEpoch?: (epoch: number, fit: AlsFit) => boolean | void | Promise<boolean | void>;
+  onEpoch?: (epoch: number, fit: AlsFit) => boolean | undefined | Promise<boolean | undefined>;
 }
 
 /** Fits ALS on a users × items interaction matrix. */

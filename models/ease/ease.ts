@@ -1,7 +1,8 @@
 /**
  * EASE (Steck 2019): an item-to-item model with a closed form,
  *   B = I − P·diag(1/diag(P)),  P = (XᵀX + λI)⁻¹,  diag(B) = 0,
- * where X is the user×item matrix: binary, or weighted by event type and age (raw-log data). A user's scores are the sum of the B rows of the
+ * where X is the user×item matrix: binary, or weighted by event type and age (raw-log data). A user's
+ * scores are the sum of the B rows of the
  * items they touched, so fresh behaviour from the feature store changes the next ranking
  * without retraining. The heavy linear algebra (the Gram matrix and its inverse) runs as an
  * ONNX graph in onnxruntime: on the CPU here, on the GPU with the CUDA provider on FC.

@@ -8,7 +8,10 @@ import { RECENT_LIMIT } from '#lib/featureStore/aggregate';
 import type { ModelMeta, ModelRegistry } from '#models/registry';
 import { recencyOf, type Recency } from '#models/shared/recency';
 
-/** The registry name the recommendation model is trained and served under, whichever family won (meta.params.family); kept as first stored so existing registries load. */
+/**
+ * The registry name the recommendation model is trained and served under, whichever family won
+ * (meta.params.family); kept as first stored so existing registries load.
+ */
 export const RECOMMENDER_MODEL = 'ease';
 
 export class RecommenderVersion {

@@ -48,5 +48,8 @@ export function formatPlan(changes: RuleChange[]): string {
 export function summary(changes: RuleChange[]): string {
   const count = (a: RuleChange['action']) => changes.filter((c) => c.action === a).length;
   const pending = changes.filter((c) => c.rule.pending).length;
-  return `plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${pending ? ` (${pending} wait for a metric the platform does not send yet)` : ''}`;
+  return (
+    `plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} ` +
+    `unchanged${pending ? ` (${pending} wait for a metric the platform does not send yet)` : ''}`
+  );
 }

@@ -38,7 +38,8 @@ export function ruleSettings(file: AlarmFile, env: NodeJS.ProcessEnv, region: st
   const accountId = env.ALIBABA_CLOUD_ACCOUNT_ID?.trim();
   if (yesterday.length > 0 && !accountId) {
     missing.push(
-      `ALIBABA_CLOUD_ACCOUNT_ID is not set: rule(s) ${yesterday.join(', ')} compare a custom metric with yesterday, in namespace acs_customMetric_<account id>`,
+      `ALIBABA_CLOUD_ACCOUNT_ID is not set: rule(s) ${yesterday.join(', ')} compare ` +
+        `a custom metric with yesterday, in namespace acs_customMetric_<account id>`,
     );
   }
   if (missing.length > 0) throw new Error(`missing settings:\n  - ${missing.join('\n  - ')}`);
@@ -90,7 +91,8 @@ export async function runAlarms(argv: string[], env: NodeJS.ProcessEnv, out: (te
     }
   }
   out(
-    `apply: ${done.created} created, ${done.updated} updated, ${done.unchanged} unchanged${failed.length ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`,
+    `apply: ${done.created} created, ${done.updated} updated, ${done.unchanged} ` +
+      `unchanged${failed.length ? `, ${failed.length} failed (${failed.join(', ')})` : ''}\n`,
   );
   return failed.length ? 1 : 0;
 }

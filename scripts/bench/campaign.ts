@@ -88,9 +88,14 @@ runBench(async (bench) => {
     const sent = chunks.reduce((n, c) => n + c.decided.sent, 0);
     process.stderr.write(`run in ${of} chunks: ${JSON.stringify(chunks.map((c) => c.decided))}\n`);
     const duplicates = action.accepted.length - new Set(action.accepted).size;
-    process.stdout.write(
-      `${JSON.stringify({ profiles: PROFILES, seconds: Number(seconds.toFixed(1)), decisions_per_s: Math.round(PROFILES / seconds), sent, duplicates })}\n`,
-    );
+    const figures = {
+      profiles: PROFILES,
+      seconds: Number(seconds.toFixed(1)),
+      decisions_per_s: Math.round(PROFILES / seconds),
+      sent,
+      duplicates,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await provider.close();
     await profileStore.close();

@@ -89,7 +89,9 @@ async function measure(
     );
     results.push(r);
     process.stdout.write(
-      `${label.padEnd(9)} c=${String(c).padStart(3)}  ${(r.rps * BATCH).toFixed(0).padStart(7)} events/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req` : ''}\n`,
+      `${label.padEnd(9)} c=${String(c).padStart(3)}  ${(r.rps * BATCH).toFixed(0).padStart(7)} events/s  p50 ` +
+        `${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ` +
+        `${r.errors}${r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req` : ''}\n`,
     );
   }
   return results;

@@ -14,7 +14,8 @@ runBench(async (bench) => {
   const model = await prepareModel(bench.env.LOCAL_OSS_DIR);
   await populateFeatures(bench.redisUrl, bench.prefix);
   process.stdout.write(
-    `model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`,
+    `model ${model.version}: ${(model.bytes / 2 ** 20).toFixed(1)} MiB ONNX, trained ` +
+      `in ${model.trainS.toFixed(1)} s; ${SERVED_USERS} users' features in Redis\n`,
   );
   process.stdout.write(`${JSON.stringify(await measureServing(bench, SERVED_USERS))}\n`);
 });

@@ -42,7 +42,10 @@ function preparedRequests(baseUrl: string, servedUsers: number, tokens?: Map<str
   });
 }
 
-/** `tokens`: each user's mini-program token (the platform checks them; the bare baseline has no auth). An answer that falls back counts as an error. */
+/**
+ * `tokens`: each user's mini-program token (the platform checks them; the bare baseline has no auth).
+ * An answer that falls back counts as an error.
+ */
 async function measure(
   label: string,
   baseUrl: string,
@@ -69,7 +72,8 @@ async function measure(
   const why = fallbacks.size ? ` (${[...fallbacks].map(([f, n]) => `${f} ${n}`).join(', ')}, warm-up included)` : '';
   const cpu = r.server_cpu_ms ? `  server cpu ${r.server_cpu_ms.toFixed(3)} ms/req (main thread ${r.server_main_cpu_ms!.toFixed(3)})` : '';
   log(
-    `${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${why}${cpu}`,
+    `${label.padEnd(9)} c=${CONCURRENCY}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ` +
+      `${r.p50_ms.toFixed(2).padStart(6)} ms  p99 ${r.p99_ms.toFixed(2).padStart(6)} ms  errors ${r.errors}${why}${cpu}`,
   );
   return r;
 }

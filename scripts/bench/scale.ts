@@ -81,7 +81,8 @@ runBench(async (bench) => {
   const model = (await registry.model(RECOMMENDER_MODEL, trained.version))!;
   const meta = (await registry.meta(RECOMMENDER_MODEL, trained.version))!;
   log(
-    `trained ${trained.version} (${meta.params.family}) in ${trainS.toFixed(0)} s: ${JSON.stringify(trained.metrics)}; ${mb(model.length)} MiB ONNX; peak RSS ${trainPeakRssMb} MiB`,
+    `trained ${trained.version} (${meta.params.family}) in ${trainS.toFixed(0)} s: ` +
+      `${JSON.stringify(trained.metrics)}; ${mb(model.length)} MiB ONNX; peak RSS ${trainPeakRssMb} MiB`,
   );
 
   const catalogue = itemIds.map((id, i) =>

@@ -122,7 +122,8 @@ export function loadProfile(file: string): TrafficProfile {
     const v = doc[name];
     if (Array.isArray(v) && v.length === HOURS && v.every(isCount)) return v as number[];
     problems.push(
-      `${name} must be ${HOURS} numbers ≥ 0 (one per hour, Asia/Shanghai), got ${Array.isArray(v) ? `${v.length} value(s)` : JSON.stringify(v)}`,
+      `${name} must be ${HOURS} numbers ≥ 0 (one per hour, Asia/Shanghai), ` +
+        `got ${Array.isArray(v) ? `${v.length} value(s)` : JSON.stringify(v)}`,
     );
     return new Array<number>(HOURS).fill(0);
   };

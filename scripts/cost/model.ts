@@ -267,7 +267,8 @@ export function costBreakdown({ profile, measured: m, prices: book, functions }:
     ...shared,
   ]);
 
-  // Always-on ECS sized for the peak: the web functions' busiest hour at the target utilisation, plus a worker vCPU each for compact and campaign.
+  // Always-on ECS sized for the peak: the web functions' busiest hour at the target utilisation, plus a worker vCPU
+  // each for compact and campaign.
   const webVcpu = (h: number) =>
     busyInstances(ingestRps[h], m.ingest.requestsPerSecondPerInstance, m.ingest.secondsPerRequest) * spec('ingest').vcpu +
     busyInstances(profile.recommendationsPerSecond[h], m.recommend.requestsPerSecondPerInstance, m.recommend.secondsPerRequest) *

@@ -57,7 +57,7 @@ function split(groups: Map<string, typeof rows>) {
 const first = split(byUser);
 const out = values.valid ? split(first.rest) : first;
 mkdirSync(values.out, { recursive: true });
-writeFileSync(path.join(values.out, 'train.rating'), out.train.join('\n') + '\n');
-writeFileSync(path.join(values.out, 'test.rating'), out.test.join('\n') + '\n');
-writeFileSync(path.join(values.out, 'test.negative'), out.negatives.join('\n') + '\n');
+writeFileSync(path.join(values.out, 'train.rating'), `${out.train.join('\n')}\n`);
+writeFileSync(path.join(values.out, 'test.rating'), `${out.test.join('\n')}\n`);
+writeFileSync(path.join(values.out, 'test.negative'), `${out.negatives.join('\n')}\n`);
 process.stdout.write(`${out.train.length} training interactions, ${out.test.length} test users → ${values.out}\n`);

@@ -64,7 +64,7 @@ async function main() {
       recipe.recency,
     );
     ranks.push(rankOfTarget(scores, 0));
-    if (dump) dump.write(c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n') + '\n');
+    if (dump) dump.write(`${c.candidates.map((id, i) => `${c.user}\t${id}\t${scores[i]}`).join('\n')}\n`);
   }
   await new Promise<void>((resolve) => (dump ? dump.end(resolve) : resolve()));
   const { hr, ndcg } = summarise(ranks, 10);

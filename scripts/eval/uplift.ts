@@ -16,7 +16,8 @@ import { fitTLearner, upliftOf } from '#models/uplift/tLearner';
 const { values } = parseArgs({ options: { data: { type: 'string' }, seed: { type: 'string', default: '42' } } });
 if (!values.data) {
   process.stderr.write(
-    'usage: npm run eval:uplift -- --data ../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv\n',
+    'usage: npm run eval:uplift -- --data ' +
+      '../shared/data/hillstrom/Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv\n',
   );
   process.exit(2);
 }

@@ -21,9 +21,9 @@ export async function localMetrics(functions: Iterable<LocalFunction>): Promise<
 }
 
 const snake = (name: string) => `mkt_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labelEscape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (d: Record<string, string>) => {
-  const pairs = Object.entries(d).map(([k, v]) => `${k.replace(/[^a-zA-Z0-9_]/g, '_')}="${escape(v)}"`);
+  const pairs = Object.entries(d).map(([k, v]) => `${k.replace(/[^a-zA-Z0-9_]/g, '_')}="${labelEscape(v)}"`);
   return pairs.length ? `{${pairs.join(',')}}` : '';
 };
 

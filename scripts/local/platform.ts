@@ -7,7 +7,8 @@
  * /-/status (status.ts), /-/metrics and /-/dashboard (metricsRoutes.ts, dashboard.ts) serve the
  * developer. This module starts and stops it all and routes requests.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CA_PORT_LIMITS, createServer, readBody, type ServerLimits } from '#lib/fc/customRuntime';
 import { LOCAL_RUNTIME_KEY } from '#lib/fanout';

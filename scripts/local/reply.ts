@@ -11,7 +11,10 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export function fail(res: ServerResponse, err: unknown): void {
-  if (err instanceof AppError && err.status < 500) return json(res, err.status, { code: err.code, message: err.message });
+  if (err instanceof AppError && err.status < 500) {
+    json(res, err.status, { code: err.code, message: err.message });
+    return;
+  }
   logger.error('local runtime error', { err });
   if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ code: 'local_runtime_error', message: (err as Error).message }));

@@ -164,30 +164,33 @@ describe('the FC3 invoker', () => {
 });
 
 describe('a fanned-out run', () => {
-  it('submits each chunk once however often the timer fires, and sends each person at most once however often FC runs a chunk', async () => {
-    for (let i = 0; i < 3; i++) await runDue(deps, MORNING);
-    await Promise.all([runDue(deps, MORNING), runDue(deps, MORNING), runDue(deps, MORNING)]);
-    expect(fc.submitted.map((t) => t.taskId).sort()).toEqual([
-      'big-2026-11-30T02_00_00_000Z-c0of3',
-      'big-2026-11-30T02_00_00_000Z-c1of3',
-      'big-2026-11-30T02_00_00_000Z-c2of3',
-    ]);
-    expect(fc.submitted.every((t) => Buffer.byteLength(JSON.stringify(t.payload)) < 200)).toBe(true);
+  it(
+    'submits each chunk once however often the timer fires, and ' + 'sends each person at most once however often FC runs a chunk',
+    async () => {
+      for (let i = 0; i < 3; i++) await runDue(deps, MORNING);
+      await Promise.all([runDue(deps, MORNING), runDue(deps, MORNING), runDue(deps, MORNING)]);
+      expect(fc.submitted.map((t) => t.taskId).sort()).toEqual([
+        'big-2026-11-30T02_00_00_000Z-c0of3',
+        'big-2026-11-30T02_00_00_000Z-c1of3',
+        'big-2026-11-30T02_00_00_000Z-c2of3',
+      ]);
+      expect(fc.submitted.every((t) => Buffer.byteLength(JSON.stringify(t.payload)) < 200)).toBe(true);
 
-    // FC's at-least-once delivery: every chunk twice in a row, then all of them again at once.
-    for (const t of fc.submitted) {
-      await runTask(t.payload);
-      await runTask(t.payload);
-    }
-    await Promise.all(fc.submitted.map((t) => runTask(t.payload)));
+      // FC's at-least-once delivery: every chunk twice in a row, then all of them again at once.
+      for (const t of fc.submitted) {
+        await runTask(t.payload);
+        await runTask(t.payload);
+      }
+      await Promise.all(fc.submitted.map((t) => runTask(t.payload)));
 
-    const people = await deps.ledger.people('big@2026-11-30T02:00:00.000Z');
-    expect(people.size).toBe(PEOPLE);
-    const sent = [...people.values()].filter((s) => s.status === 'sent').length;
-    expect(sentTo().length).toBe(sent);
-    expect(new Set(sentTo()).size).toBe(sent);
-    expect(sent + [...people.values()].filter((s) => s.status === 'control').length).toBe(PEOPLE);
-  });
+      const people = await deps.ledger.people('big@2026-11-30T02:00:00.000Z');
+      expect(people.size).toBe(PEOPLE);
+      const sent = [...people.values()].filter((s) => s.status === 'sent').length;
+      expect(sentTo().length).toBe(sent);
+      expect(new Set(sentTo()).size).toBe(sent);
+      expect(sent + [...people.values()].filter((s) => s.status === 'control').length).toBe(PEOPLE);
+    },
+  );
 
   it('hands a chunk that nears its timeout on to a continuation task, which finishes it', async () => {
     await runDue(deps, MORNING);

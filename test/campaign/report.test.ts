@@ -25,7 +25,8 @@ const d = testCampaign({
   name: 'lift',
   control_share: 0.3,
   variants:
-    '[ { id: a, template_text: "${name}您好<b>。拒收请回复R", item_strategy: none }, { id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
+    '[ { id: a, template_text: "${name}您好<b>。拒收请回复R", item_strategy: none }, ' +
+    '{ id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
   budget: '{ messages: 100000 }',
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerDefinition } from '../../functions/campaign/definitions/store';
-import { type CampaignDeps } from '../../functions/campaign/runOne';
+import type { CampaignDeps } from '../../functions/campaign/runOne';
 import { runDue } from '../../functions/campaign/timer';
 import { MemoryContactLedger } from '#lib/contacts/memoryLedger';
 import { MemoryFeatureStore } from '#lib/featureStore/memoryStore';

@@ -152,55 +152,64 @@ describe('what a run needs', () => {
 });
 
 describe('a campaign run', () => {
-  it('sends each person once, whether the timer event is replayed three times in a row or three times at once (real Redis ledger)', async () => {
-    const prefix = `mkt-test:${randomUUID()}:`;
-    const redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
-    ledger = redisLedger;
-    try {
-      await addProfiles(500);
-      const d = definition('replay');
-      for (let i = 0; i < 3; i++) await runCampaign(deps(), d, 'tick-1', everyone);
-      const first = await statuses('replay@tick-1');
-      expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: first.sent, duplicates: 0 });
-      expect(first.sent + first.control).toBe(500);
+  it(
+    'sends each person once, whether the timer event is replayed ' + 'three times in a row or three times at once (real Redis ledger)',
+    async () => {
+      const prefix = `mkt-test:${randomUUID()}:`;
+      const redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
+      ledger = redisLedger;
+      try {
+        await addProfiles(500);
+        const d = definition('replay');
+        for (let i = 0; i < 3; i++) await runCampaign(deps(), d, 'tick-1', everyone);
+        const first = await statuses('replay@tick-1');
+        expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: first.sent, duplicates: 0 });
+        expect(first.sent + first.control).toBe(500);
 
-      action.accepted.length = 0;
-      await Promise.all([0, 1, 2].map(() => runCampaign(deps(), d, 'tick-2', everyone)));
-      expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: (await statuses('replay@tick-2')).sent, duplicates: 0 });
-    } finally {
-      const keys = await redisLedger.redis.keys(`${prefix}*`);
-      if (keys.length) await redisLedger.redis.del(...keys);
-      await redisLedger.close();
-    }
-  });
+        action.accepted.length = 0;
+        await Promise.all([0, 1, 2].map(() => runCampaign(deps(), d, 'tick-2', everyone)));
+        expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({
+          sent: (await statuses('replay@tick-2')).sent,
+          duplicates: 0,
+        });
+      } finally {
+        const keys = await redisLedger.redis.keys(`${prefix}*`);
+        if (keys.length) await redisLedger.redis.del(...keys);
+        await redisLedger.close();
+      }
+    },
+  );
 
-  it('sends each person once through Tencent SMS too (real client, TC3-signed, up to 200 numbers a request), three attempts at once', async () => {
-    const tencent = await startTencentSmsFake();
-    try {
-      const toLocalhost = new http.Agent({
-        lookup: (_h, o, cb) =>
-          (o as { all?: boolean }).all
-            ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
-            : cb(null, '127.0.0.1', 4),
-      });
-      const sms = new TencentSmsSender({
-        ...TEST_TENCENT,
-        signName: '示例商城',
-        endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
-        protocol: 'http://',
-        agent: toLocalhost,
-      });
-      await addProfiles(450);
-      const d = definition('tencent');
-      await Promise.all([0, 1, 2].map(() => runCampaign(deps({ sms }), d, 't', everyone)));
-      const sent = (await statuses('tencent@t')).sent;
-      expect(tencent.accepted.length).toBe(sent);
-      expect(new Set(tencent.accepted).size).toBe(sent);
-      expect(Math.max(...tencent.sent.map((b) => (b.PhoneNumberSet as string[]).length))).toBeLessThanOrEqual(200);
-    } finally {
-      await tencent.close();
-    }
-  });
+  it(
+    'sends each person once through Tencent SMS too (real client, ' + 'TC3-signed, up to 200 numbers a request), three attempts at once',
+    async () => {
+      const tencent = await startTencentSmsFake();
+      try {
+        const toLocalhost = new http.Agent({
+          lookup: (_h, o, cb) =>
+            (o as { all?: boolean }).all
+              ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+              : cb(null, '127.0.0.1', 4),
+        });
+        const sms = new TencentSmsSender({
+          ...TEST_TENCENT,
+          signName: '示例商城',
+          endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
+          protocol: 'http://',
+          agent: toLocalhost,
+        });
+        await addProfiles(450);
+        const d = definition('tencent');
+        await Promise.all([0, 1, 2].map(() => runCampaign(deps({ sms }), d, 't', everyone)));
+        const sent = (await statuses('tencent@t')).sent;
+        expect(tencent.accepted.length).toBe(sent);
+        expect(new Set(tencent.accepted).size).toBe(sent);
+        expect(Math.max(...tencent.sent.map((b) => (b.PhoneNumberSet as string[]).length))).toBeLessThanOrEqual(200);
+      } finally {
+        await tencent.close();
+      }
+    },
+  );
 
   it('skips a campaign written for Alibaba SMS when the deployment sends through Tencent, contacting no one', async () => {
     await addProfiles(5);
@@ -281,67 +290,72 @@ describe('a campaign run', () => {
     expect(await runCampaign(deps(), d, 't', everyone)).toMatchObject({ status: 'done', decided: { sent: 40 } });
   });
 
-  it("names each person's top recommended item: from the registered model over their history, never one they bought or touched, never an unavailable one", async () => {
-    const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-items-')), 'mkt-data');
-    await registerModel(objects, 'v1');
-    await putCatalog(objects, [
-      { item_id: itemOf(0, 3), available: false },
-      { item_id: itemOf(0, 4), title: '保温杯' },
-    ]);
-    const features = new MemoryFeatureStore(() => MORNING);
-    // u0..u29 each bought two items of cluster i % 3; u30 has no history.
-    await features.record(
-      Array.from({ length: 30 }, (_, i) =>
-        [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) })),
-      ).flat(),
-    );
-    await addProfiles(31);
-    const naming = {
-      control_share: 0,
-      variants: '[ { id: pick, template_text: "${name}，您可能喜欢${item}。拒收请回复R", item_strategy: top_recommendation } ]',
-      channel:
-        '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: promotional, params: { name: profile.nickname, item: item.title } }',
-    };
-    const d = testCampaign({ id: 'items', name: 'items', ...naming });
-    const items = await personalItemsFor({ objects, features }, d);
-    await runCampaign(deps({ items }), d, 't', everyone);
-    const calls = fake.received
-      .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
-      .map((r) => new URLSearchParams(r.body.toString()));
-    const sent = calls.flatMap((c) =>
-      (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
-        (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
-      ),
-    );
-    expect(sent).toHaveLength(30);
-    for (const [user, item] of sent) {
-      const cluster = user % 3;
-      expect(item === '保温杯' ? 0 : clusterOf(item)).toBe(cluster); // the model recommends within the cluster
-      expect([itemOf(cluster, 0), itemOf(cluster, 1), itemOf(0, 3)]).not.toContain(item);
-    }
-    expect(await statuses('items@t')).toMatchObject({ sent: 30, 'suppressed:missing_item': 1 });
+  it(
+    "names each person's top recommended item: from the registered model over " +
+      'their history, never one they bought or touched, never an unavailable one',
+    async () => {
+      const objects = new LocalObjectStore(mkdtempSync(path.join(os.tmpdir(), 'mkt-items-')), 'mkt-data');
+      await registerModel(objects, 'v1');
+      await putCatalog(objects, [
+        { item_id: itemOf(0, 3), available: false },
+        { item_id: itemOf(0, 4), title: '保温杯' },
+      ]);
+      const features = new MemoryFeatureStore(() => MORNING);
+      // u0..u29 each bought two items of cluster i % 3; u30 has no history.
+      await features.record(
+        Array.from({ length: 30 }, (_, i) =>
+          [0, 1].map((n) => ({ userId: `u${i}`, type: 'purchase', ts: MORNING - 3600_000, itemId: itemOf(i % 3, n) })),
+        ).flat(),
+      );
+      await addProfiles(31);
+      const naming = {
+        control_share: 0,
+        variants: '[ { id: pick, template_text: "${name}，您可能喜欢${item}。拒收请回复R", item_strategy: top_recommendation } ]',
+        channel:
+          '{ provider: aliyun, sign_name: 示例商城, template_code: SMS_100, kind: ' +
+          'promotional, params: { name: profile.nickname, item: item.title } }',
+      };
+      const d = testCampaign({ id: 'items', name: 'items', ...naming });
+      const items = await personalItemsFor({ objects, features }, d);
+      await runCampaign(deps({ items }), d, 't', everyone);
+      const calls = fake.received
+        .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
+        .map((r) => new URLSearchParams(r.body.toString()));
+      const sent = calls.flatMap((c) =>
+        (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
+          (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
+        ),
+      );
+      expect(sent).toHaveLength(30);
+      for (const [user, item] of sent) {
+        const cluster = user % 3;
+        expect(item === '保温杯' ? 0 : clusterOf(item)).toBe(cluster); // the model recommends within the cluster
+        expect([itemOf(cluster, 0), itemOf(cluster, 1), itemOf(0, 3)]).not.toContain(item);
+      }
+      expect(await statuses('items@t')).toMatchObject({ sent: 30, 'suppressed:missing_item': 1 });
 
-    // Every message is in the person's contact history, with its item; a campaign skipping items
-    // seen in the last week then offers each person another one.
-    const itemOfUser = new Map(sent.map(([user, item]) => [`u${user}`, item]));
-    const history = await ledger.contactsOf(['u0'], 0);
-    expect(history[0]).toEqual([
-      expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 }),
-    ]);
-    const skipping = testCampaign({ id: 'fresh', name: 'items', ...naming, skip_seen_items_days: 7 });
-    fake.received.length = 0;
-    await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 5, perWeek: 10 } } }), skipping, 't', everyone);
-    const again = fake.received
-      .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
-      .map((r) => new URLSearchParams(r.body.toString()));
-    const second = again.flatMap((c) =>
-      (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
-        (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
-      ),
-    );
-    expect(second.length).toBeGreaterThan(0);
-    for (const [user, item] of second) expect([user, item === itemOfUser.get(`u${user}`)]).toEqual([user, false]);
-  });
+      // Every message is in the person's contact history, with its item; a campaign skipping items
+      // seen in the last week then offers each person another one.
+      const itemOfUser = new Map(sent.map(([user, item]) => [`u${user}`, item]));
+      const history = await ledger.contactsOf(['u0'], 0);
+      expect(history[0]).toEqual([
+        expect.objectContaining({ channel: 'sms', campaign: 'items', run: 'items@t', variant: 'pick', outcome: 'sent', costMilliYuan: 45 }),
+      ]);
+      const skipping = testCampaign({ id: 'fresh', name: 'items', ...naming, skip_seen_items_days: 7 });
+      fake.received.length = 0;
+      await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 5, perWeek: 10 } } }), skipping, 't', everyone);
+      const again = fake.received
+        .filter((r) => new URLSearchParams(r.body.toString()).get('Action') === 'SendBatchSms')
+        .map((r) => new URLSearchParams(r.body.toString()));
+      const second = again.flatMap((c) =>
+        (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map(
+          (phone, k) => [indexOf(phone), (JSON.parse(c.get('TemplateParamJson')!) as { item: string }[])[k].item] as const,
+        ),
+      );
+      expect(second.length).toBeGreaterThan(0);
+      for (const [user, item] of second) expect([user, item === itemOfUser.get(`u${user}`)]).toEqual([user, false]);
+    },
+  );
 
   it('resumes a run that died mid-way from its last page, never resending what may have gone out', async () => {
     await addProfiles(300);

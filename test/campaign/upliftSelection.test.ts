@@ -1,4 +1,7 @@
-/** Which model a scoring campaign ranks people by: the uplift champion for `uplift`, the propensity champion otherwise and as cold start. */
+/**
+ * Which model a scoring campaign ranks people by: the uplift champion for `uplift`, the propensity
+ * champion otherwise and as cold start.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

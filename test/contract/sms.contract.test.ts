@@ -334,16 +334,19 @@ describe('SMS batches on the wire, through the real SDK clients', () => {
     await tencent.close();
   });
 
-  it('Tencent: a request-level error fails each of its numbers with its class; no answer is uncertain; a wrong key fails the signature', async () => {
-    const fake = await startTencentSmsFake();
-    const sender = new TencentSmsSender({ ...tencentOptions(fake.port), timeoutS: 0.3 });
-    const samePair = pair.map((m) => ({ ...m, params: { name: '客户' } }));
-    fake.faults.push('RequestLimitExceeded', 'timeout');
-    (await sender.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('retry', 'RequestLimitExceeded'));
-    (await sender.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('uncertain', 'timeout'));
-    expect(fake.accepted).toEqual(['+8613812345678', '+8613912340001']);
-    const wrongKey = new TencentSmsSender({ ...tencentOptions(fake.port), secretKey: 'nope' });
-    (await wrongKey.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('permanent', 'AuthFailure.SignatureFailure'));
-    await fake.close();
-  });
+  it(
+    'Tencent: a request-level error fails each of its numbers with its ' + 'class; no answer is uncertain; a wrong key fails the signature',
+    async () => {
+      const fake = await startTencentSmsFake();
+      const sender = new TencentSmsSender({ ...tencentOptions(fake.port), timeoutS: 0.3 });
+      const samePair = pair.map((m) => ({ ...m, params: { name: '客户' } }));
+      fake.faults.push('RequestLimitExceeded', 'timeout');
+      (await sender.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('retry', 'RequestLimitExceeded'));
+      (await sender.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('uncertain', 'timeout'));
+      expect(fake.accepted).toEqual(['+8613812345678', '+8613912340001']);
+      const wrongKey = new TencentSmsSender({ ...tencentOptions(fake.port), secretKey: 'nope' });
+      (await wrongKey.sendBatch({ templateId: '1', messages: samePair })).forEach(failedAs('permanent', 'AuthFailure.SignatureFailure'));
+      await fake.close();
+    },
+  );
 });

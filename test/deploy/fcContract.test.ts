@@ -194,76 +194,79 @@ describe('every function under its rendered s.yaml, as FC runs it', () => {
     expect(stored).not.toMatch(/13812345678|12345678/);
   });
 
-  it("sms-feedback: an event function takes the providers' pushes on its HTTP trigger (token checked) and reconciles on its timer", async () => {
-    const feedback = await start('sms-feedback');
-    const ledger = new RedisContactLedger({ url: 'redis://127.0.0.1:6379', prefix: PREFIX });
-    const run = 'contract@2026-11-30T02:00:00.000Z';
-    // c1 (13812345678) is the profile the campaign test above imported.
-    try {
-      await ledger.claim(run, ['c1'], Date.now());
-      const push = (urlPath: string, body: unknown, token = SMS_CALLBACK_TOKEN) => {
-        const event = JSON.parse(events('http.json').toString());
-        Object.assign(event, {
-          rawPath: urlPath,
-          queryParameters: { token },
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-          isBase64Encoded: false,
+  it(
+    "sms-feedback: an event function takes the providers' pushes on " + 'its HTTP trigger (token checked) and reconciles on its timer',
+    async () => {
+      const feedback = await start('sms-feedback');
+      const ledger = new RedisContactLedger({ url: 'redis://127.0.0.1:6379', prefix: PREFIX });
+      const run = 'contract@2026-11-30T02:00:00.000Z';
+      // c1 (13812345678) is the profile the campaign test above imported.
+      try {
+        await ledger.claim(run, ['c1'], Date.now());
+        const push = (urlPath: string, body: unknown, token = SMS_CALLBACK_TOKEN) => {
+          const event = JSON.parse(events('http.json').toString());
+          Object.assign(event, {
+            rawPath: urlPath,
+            queryParameters: { token },
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+            isBase64Encoded: false,
+          });
+          event.requestContext.http.path = urlPath;
+          return feedback.invoke(Buffer.from(JSON.stringify(event)), startKeys);
+        };
+        const report = [
+          {
+            phone_number: '13812345678',
+            send_time: '2026-11-30 10:00:01',
+            report_time: '2026-11-30 10:00:05',
+            success: true,
+            err_code: 'DELIVERED',
+            err_msg: '用户接收成功',
+            sms_size: '1',
+            biz_id: 'b1',
+            out_id: `${run}|c1`,
+          },
+        ];
+        expect(await push('/sms/aliyun/report', report, 'not-the-token-0123456789abcd')).toEqual({
+          ok: true,
+          result: { statusCode: 401, body: '' },
         });
-        event.requestContext.http.path = urlPath;
-        return feedback.invoke(Buffer.from(JSON.stringify(event)), startKeys);
-      };
-      const report = [
-        {
-          phone_number: '13812345678',
-          send_time: '2026-11-30 10:00:01',
-          report_time: '2026-11-30 10:00:05',
-          success: true,
-          err_code: 'DELIVERED',
-          err_msg: '用户接收成功',
-          sms_size: '1',
-          biz_id: 'b1',
-          out_id: `${run}|c1`,
-        },
-      ];
-      expect(await push('/sms/aliyun/report', report, 'not-the-token-0123456789abcd')).toEqual({
-        ok: true,
-        result: { statusCode: 401, body: '' },
-      });
-      const taken = (await push('/sms/aliyun/report', report)) as { ok: boolean; result: { statusCode: number; body: string } };
-      expect({ ok: taken.ok, statusCode: taken.result.statusCode, body: JSON.parse(taken.result.body) }).toEqual({
-        ok: true,
-        statusCode: 200,
-        body: { code: 0, msg: '接收成功' },
-      });
-      expect(await ledger.deliveriesOf(run, ['c1'])).toEqual([
-        expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'receipt' }),
-      ]);
+        const taken = (await push('/sms/aliyun/report', report)) as { ok: boolean; result: { statusCode: number; body: string } };
+        expect({ ok: taken.ok, statusCode: taken.result.statusCode, body: JSON.parse(taken.result.body) }).toEqual({
+          ok: true,
+          statusCode: 200,
+          body: { code: 0, msg: '接收成功' },
+        });
+        expect(await ledger.deliveriesOf(run, ['c1'])).toEqual([
+          expect.objectContaining({ outcome: 'delivered', code: 'DELIVERED', via: 'receipt' }),
+        ]);
 
-      // A reply after the import's consent statement (a later statement wins; Tencent times replies in seconds).
-      const reply = (await push('/sms/tencent/reply', {
-        extend: '',
-        mobile: '13812345678',
-        nationcode: '86',
-        sign: '示例商城',
-        text: 'TD',
-        time: Math.ceil(Date.now() / 1000) + 1,
-      })) as { result: { body: string } };
-      expect(JSON.parse(reply.result.body)).toEqual({ result: 0, errmsg: 'OK' });
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const stored = JSON.parse((await redis.get(`${PREFIX}profile:{c1}`))!);
-      await redis.quit();
-      expect(stored.consentSms).toMatchObject({ granted: false, source: 'reply:TD', evidence: { provider: 'tencent', text: 'TD' } });
+        // A reply after the import's consent statement (a later statement wins; Tencent times replies in seconds).
+        const reply = (await push('/sms/tencent/reply', {
+          extend: '',
+          mobile: '13812345678',
+          nationcode: '86',
+          sign: '示例商城',
+          text: 'TD',
+          time: Math.ceil(Date.now() / 1000) + 1,
+        })) as { result: { body: string } };
+        expect(JSON.parse(reply.result.body)).toEqual({ result: 0, errmsg: 'OK' });
+        const redis = new Redis('redis://127.0.0.1:6379');
+        const stored = JSON.parse((await redis.get(`${PREFIX}profile:{c1}`))!);
+        await redis.quit();
+        expect(stored.consentSms).toMatchObject({ granted: false, source: 'reply:TD', evidence: { provider: 'tencent', text: 'TD' } });
 
-      const timer = fn('sms-feedback').props.triggers!.find((t) => t.triggerType === 'timer')!;
-      const tick = Buffer.from(
-        JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: timer.triggerName, payload: timer.triggerConfig.payload }),
-      );
-      expect(await feedback.invoke(tick, rotatedKeys)).toMatchObject({ ok: true, result: { runs: 0, open: 0 } });
-    } finally {
-      await ledger.close();
-    }
-  });
+        const timer = fn('sms-feedback').props.triggers!.find((t) => t.triggerType === 'timer')!;
+        const tick = Buffer.from(
+          JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: timer.triggerName, payload: timer.triggerConfig.payload }),
+        );
+        expect(await feedback.invoke(tick, rotatedKeys)).toMatchObject({ ok: true, result: { runs: 0, open: 0 } });
+      } finally {
+        await ledger.close();
+      }
+    },
+  );
 });
 
 it('every instance logged only JSON lines, one object each', () => {

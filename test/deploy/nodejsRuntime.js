@@ -3,7 +3,7 @@
  * the function's environment, it loads the module named by FC_FUNCTION_HANDLER and calls
  * `handler(event: Buffer, context)` for each invocation (sent here over IPC by the test).
  */
-'use strict';
+
 const path = require('node:path');
 
 const [file, exportName] = process.env.FC_FUNCTION_HANDLER.split('.');
@@ -14,7 +14,7 @@ process.on('message', async ({ id, event, context }) => {
     const result = await mod[exportName](Buffer.from(event, 'base64'), context);
     process.send({ id, ok: true, result: result === undefined ? null : result });
   } catch (err) {
-    process.send({ id, ok: false, error: { name: err && err.name, message: err && err.message } });
+    process.send({ id, ok: false, error: { name: err?.name, message: err?.message } });
   }
 });
 process.send({ ready: true });

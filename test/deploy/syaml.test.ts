@@ -148,27 +148,31 @@ describe('s.yaml', () => {
       });
   });
 
-  it('gives each function only the settings it reads: app keys to ingest and recommend, SMS to campaign and sms-feedback, CUDA to train', () => {
-    const env = (name: string) => Object.keys(fn(name).props.environmentVariables ?? {});
-    expect(
-      project.functions
-        .filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS'))
-        .map((f) => f.props.functionName)
-        .sort(),
-    ).toEqual(['ingest', 'recommend']);
-    expect(env('campaign')).toEqual(
-      expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']),
-    );
-    expect(
-      project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName),
-    ).toEqual(['campaign', 'sms-feedback']);
-    expect(
-      project.functions.filter((f) => env(f.props.functionName).includes('MKT_SMS_CALLBACK_TOKEN')).map((f) => f.props.functionName),
-    ).toEqual(['sms-feedback']);
-    expect(fn('train').props.environmentVariables).toMatchObject({ MKT_ORT_PROVIDER: 'cuda' });
-    expect(env('ingest')).not.toContain('MKT_OBJECT_STORE');
-    expect(env('train')).toContain('REDIS_URL');
-  });
+  it(
+    'gives each function only the settings it reads: app keys to ingest ' +
+      'and recommend, SMS to campaign and sms-feedback, CUDA to train',
+    () => {
+      const env = (name: string) => Object.keys(fn(name).props.environmentVariables ?? {});
+      expect(
+        project.functions
+          .filter((f) => env(f.props.functionName).includes('MKT_APP_KEYS'))
+          .map((f) => f.props.functionName)
+          .sort(),
+      ).toEqual(['ingest', 'recommend']);
+      expect(env('campaign')).toEqual(
+        expect.arrayContaining(['MKT_SMS_PROVIDER', 'TENCENT_SECRET_ID', 'TENCENT_SECRET_KEY', 'TENCENT_SMS_APP_ID', 'TENCENT_SMS_REGION']),
+      );
+      expect(
+        project.functions.filter((f) => env(f.props.functionName).some((k) => k.startsWith('TENCENT_'))).map((f) => f.props.functionName),
+      ).toEqual(['campaign', 'sms-feedback']);
+      expect(
+        project.functions.filter((f) => env(f.props.functionName).includes('MKT_SMS_CALLBACK_TOKEN')).map((f) => f.props.functionName),
+      ).toEqual(['sms-feedback']);
+      expect(fn('train').props.environmentVariables).toMatchObject({ MKT_ORT_PROVIDER: 'cuda' });
+      expect(env('ingest')).not.toContain('MKT_OBJECT_STORE');
+      expect(env('train')).toContain('REDIS_URL');
+    },
+  );
 
   it('lets the fc3 component create the OSS trigger role instead of naming one', () => {
     const trigger = fn('train').props.triggers!.find((t) => t.triggerType === 'oss')!;

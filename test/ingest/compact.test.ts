@@ -150,12 +150,10 @@ describe('compact across a deploy that changes the event contract', () => {
     expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: [{ index: 1, code: 'unknown_field' }] });
 
     // The next deploy's contract accepts what this one refused: compaction must not ask it.
-    const validator = jest
-      .spyOn(eventContract, 'validateEvents')
-      .mockImplementation((events) => ({
-        valid: events.map((event, index) => ({ index, event: event as eventContract.ClientEvent })),
-        rejected: [],
-      }));
+    const validator = jest.spyOn(eventContract, 'validateEvents').mockImplementation((events) => ({
+      valid: events.map((event, index) => ({ index, event: event as eventContract.ClientEvent })),
+      rejected: [],
+    }));
     await flushEventLog({ log: journal, objects, logger: quiet });
     expect(validator).not.toHaveBeenCalled();
     const events = (await Promise.all(Object.keys(await rawLog()).map(async (k) => decodeRawObject((await objects.get(k))!)))).flat();

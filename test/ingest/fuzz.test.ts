@@ -45,7 +45,7 @@ function generator(rand: () => number) {
     () => Buffer.from('['.repeat(1 + Math.floor(rand() * 200_000)) + ']'.repeat(Math.floor(rand() * 10))),
     () => Buffer.from(`{"events":${'['.repeat(5000)}${']'.repeat(5000)}}`),
     () =>
-      Buffer.from(`{"events":[${JSON.stringify({ ...event(), properties: JSON.parse('{"a":'.repeat(500) + '1' + '}'.repeat(500)) })}]}`),
+      Buffer.from(`{"events":[${JSON.stringify({ ...event(), properties: JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`) })}]}`),
     () => Buffer.from(Array.from({ length: Math.floor(rand() * 2000) }, () => Math.floor(rand() * 256))),
     () =>
       Buffer.concat([

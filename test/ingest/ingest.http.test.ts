@@ -228,7 +228,8 @@ describe('POST /v1/events: refused requests', () => {
   });
 
   it('rejects alone an event nested thousands deep, storing the good events beside it', async () => {
-    const deep = `{"event_id":"deep","type":"click","user_id":"u1","ts":${Date.now()},"properties":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    const nested = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const deep = `{"event_id":"deep","type":"click","user_id":"u1","ts":${Date.now()},"properties":{"a":${nested}}}`;
     const [before, after] = [event(), event()];
     const body = `{"events":[${JSON.stringify(before)},${deep},${JSON.stringify(after)}]}`;
     const reply = await send(Buffer.from(body));

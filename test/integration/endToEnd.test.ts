@@ -103,7 +103,8 @@ const recommendFor = async (user: string) => {
 const report = async (campaign: string, runId: string) =>
   JSON.parse((await cli('scripts/campaign.ts', 'report', campaign, '--run', runId)).stdout) as RunReport & { files: string[] };
 
-it('simulate, train, upload profiles and a campaign: the timer sends through chunk workers, and the report shows treated against control', async () => {
+it('simulate, train, upload profiles and a campaign: the timer sends ' +
+  'through chunk workers, and the report shows treated against control', async () => {
   // Before any model: trending, named as the fallback it is.
   expect(await recommendFor('user-1')).toMatchObject({ model_version: null, fallback: 'no_model' });
   // Profiles, and a VIP campaign due inside quiet hours.

@@ -89,10 +89,9 @@ const hostileEvent = fc
     ),
   );
 
+const deepEvent = (deep: string) => `{"event_id":"deep","type":"click","user_id":"u1","ts":1,"properties":{"p":${deep}}}`;
 const withDeepEvent = (events: unknown[], deep: string | null) =>
-  deep === null
-    ? JSON.stringify({ events })
-    : `{"events":[${[...events.map((e) => JSON.stringify(e)), `{"event_id":"deep","type":"click","user_id":"u1","ts":1,"properties":{"p":${deep}}}`].join(',')}]}`;
+  deep === null ? JSON.stringify({ events }) : `{"events":[${[...events.map((e) => JSON.stringify(e)), deepEvent(deep)].join(',')}]}`;
 
 const body = fc.oneof(
   {
@@ -116,7 +115,7 @@ const query = fc.oneof(
       { maxLength: 6 },
     )
     .map((pairs) => new URLSearchParams(pairs).toString()),
-  fc.constantFrom('%zz', 'user_id=%E0%A4%A', 'n=1&n=2', 'exclude=' + 'x,'.repeat(600), '&&&=', 'user_id=u1#frag'),
+  fc.constantFrom('%zz', 'user_id=%E0%A4%A', 'n=1&n=2', `exclude=${'x,'.repeat(600)}`, '&&&=', 'user_id=u1#frag'),
 );
 
 const auth = usually(

@@ -159,37 +159,40 @@ describe('local runtime', () => {
     expect(meta.metrics['hr@10']).toBeGreaterThan(0.5);
   }, 40_000);
 
-  it('fires timers on their cron expression, on the clock MKT_NOW pinned: the 10:00 campaign reaches the provider (the outbox)', async () => {
-    const validation = await (await fetch(`${p.url}/-/oss/mkt-data/campaign-reports/validation/morning-hello.yaml.json`)).json();
-    expect(validation).toMatchObject({ ok: true, errors: [] });
-    const outbox = path.join(p.dir, 'sms-outbox.jsonl');
-    const lines = await eventually(
-      async () =>
-        existsSync(outbox)
-          ? readFileSync(outbox, 'utf8')
-              .trim()
-              .split('\n')
-              .map((l) => JSON.parse(l))
-          : undefined,
-      30_000,
-    );
-    expect(lines.map((l: { phone: string; params: { name: string } }) => [l.phone, l.params.name]).sort()).toEqual([
-      ['137****0005', '客1'],
-      ['137****0006', '客2'],
-      ['137****0007', '客3'],
-    ]);
-    const run = (await recentOf('campaign')).find((r) => r.trigger === 'every-minute');
-    expect(run?.outcome).toBe('ok');
-    // The marketer's report of that run, as `npm run campaign -- report morning-hello --run …` asks for it.
-    const command = { command: 'report', campaign: 'morning-hello', run: '2026-11-21T02:00:00.000Z' };
-    const report = await (await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify(command) })).json();
-    expect(report).toMatchObject({
-      audience: 4,
-      sent: 3,
-      suppressed: { no_consent: 1 },
-      files: ['campaign-reports/runs/morning-hello@2026-11-21T02:00:00.000Z.json', expect.stringMatching(/\.html$/)],
-    });
-  });
+  it(
+    'fires timers on their cron expression, on the clock MKT_NOW ' + 'pinned: the 10:00 campaign reaches the provider (the outbox)',
+    async () => {
+      const validation = await (await fetch(`${p.url}/-/oss/mkt-data/campaign-reports/validation/morning-hello.yaml.json`)).json();
+      expect(validation).toMatchObject({ ok: true, errors: [] });
+      const outbox = path.join(p.dir, 'sms-outbox.jsonl');
+      const lines = await eventually(
+        async () =>
+          existsSync(outbox)
+            ? readFileSync(outbox, 'utf8')
+                .trim()
+                .split('\n')
+                .map((l) => JSON.parse(l))
+            : undefined,
+        30_000,
+      );
+      expect(lines.map((l: { phone: string; params: { name: string } }) => [l.phone, l.params.name]).sort()).toEqual([
+        ['137****0005', '客1'],
+        ['137****0006', '客2'],
+        ['137****0007', '客3'],
+      ]);
+      const run = (await recentOf('campaign')).find((r) => r.trigger === 'every-minute');
+      expect(run?.outcome).toBe('ok');
+      // The marketer's report of that run, as `npm run campaign -- report morning-hello --run …` asks for it.
+      const command = { command: 'report', campaign: 'morning-hello', run: '2026-11-21T02:00:00.000Z' };
+      const report = await (await fetch(`${p.url}/-/invoke/campaign`, { method: 'POST', body: JSON.stringify(command) })).json();
+      expect(report).toMatchObject({
+        audience: 4,
+        sent: 3,
+        suppressed: { no_consent: 1 },
+        files: ['campaign-reports/runs/morning-hello@2026-11-21T02:00:00.000Z.json', expect.stringMatching(/\.html$/)],
+      });
+    },
+  );
 });
 
 describe('local runtime configuration', () => {

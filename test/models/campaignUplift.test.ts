@@ -65,39 +65,43 @@ describe('campaign runs', () => {
 });
 
 describe('campaign outcomes dataset', () => {
-  it('takes sent people as treated and control as control, labels purchases within the attribution window, and computes features as of the run start', async () => {
-    await putRawLog([
-      ev('t1', 'add_to_cart', START - 2 * DAY),
-      ev('t1', 'add_to_cart', START + DAY), // during the run: not a feature
-      ev('t1', 'purchase', START + 2 * DAY, { price: 40 }), // within 7 days: converted, and not spend at the start
-      ev('c1', 'page_view', START - 10 * DAY),
-      ev('c1', 'purchase', START + 9 * DAY, { price: 5 }), // after the window
-      ev('s1', 'purchase', START + DAY, { price: 5 }),
-      ev('late', 'click', START + 10 * DAY), // the log's last event: the 7-day window is over
-    ]);
-    await settle(RUN, {
-      t1: sent,
-      c1: control,
-      s1: { status: 'suppressed', reason: 'no_consent' },
-      f1: { status: 'failed', variant: 'a', code: 'X', failure: 'permanent' },
-    });
-    const open = { campaign: 'summer', runId: new Date(START + 5 * DAY).toISOString(), attributionDays: 7 };
-    await settle(`summer@${open.runId}`, { t1: sent });
+  it(
+    'takes sent people as treated and control as control, labels purchases ' +
+      'within the attribution window, and computes features as of the run start',
+    async () => {
+      await putRawLog([
+        ev('t1', 'add_to_cart', START - 2 * DAY),
+        ev('t1', 'add_to_cart', START + DAY), // during the run: not a feature
+        ev('t1', 'purchase', START + 2 * DAY, { price: 40 }), // within 7 days: converted, and not spend at the start
+        ev('c1', 'page_view', START - 10 * DAY),
+        ev('c1', 'purchase', START + 9 * DAY, { price: 5 }), // after the window
+        ev('s1', 'purchase', START + DAY, { price: 5 }),
+        ev('late', 'click', START + 10 * DAY), // the log's last event: the 7-day window is over
+      ]);
+      await settle(RUN, {
+        t1: sent,
+        c1: control,
+        s1: { status: 'suppressed', reason: 'no_consent' },
+        f1: { status: 'failed', variant: 'a', code: 'X', failure: 'permanent' },
+      });
+      const open = { campaign: 'summer', runId: new Date(START + 5 * DAY).toISOString(), attributionDays: 7 };
+      await settle(`summer@${open.runId}`, { t1: sent });
 
-    const set = await campaignOutcomes(store, ledger, [{ campaign: 'spring', runId: RUN_ID, attributionDays: 7 }, open]);
-    expect(set.runs).toEqual([RUN]);
-    expect(set.open).toBe(1);
-    expect(set.examples).toEqual([
-      { run: RUN, userId: 'c1', treated: 0, converted: 0, at: START },
-      { run: RUN, userId: 't1', treated: 1, converted: 1, at: START },
-    ]);
-    const t1 = set.users[1];
-    expect(t1.counts.add_to_cart).toEqual({ d1: 0, d7: 1, d30: 1 });
-    expect(t1.spend).toBe(0);
-    const x = propensityFeatures(t1, START);
-    expect(x[FEATURE_NAMES.indexOf('log_days_since_active')]).toBeCloseTo(Math.log1p(2), 9);
-    expect(x[FEATURE_NAMES.indexOf('log_purchase_d30')]).toBe(0);
-  });
+      const set = await campaignOutcomes(store, ledger, [{ campaign: 'spring', runId: RUN_ID, attributionDays: 7 }, open]);
+      expect(set.runs).toEqual([RUN]);
+      expect(set.open).toBe(1);
+      expect(set.examples).toEqual([
+        { run: RUN, userId: 'c1', treated: 0, converted: 0, at: START },
+        { run: RUN, userId: 't1', treated: 1, converted: 1, at: START },
+      ]);
+      const t1 = set.users[1];
+      expect(t1.counts.add_to_cart).toEqual({ d1: 0, d7: 1, d30: 1 });
+      expect(t1.spend).toBe(0);
+      const x = propensityFeatures(t1, START);
+      expect(x[FEATURE_NAMES.indexOf('log_days_since_active')]).toBeCloseTo(Math.log1p(2), 9);
+      expect(x[FEATURE_NAMES.indexOf('log_purchase_d30')]).toBe(0);
+    },
+  );
 });
 
 /**
@@ -196,7 +200,10 @@ describe('uplift model', () => {
     expect(uplift).toEqual({
       model: UPLIFT_MODEL,
       skipped: expect.stringMatching(
-        /^not enough campaign outcomes yet: \d+ of \d+ treated and 0 of \d+ control people bought within the attribution window of 1 finished runs .*\(contact ledger: memory\)$/,
+        new RegExp(
+          '^not enough campaign outcomes yet: \\d+ of \\d+ treated and 0 of \\d+ control people bought ' +
+            'within the attribution window of 1 finished runs .*\\(contact ledger: memory\\)$',
+        ),
       ),
     });
     const [, , withoutLedger] = await trainFromRawLog(

@@ -13,5 +13,5 @@ export function syntheticRatings(users = 60, items = 40, perUser = 8, seed = 11)
     }
     [...chosen].forEach((item, t) => lines.push(`u${u}\ti${item}\t5\t${1_000_000 + u * 100 + t}`));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -139,7 +139,9 @@ describe('npm run alarms', () => {
 
   it('refuses a malformed rules file, naming the rule and field', () => {
     const text =
-      'contactGroups: { oncall: ONCALL }\nrules:\n  - { id: r1, name: x, metric: { namespace: acs_fc, name: FunctionP99Duration, functions: [ingest] }, statistics: Mean, period: 45, operator: GreaterThanThreshold, threshold: 1, times: 1, level: WARN, notify: pager }\n';
+      'contactGroups: { oncall: ONCALL }\nrules:\n  - { id: r1, name: x, metric: { namespace: acs_fc, name: FunctionP99Duration, ' +
+      'functions: [ingest] }, statistics: Mean, period: 45, operator: ' +
+      'GreaterThanThreshold, threshold: 1, times: 1, level: WARN, notify: pager }\n';
 
     expect(() => parseAlarmFile(text, 'bad.yaml')).toThrow(/rules\[0\] r1\.statistics: must be one of/);
     expect(() => parseAlarmFile(text, 'bad.yaml')).toThrow(/rules\[0\] r1\.period: must be whole minutes/);

@@ -81,8 +81,11 @@ async function settlementsOf(h: Feedback, run: string, people: string[]): Promis
   return Object.fromEntries(people.map((id, i) => [id, settlementOf(states[i], deliveries[i])]));
 }
 
-const counts = (settled: Record<string, Settlement>) =>
-  Object.values(settled).reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {});
+const counts = (settled: Record<string, Settlement>) => {
+  const n: Record<string, number> = {};
+  for (const s of Object.values(settled)) n[s] = (n[s] ?? 0) + 1;
+  return n;
+};
 const reconcileAt = async (h: Feedback, nowMs: number) =>
   (await h.invoke(
     Buffer.from(JSON.stringify({ triggerTime: new Date(nowMs).toISOString(), triggerName: 'reconcile', payload: '{"job":"reconcile"}' })),
@@ -210,39 +213,43 @@ describe('Tencent: a request that timed out', () => {
     await h.teardown();
   });
 
-  it('settles it by the status callback (sid never told us) and by PullSmsSendStatusByPhoneNumber; silence proves nothing before 72 hours', async () => {
-    const sender = new TencentSmsSender({ ...options(), signName: '示例商城', timeoutS: 0.3 });
-    const deps = await runDeps(
-      h,
-      scripted(sender, { 2: 'timeout' }, () => tencent.faults.push('timeout')),
-      150,
-    );
-    await runCampaign(deps, campaign('reconcile-t'), 't', everyone);
-    const all = ids(0, 150);
-    expect(counts(await settlementsOf(h, RUN, all))).toEqual({ accepted: 100, uncertain: 50 });
+  it(
+    'settles it by the status callback (sid never told us) and by ' +
+      'PullSmsSendStatusByPhoneNumber; silence proves nothing before 72 hours',
+    async () => {
+      const sender = new TencentSmsSender({ ...options(), signName: '示例商城', timeoutS: 0.3 });
+      const deps = await runDeps(
+        h,
+        scripted(sender, { 2: 'timeout' }, () => tencent.faults.push('timeout')),
+        150,
+      );
+      await runCampaign(deps, campaign('reconcile-t'), 't', everyone);
+      const all = ids(0, 150);
+      expect(counts(await settlementsOf(h, RUN, all))).toEqual({ accepted: 100, uncertain: 50 });
 
-    // Callbacks: the first batch by its sids, and ten of the timed-out request (their sids never reached us).
-    const timedOut = tencent.records.slice(100);
-    const pushed = [...tencent.records.slice(0, 100), ...timedOut.slice(0, 10)].map((r) => report(r.phone, r.serialNo));
-    expect(JSON.parse((await h.post('/sms/tencent/report', pushed)).body)).toEqual({ result: 0, errmsg: 'OK' });
-    expect(counts(await settlementsOf(h, RUN, all))).toEqual({ delivered: 110, uncertain: 40 });
+      // Callbacks: the first batch by its sids, and ten of the timed-out request (their sids never reached us).
+      const timedOut = tencent.records.slice(100);
+      const pushed = [...tencent.records.slice(0, 100), ...timedOut.slice(0, 10)].map((r) => report(r.phone, r.serialNo));
+      expect(JSON.parse((await h.post('/sms/tencent/report', pushed)).body)).toEqual({ result: 0, errmsg: 'OK' });
+      expect(counts(await settlementsOf(h, RUN, all))).toEqual({ delivered: 110, uncertain: 40 });
 
-    // The carrier reported on twenty more (Tencent lists only those); the other twenty it has said nothing of yet.
-    timedOut.slice(10, 30).forEach((r) => (r.report = { status: 'SUCCESS', description: '用户短信送达成功', receivedAt: Date.now() }));
-    expect(await reconcileAt(h, T0 + 31 * MIN)).toEqual({ runs: 1, uncertain: 40, delivered: 20, undelivered: 0, open: 20 });
-    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[10].phone)])).toEqual([
-      expect.objectContaining({ outcome: 'delivered', provider: 'tencent', messageId: timedOut[10].serialNo, via: 'query' }),
-    ]);
+      // The carrier reported on twenty more (Tencent lists only those); the other twenty it has said nothing of yet.
+      timedOut.slice(10, 30).forEach((r) => (r.report = { status: 'SUCCESS', description: '用户短信送达成功', receivedAt: Date.now() }));
+      expect(await reconcileAt(h, T0 + 31 * MIN)).toEqual({ runs: 1, uncertain: 40, delivered: 20, undelivered: 0, open: 20 });
+      expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[10].phone)])).toEqual([
+        expect.objectContaining({ outcome: 'delivered', provider: 'tencent', messageId: timedOut[10].serialNo, via: 'query' }),
+      ]);
 
-    // 72 hours on, silence is an answer: not delivered, and so may be retried once.
-    expect(await reconcileAt(h, T0 + 73 * 60 * MIN)).toMatchObject({ runs: 1, uncertain: 20, undelivered: 20, open: 0 });
-    expect(counts(await settlementsOf(h, RUN, all))).toEqual({ delivered: 130, undelivered: 20 });
-    expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[49].phone)])).toEqual([
-      expect.objectContaining({ outcome: 'undelivered', code: 'no_record', via: 'no_record' }),
-    ]);
+      // 72 hours on, silence is an answer: not delivered, and so may be retried once.
+      expect(await reconcileAt(h, T0 + 73 * 60 * MIN)).toMatchObject({ runs: 1, uncertain: 20, undelivered: 20, open: 0 });
+      expect(counts(await settlementsOf(h, RUN, all))).toEqual({ delivered: 130, undelivered: 20 });
+      expect(await h.ledger.deliveriesOf(RUN, [userOf(timedOut[49].phone)])).toEqual([
+        expect.objectContaining({ outcome: 'undelivered', code: 'no_record', via: 'no_record' }),
+      ]);
 
-    await runCampaign({ ...deps, sms: sender }, campaign('reconcile-t'), 't', everyone);
-    expect(tencent.accepted).toHaveLength(150);
-    expect(new Set(tencent.accepted).size).toBe(150);
-  });
+      await runCampaign({ ...deps, sms: sender }, campaign('reconcile-t'), 't', everyone);
+      expect(tencent.accepted).toHaveLength(150);
+      expect(new Set(tencent.accepted).size).toBe(150);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { appKeysOf, ConfigError, configVariables, loadConfig, redisUrlOf, tencentSmsOf } from '#lib/config';
+import { appKeysOf, type ConfigError, configVariables, loadConfig, redisUrlOf, tencentSmsOf } from '#lib/config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {

@@ -93,6 +93,16 @@ describe('the house rules', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('keeps every source line within 140 characters (Biome formats to that width; strings and comments are wrapped by hand)', () => {
+    const sources = [...tree, ...sourceFiles('test'), ...sourceFiles('layers')];
+    const long = sources.flatMap((file) =>
+      readFileSync(path.join(root, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (line.length > 140 ? [`${file}:${i + 1} (${line.length})`] : [])),
+    );
+    expect(long).toEqual([]);
+  });
+
   it('the rule catches a broken import (a lib/ file importing models/)', () => {
     const fake: Import = { from: 'lib/config.ts', spec: '#models/registry', to: resolve('lib/config.ts', '#models/registry') };
     expect(fake.to).toBe('models/registry.ts');

@@ -19,7 +19,8 @@ describe('reproducible zip', () => {
     const file = path.join(dir, 'layer.zip');
     writeFileSync(file, zip(entries));
     const script =
-      'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nfor i in z.infolist(): print(i.filename, len(z.read(i)), oct(i.external_attr>>16))';
+      'import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nfor ' +
+      'i in z.infolist(): print(i.filename, len(z.read(i)), oct(i.external_attr>>16))';
     const out = execFileSync('python3', ['-c', script, file]).toString();
     rmSync(dir, { recursive: true, force: true });
     expect(out.trim().split('\n')).toEqual(['nodejs/bin/tool 4 0o100755', 'nodejs/node_modules/a/index.js 1000 0o100644']);

@@ -31,7 +31,9 @@ function xmlError(status: number, code: string, message: string): FakeReply {
   return {
     status,
     headers: { 'content-type': 'application/xml', 'x-oss-request-id': requestId },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${xmlEscape(message)}</Message>\n  <RequestId>${requestId}</RequestId>\n  <HostId>fake-oss</HostId>\n</Error>`,
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${xmlEscape(message)}</Message>\n ` +
+      ` <RequestId>${requestId}</RequestId>\n  <HostId>fake-oss</HostId>\n</Error>`,
   };
 }
 
@@ -70,7 +72,8 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
       .sort()
       .map((k) => `${k}:${h(k).trim()}`);
     const sub = [...url.searchParams.keys()].filter((k) => SUB_RESOURCES.has(k)).sort();
-    const resource = `/${bucket}/${key}${sub.length ? '?' + sub.map((k) => (url.searchParams.get(k) ? `${k}=${url.searchParams.get(k)}` : k)).join('&') : ''}`;
+    const subResource = (k: string) => (url.searchParams.get(k) ? `${k}=${url.searchParams.get(k)}` : k);
+    const resource = `/${bucket}/${key}${sub.length ? `?${sub.map(subResource).join('&')}` : ''}`;
     const stringToSign = [r.method, h('content-md5'), h('content-type'), date, ...ossHeaders, resource].join('\n');
     const expected = createHmac('sha1', signer.accessKeySecret).update(stringToSign).digest('base64');
     if (expected !== auth[2])
@@ -111,10 +114,17 @@ export async function startOssFake(bucket: string): Promise<OssFake> {
       const contents = page
         .map((k) => {
           const o = objects.get(k)!;
-          return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>"${o.etag}"</ETag><Type>Normal</Type><Size>${o.body.length}</Size><StorageClass>Standard</StorageClass></Contents>`;
+          return (
+            `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified>` +
+            `<ETag>"${o.etag}"</ETag><Type>Normal</Type><Size>${o.body.length}</Size><StorageClass>Standard</StorageClass></Contents>`
+          );
         })
         .join('');
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>${bucket}</Name><Prefix>${xmlEscape(prefix)}</Prefix><MaxKeys>${max}</MaxKeys><KeyCount>${page.length}</KeyCount><IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextContinuationToken>${xmlEscape(page[page.length - 1])}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`;
+      const next = truncated ? `<NextContinuationToken>${xmlEscape(page[page.length - 1])}</NextContinuationToken>` : '';
+      const body =
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>${bucket}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
+        `<MaxKeys>${max}</MaxKeys><KeyCount>${page.length}</KeyCount><IsTruncated>${truncated}</IsTruncated>` +
+        `${next}${contents}</ListBucketResult>`;
       return { status: 200, headers: { ...requestId, 'content-type': 'application/xml' }, body };
     }
     return xmlError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');

@@ -147,7 +147,10 @@ const ok = (Response: Record<string, unknown>): FakeReply => ({
   body: JSON.stringify({ Response: { ...Response, RequestId: randomUUID() } }),
 });
 
-/** PullSmsSendStatusByPhoneNumber as the service checks it: the number's reported messages from BeginTime (at most 7 days back) to EndTime. */
+/**
+ * PullSmsSendStatusByPhoneNumber as the service checks it: the number's reported messages from
+ * BeginTime (at most 7 days back) to EndTime.
+ */
 function pullByPhone(body: PullByPhone, records: TencentSentRecord[], echo: boolean): FakeReply {
   const nowS = Math.floor(Date.now() / 1000);
   if (!/^\+861[3-9]\d{9}$/.test(body.PhoneNumber ?? ''))

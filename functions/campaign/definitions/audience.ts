@@ -70,7 +70,8 @@ function readRule(r: DefinitionReader, place: Place): AudienceRule | undefined {
   if (!FEATURE_PATHS.includes(subject)) {
     return r.fail(
       at,
-      `unknown feature "${clip(subject)}"; features are counts.<event>.<d1|d7|d30> (events: ${STANDARD_EVENT_TYPES.join(', ')}), last_active_days, spend`,
+      `unknown feature "${clip(subject)}"; features are counts.<event>.<d1|d7|d30> ` +
+        `(events: ${STANDARD_EVENT_TYPES.join(', ')}), last_active_days, spend`,
     );
   }
   const notNumber = values.find((v) => typeof v !== 'number');
@@ -89,7 +90,7 @@ function parseCondition(text: string): { subject: string; op: Operator; values: 
     const values = (list[1].match(/"[^"]*"|'[^']*'|[^,]+/g) ?? [])
       .map((v) => v.trim())
       .filter(Boolean)
-      .map(valueOf);
+      .map(literalOf);
     return values.length ? { subject: inList[1], op: 'in', values } : 'in needs at least one value in its list';
   }
   const comparison = COMPARISON.exec(text);
@@ -97,10 +98,10 @@ function parseCondition(text: string): { subject: string; op: Operator; values: 
   const [, subject, op, rest] = comparison;
   if (op === '==') return 'use = to compare (not ==)';
   if (!rest.trim()) return `${SYNTAX}; the value is missing`;
-  return { subject, op: op as Operator, values: [valueOf(rest.trim())] };
+  return { subject, op: op as Operator, values: [literalOf(rest.trim())] };
 }
 
-function valueOf(token: string): AttributeValue {
+function literalOf(token: string): AttributeValue {
   if (/^"[^"]*"$|^'[^']*'$/.test(token)) return token.slice(1, -1);
   if (NUMBER.test(token)) return Number(token);
   if (token === 'true' || token === 'false') return token === 'true';
