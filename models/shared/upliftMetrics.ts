@@ -16,33 +16,33 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
+/** Responders and people in each arm, counted as `add` is called person by person. */
+function arms(y: ArrayLike<number>, treated: ArrayLike<number>) {
+  const t = { yt: 0, nt: 0, yc: 0, nc: 0 };
+  const add = (i: number) => {
+    if (treated[i]) (t.yt += y[i]), t.nt++;
+    else (t.yc += y[i]), t.nc++;
+  };
+  return { t, add };
+}
+
 /** Response rate of the treated minus that of the controls among the top `k` share ranked by predicted uplift. */
 export function upliftAtK(uplift: ArrayLike<number>, y: ArrayLike<number>, treated: ArrayLike<number>, k: number): number {
   const order = Array.from({ length: uplift.length }, (_, i) => i).sort((a, b) => uplift[b] - uplift[a]);
   const top = order.slice(0, Math.ceil(order.length * k));
-  let yt = 0,
-    nt = 0,
-    yc = 0,
-    nc = 0;
-  for (const i of top) {
-    if (treated[i]) (yt += y[i]), nt++;
-    else (yc += y[i]), nc++;
-  }
-  return yt / nt - yc / nc;
+  const { t, add } = arms(y, treated);
+  top.forEach(add);
+  return t.yt / t.nt - t.yc / t.nc;
 }
 
 /** Area under the Qini curve Q(n) = Y_t(n) − Y_c(n)·N_t(n)/N_c(n) for an ordering (trapezoids). */
 function qiniArea(order: number[], y: ArrayLike<number>, treated: ArrayLike<number>): number {
-  let yt = 0,
-    nt = 0,
-    yc = 0,
-    nc = 0,
-    area = 0,
-    prev = 0;
+  const { t, add } = arms(y, treated);
+  let area = 0;
+  let prev = 0;
   for (const i of order) {
-    if (treated[i]) (yt += y[i]), nt++;
-    else (yc += y[i]), nc++;
-    const q = nc > 0 ? yt - (yc * nt) / nc : yt;
+    add(i);
+    const q = t.nc > 0 ? t.yt - (t.yc * t.nt) / t.nc : t.yt;
     area += (prev + q) / 2;
     prev = q;
   }
@@ -65,14 +65,8 @@ export function qiniCoefficient(uplift: ArrayLike<number>, y: ArrayLike<number>,
     treated,
   );
   // Random: a straight line from 0 to the curve's end point Q(N).
-  let yt = 0,
-    nt = 0,
-    yc = 0,
-    nc = 0;
-  for (const i of idx) {
-    if (treated[i]) (yt += y[i]), nt++;
-    else (yc += y[i]), nc++;
-  }
-  const random = ((yt - (yc * nt) / nc) * idx.length) / 2;
+  const { t, add } = arms(y, treated);
+  idx.forEach(add);
+  const random = ((t.yt - (t.yc * t.nt) / t.nc) * idx.length) / 2;
   return (model - random) / (perfect - random);
 }

@@ -21,11 +21,9 @@ const COMPARISON = /^([^\s!=<>]+)\s*(==|!=|<=|>=|=|<|>)\s*(.*)$/;
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 export function readAudience(r: DefinitionReader, place: Place): Audience | undefined {
-  const fields = r.fields(place, ['rules', 'list']);
-  if (!fields) return undefined;
-  const rules = r.optional(fields, 'rules');
-  const list = r.optional(fields, 'list');
-  if (rules && list) return r.fail(place, 'give either rules or list, not both');
+  const given = r.either(place, 'rules', 'list', 'give either rules or list, not both');
+  if (!given) return undefined;
+  const { a: rules, b: list } = given;
   if (list) {
     const key = r.text(list);
     if (key === undefined) return undefined;

@@ -114,11 +114,9 @@ export function parseDefinition(text: string, file: string): { definition?: Camp
 }
 
 function readSchedule(r: DefinitionReader, place: Place): CampaignSchedule | undefined {
-  const fields = r.fields(place, ['cron', 'at']);
-  if (!fields) return undefined;
-  const cronAt = r.optional(fields, 'cron');
-  const atAt = r.optional(fields, 'at');
-  if (cronAt && atAt) return r.fail(place, 'give either cron (recurring) or at (one run), not both');
+  const given = r.either(place, 'cron', 'at', 'give either cron (recurring) or at (one run), not both');
+  if (!given) return undefined;
+  const { a: cronAt, b: atAt } = given;
   if (cronAt) {
     const cron = r.text(cronAt)?.trim();
     if (cron === undefined) return undefined;

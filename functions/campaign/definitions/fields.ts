@@ -58,6 +58,17 @@ export class DefinitionReader {
     return at && !isNull(at.node) ? at : undefined;
   }
 
+  /**
+   * An object of two alternatives, `a` or `b`: the place of the one given (neither may be, when
+   * the caller has a default); both given is reported with `both`, and undefined is returned.
+   */
+  either(place: Place, a: string, b: string, both: string): { a?: Place; b?: Place } | undefined {
+    const fields = this.fields(place, [a, b]);
+    if (!fields) return undefined;
+    const given = { a: this.optional(fields, a), b: this.optional(fields, b) };
+    return given.a && given.b ? this.fail(place, both) : given;
+  }
+
   /** The items of a list, `min` to `max` of them; a count out of range is reported, and the items are read all the same. */
   items(place: Place, min: number, max: number): Place[] | undefined {
     if (!isSeq(place.node)) return this.fail(place, 'must be a list');
