@@ -15,7 +15,7 @@ import type { AttributeValue } from '#lib/profiles/port';
 import type { BatchMessage } from '#lib/sms/port';
 import type { CampaignDefinition, Variant } from './definitions/definition';
 import type { Item } from './personalItems';
-import { fillTemplate, segments } from './smsText';
+import { fillTemplate, placeholdersOf, segments } from './smsText';
 
 /** A number in [0, 1) fixed by its inputs. */
 export function stableShare(...parts: string[]): number {
@@ -59,7 +59,10 @@ export function render(
   item?: { id: string; title: string },
 ): Rendered | { missing: string } {
   const params: Record<string, string> = {};
+  // Only what this variant's own template fills, in the channel's order (Tencent's parameters are positional).
+  const used = new Set(placeholdersOf(variant.templateText));
   for (const [name, source] of Object.entries(d.channel.params)) {
+    if (!used.has(name)) continue;
     const value = source.from === 'const' ? source.text : source.from === 'profile' ? attributes[source.attribute] : item?.[source.field];
     if (value === undefined || value === '') return { missing: name };
     params[name] = String(value);
@@ -78,6 +81,8 @@ export interface CampaignPolicy {
 export interface Send {
   p: StoredProfile;
   variant: string;
+  /** The variant's approved template. */
+  templateCode: string;
   message: BatchMessage;
   segments: number;
   item?: string;
@@ -101,6 +106,7 @@ export function decideOne(
   return {
     p,
     variant: variant.id,
+    templateCode: variant.templateCode,
     message: { phone, params: rendered.params, outId: `${run}|${p.userId}` },
     segments: rendered.segments,
     item: item?.id,

@@ -202,18 +202,25 @@ async function decideBatch(
     else toSend.push(decided);
   }
   const sending = await withinCapsAndBudget(deps.ledger, d, toSend, states, { nowMs: now, policy: deps.policy, budgetOf });
-  const outcomes = await sendAll(
-    deps.sms,
+  // Each variant goes out under its own approved template: a provider batch holds one template's messages.
+  const byTemplate = new Map<string, Send[]>();
+  for (const s of sending) {
+    const group = byTemplate.get(s.templateCode);
+    if (group) group.push(s);
+    else byTemplate.set(s.templateCode, [s]);
+  }
+  const ordered = [...byTemplate.values()].flat();
+  const batches = [...byTemplate].flatMap(([code, sends]) =>
     batchesOf(
       deps.sms,
-      d.channel.templateCode,
-      sending.map((s) => s.message),
+      code,
+      sends.map((s) => s.message),
       d.channel.signName,
     ),
-    pace,
   );
+  const outcomes = await sendAll(deps.sms, batches, pace);
   outcomes.forEach((o, i) => {
-    const { p, variant, segments, item } = sending[i];
+    const { p, variant, segments, item } = ordered[i];
     states.set(
       p.userId,
       o.status === 'sent'

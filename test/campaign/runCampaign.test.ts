@@ -211,6 +211,81 @@ describe('a campaign run', () => {
     },
   );
 
+  describe('variants under their own templates', () => {
+    // The coupon fills only ${name}; the city text also ${city}, which half the profiles lack.
+    const twoTemplates = (coupon: string, city: string, provider = 'aliyun') => ({
+      control_share: 0,
+      variants:
+        `[ { id: coupon, template_code: ${coupon}, template_text: "\${name}您好，满300减50。拒收请回复R", item_strategy: none }, ` +
+        `{ id: city, template_code: ${city}, template_text: "\${name}，\${city}门店上新。拒收请回复R", item_strategy: none } ]`,
+      channel: `{ provider: ${provider}, sign_name: 示例商城, kind: promotional, params: { name: profile.nickname, city: profile.city } }`,
+    });
+    const withCityOnEvenIds = (i: number) => ({ attributes: { nickname: `客${i}`, ...(i % 2 === 0 ? { city: '上海' } : {}) } });
+    const variantsOf = async (run: string) =>
+      new Map(
+        [...(await ledger.people(run))].flatMap(([id, s]) => ('variant' in s ? [[indexOf(phoneOf(Number(id.slice(1)))), s.variant]] : [])),
+      );
+
+    it('sends each variant under its own Alibaba template with only its own variables; the coupon needs no city', async () => {
+      action.templates = new Map([
+        ['SMS_200', ['name']],
+        ['SMS_300', ['name', 'city']],
+      ]);
+      await addProfiles(200, withCityOnEvenIds);
+      const d = testCampaign({ id: 'two', ...twoTemplates('SMS_200', 'SMS_300') });
+      await runCampaign(deps(), d, 't', everyone);
+      const variants = await variantsOf('two@t');
+      const calls = fake.received.map((r) => new URLSearchParams(r.body.toString())).filter((c) => c.get('Action') === 'SendBatchSms');
+      const seen = calls.flatMap((c) =>
+        (JSON.parse(c.get('PhoneNumberJson')!) as string[]).map((phone, k) => ({
+          variant: variants.get(indexOf(phone)),
+          template: c.get('TemplateCode'),
+          variables: Object.keys((JSON.parse(c.get('TemplateParamJson')!) as object[])[k]).sort(),
+        })),
+      );
+      expect(new Set(seen.map((m) => `${m.variant}→${m.template}:${m.variables.join(',')}`))).toEqual(
+        new Set(['coupon→SMS_200:name', 'city→SMS_300:city,name']),
+      );
+      const counts = await statuses('two@t');
+      const coupon = [...variants.values()].filter((v) => v === 'coupon').length;
+      expect(counts.sent).toBe(seen.length);
+      expect(coupon).toBeGreaterThan(60); // about half of 200, all sent: none lacks what its own template fills
+      expect(counts.sent + (counts['suppressed:missing_city'] ?? 0)).toBe(200);
+      expect(counts['suppressed:missing_city']).toBeGreaterThan(20);
+    });
+
+    it('sends each variant under its own Tencent template with its own parameter count', async () => {
+      const tencent = await startTencentSmsFake();
+      try {
+        tencent.templates = new Map([
+          ['1001', 1],
+          ['1002', 2],
+        ]);
+        const toLocalhost = new http.Agent({
+          lookup: (_h, o, cb) =>
+            (o as { all?: boolean }).all
+              ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+              : cb(null, '127.0.0.1', 4),
+        });
+        const sms = new TencentSmsSender({
+          ...TEST_TENCENT,
+          signName: '示例商城',
+          endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
+          protocol: 'http://',
+          agent: toLocalhost,
+        });
+        await addProfiles(100, withCityOnEvenIds);
+        const d = testCampaign({ id: 'two-tc', ...twoTemplates('"1001"', '"1002"', 'tencent') });
+        await runCampaign(deps({ sms }), d, 't', everyone);
+        const byTemplate = new Map(tencent.sent.map((b) => [b.TemplateId as string, (b.TemplateParamSet as string[]).length]));
+        expect(Object.fromEntries(byTemplate)).toEqual({ '1001': 1, '1002': 2 });
+        expect(tencent.accepted.length).toBe((await statuses('two-tc@t')).sent);
+      } finally {
+        await tencent.close();
+      }
+    });
+  });
+
   it('skips a campaign written for Alibaba SMS when the deployment sends through Tencent, contacting no one', async () => {
     await addProfiles(5);
     const tencent = await startTencentSmsFake();
@@ -354,6 +429,20 @@ describe('a campaign run', () => {
       );
       expect(second.length).toBeGreaterThan(0);
       for (const [user, item] of second) expect([user, item === itemOfUser.get(`u${user}`)]).toEqual([user, false]);
+
+      // A variant that names no item, beside one that does, sends to its people: its template has no ${item} to fill.
+      const mixed = testCampaign({
+        ...naming,
+        id: 'mixed',
+        variants:
+          '[ { id: pick, template_text: "${name}，您可能喜欢${item}。拒收请回复R", item_strategy: top_recommendation }, ' +
+          '{ id: coupon, template_code: SMS_200, template_text: "${name}您好，满300减50。拒收请回复R", item_strategy: none } ]',
+      });
+      await runCampaign(deps({ items, policy: { ...deps().policy, caps: { perDay: 9, perWeek: 20 } } }), mixed, 't', everyone);
+      const decided = [...(await ledger.people('mixed@t')).values()];
+      const coupons = decided.filter((state) => 'variant' in state && state.variant === 'coupon');
+      expect(coupons.length).toBeGreaterThan(5);
+      expect(coupons.every((state) => state.status === 'sent')).toBe(true);
     },
   );
 

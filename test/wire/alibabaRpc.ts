@@ -141,6 +141,8 @@ export interface SendBatchSmsAction extends ActionHandler {
   records: AliyunSentRecord[];
   /** Faults for the next requests; once none is left, the numbers decide (like SendSms: `…0000` flow control, `…9999` system error). */
   faults: BatchSmsFault[];
+  /** The account's approved templates and their variables, when a test sets them: any other code, or a missing variable, is refused. */
+  templates?: Map<string, string[]>;
 }
 
 const jsonArray = (text: string | undefined): unknown[] | undefined => {
@@ -174,6 +176,16 @@ function checkBatch(p: Record<string, string>): { phones: string[] } | { refusal
   return { phones: phones as string[] };
 }
 
+/** The template checks of an account with these approved templates: the code must be one, and every variable filled. */
+function templateRefusal(templates: Map<string, string[]>, p: Record<string, string>): ActionReply | undefined {
+  const variables = templates.get(p.TemplateCode);
+  if (!variables) return batchFaultReplies.templateIllegal;
+  const params = (jsonArray(p.TemplateParamJson) ?? []) as Record<string, string>[];
+  if (params.some((set) => variables.some((name) => !set[name])))
+    return { body: { Code: 'isv.TEMPLATE_MISSING_PARAMETERS', Message: '模板变量缺少对应参数值' } };
+  return undefined;
+}
+
 /** Dysmsapi SendBatchSms as the service validates it: one Code for the whole request. A fresh one per fake. */
 export function sendBatchSmsAction(): SendBatchSmsAction {
   const accepted: string[] = [];
@@ -195,6 +207,8 @@ export function sendBatchSmsAction(): SendBatchSmsAction {
   const handle = (p: Record<string, string>): ActionReply | Promise<ActionReply> => {
     const checked = checkBatch(p);
     if ('refusal' in checked) return checked.refusal;
+    const refusal = self.templates && templateRefusal(self.templates, p);
+    if (refusal) return refusal;
     const { phones } = checked;
     const fault = faults.shift();
     if (fault === 'timeout') {
@@ -208,7 +222,8 @@ export function sendBatchSmsAction(): SendBatchSmsAction {
     accepted.push(...phones);
     return { body: { Code: 'OK', Message: 'OK', BizId: took(p, phones) } };
   };
-  return Object.assign(handle, { accepted, records, faults });
+  const self: SendBatchSmsAction = Object.assign(handle, { accepted, records, faults });
+  return self;
 }
 
 const beijing = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);

@@ -46,6 +46,8 @@ export interface TencentSmsFake extends HttpFake {
   records: TencentSentRecord[];
   /** Whether pulls echo SessionContext (off by default, as on Tencent until enabled). */
   echoSessionContext: boolean;
+  /** The application's approved templates and how many parameters each takes, when a test sets them: any other id, or another count, is refused. */
+  templates?: Map<string, number>;
 }
 
 const ACTIONS = new Set(['SendSms', 'PullSmsSendStatusByPhoneNumber']);
@@ -98,6 +100,11 @@ export async function startTencentSmsFake(): Promise<TencentSmsFake> {
     const params = body.TemplateParamSet ?? [];
     if (!Array.isArray(params) || !params.every((v) => typeof v === 'string'))
       return fail('InvalidParameterValue.TemplateParameterFormatError', 'TemplateParamSet must be strings.');
+    const approved = self.templates?.get(body.TemplateId);
+    if (self.templates && approved === undefined)
+      return fail('FailedOperation.TemplateIncorrectOrUnapproved', 'template is not approved or does not exist.');
+    if (approved !== undefined && params.length !== approved)
+      return fail('FailedOperation.TemplateParamSetNotMatchApprovedTemplate', 'the parameters do not match the approved template.');
     sent.push(body);
     const fault = faults.shift();
     const took = (phone: string, serialNo = `2433:${randomUUID()}`) => {

@@ -30,6 +30,7 @@ export interface VariantRead {
 export interface ChannelRead {
   /** Set when the whole channel is valid. */
   channel?: Channel;
+  provider?: Channel['provider'];
   kind?: Channel['kind'];
   params?: Map<string, { source: ParamSource; place: Place }>;
 }
@@ -47,7 +48,7 @@ export function readVariants(r: DefinitionReader, place: Place): VariantRead[] |
 }
 
 function readVariant(r: DefinitionReader, place: Place): VariantRead {
-  const fields = r.fields(place, ['id', 'template_text', 'item_strategy', 'weight']);
+  const fields = r.fields(place, ['id', 'template_code', 'template_text', 'item_strategy', 'weight']);
   if (!fields) return { places: new Map() };
   const field = (name: string) => r.required(fields, name, place);
   const id = ifPresent(field('id'), (at) => r.matching(at, SLUG, SLUG_EXPECTED));
@@ -56,8 +57,9 @@ function readVariant(r: DefinitionReader, place: Place): VariantRead {
   const weightAt = r.optional(fields, 'weight');
   const weight = weightAt ? r.number(weightAt, (n) => n > 0, 'a number above 0') : 1;
   const read: VariantRead = { id, templateText, itemStrategy, places: fields };
+  // Its template code is checked and settled with the channel's (checkTemplates).
   if (id !== undefined && templateText !== undefined && itemStrategy !== undefined && weight !== undefined)
-    read.variant = { id, templateText, itemStrategy, weight };
+    read.variant = { id, templateCode: '', templateText, itemStrategy, weight };
   return read;
 }
 
@@ -67,12 +69,13 @@ export function readChannel(r: DefinitionReader, place: Place): ChannelRead {
   const field = (name: string) => r.required(fields, name, place);
   const provider = ifPresent(field('provider'), (at) => r.oneOf(at, PROVIDERS));
   const signName = ifPresent(field('sign_name'), (at) => readSignName(r, at));
-  const templateCode = ifPresent(field('template_code'), (at) => readTemplateCode(r, at, provider));
+  const templateCodeAt = r.optional(fields, 'template_code');
+  const templateCode = templateCodeAt ? readTemplateCode(r, templateCodeAt, provider) : undefined;
   const kind = ifPresent(field('kind'), (at) => r.oneOf(at, MESSAGE_KINDS));
   const paramsAt = r.optional(fields, 'params');
   const params = paramsAt ? readParams(r, paramsAt) : new Map<string, { source: ParamSource; place: Place }>();
-  const read: ChannelRead = { kind, params };
-  if (provider && signName && templateCode && kind && params) {
+  const read: ChannelRead = { provider, kind, params };
+  if (provider && signName && (templateCode || !templateCodeAt) && kind && params) {
     read.channel = {
       provider,
       signName,
@@ -124,8 +127,24 @@ function readSource(r: DefinitionReader, place: Place): ParamSource | undefined 
   return r.fail(place, `must be profile.<attribute>, item.title, item.id or const:<text>, not "${clip(text)}"`);
 }
 
+/** Each variant's template code: its own, else the channel's; one with neither is reported on the variant. */
+function settleTemplateCodes(r: DefinitionReader, variants: VariantRead[], channel: ChannelRead, place: Place): void {
+  for (const read of variants) {
+    const ownAt = read.places.get('template_code');
+    const code = ownAt ? readTemplateCode(r, ownAt, channel.provider) : channel.channel?.templateCode;
+    if (!ownAt && !code && channel.channel)
+      r.fail(
+        read.places.get('id') ?? place,
+        `variant ${read.id ?? '?'} needs a template_code: give it one, or give channel.template_code for all`,
+      );
+    if (read.variant && code) read.variant.templateCode = code;
+    else read.variant = undefined;
+  }
+}
+
 /** The rules between the variants' templates and the channel; each problem is reported where it is fixed. */
-export function checkTemplates(r: DefinitionReader, variants: VariantRead[], channel: ChannelRead): void {
+export function checkTemplates(r: DefinitionReader, variants: VariantRead[], channel: ChannelRead, variantsAt: Place): void {
+  settleTemplateCodes(r, variants, channel, variantsAt);
   const used = new Set<string>();
   for (const { templateText, itemStrategy, places } of variants) {
     if (templateText === undefined) continue;

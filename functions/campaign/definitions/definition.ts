@@ -77,7 +77,8 @@ export function parseDefinition(text: string, file: string): { definition?: Camp
   const controlShare = controlShareAt
     ? r.number(controlShareAt, (n) => n >= 0 && n <= 0.5, 'a share from 0 to 0.5')
     : DEFAULT_CONTROL_SHARE;
-  const variants = read(field('variants'), (at) => readVariants(r, at));
+  const variantsAt = field('variants');
+  const variants = read(variantsAt, (at) => readVariants(r, at));
   const budget = read(field('budget'), (at) => readBudget(r, at));
   const channelAt = field('channel');
   const channel = channelAt ? readChannel(r, channelAt) : {};
@@ -91,7 +92,7 @@ export function parseDefinition(text: string, file: string): { definition?: Camp
     : 0;
   const retryAt = r.optional(fields, 'retry_undelivered');
   const retryUndelivered = retryAt ? r.flag(retryAt) : false;
-  if (variants) checkTemplates(r, variants, channel);
+  if (variants) checkTemplates(r, variants, channel, variantsAt!);
 
   const errors = r.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const parts = {

@@ -63,7 +63,9 @@ export type ItemStrategy = (typeof ITEM_STRATEGIES)[number];
 
 export interface Variant {
   id: string;
-  /** With `${name}` placeholders, each filled from `channel.params`. */
+  /** The provider-approved template this variant is sent under: its own `template_code`, else the channel's. */
+  templateCode: string;
+  /** The approved template's text, with `${name}` placeholders, each filled from `channel.params`. */
   templateText: string;
   itemStrategy: ItemStrategy;
   /** Relative share of the treated audience (default 1). */
@@ -87,7 +89,8 @@ export type ParamSource =
 export interface Channel {
   provider: (typeof PROVIDERS)[number];
   signName: string;
-  templateCode: string;
+  /** The template of the variants that name none of their own. */
+  templateCode?: string;
   kind: (typeof MESSAGE_KINDS)[number];
   /** Placeholder name → where its value comes from, in the file's order. */
   params: Record<string, ParamSource>;
