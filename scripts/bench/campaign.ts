@@ -4,7 +4,8 @@
  * request's signature and counts every number it took. The run is split into chunks as the
  * platform splits it (MKT_CAMPAIGN_CHUNK_SIZE profiles each; FC runs each on an instance of
  * its own), here all run at once in this one process. The last line is JSON: profiles,
- * seconds (plan plus run), decisions_per_s, sent, duplicates (counted by the provider server).
+ * seconds (plan plus run), decisions_per_s, sent, duplicates and templates (the distinct template
+ * codes the provider server took: the campaign's two variants each have their own).
  * BENCH_PROFILES sets the number of profiles.
  */
 import { parseDefinition } from '../../functions/campaign/definitions/definition';
@@ -32,7 +33,8 @@ const DEFINITION = campaignYaml({
   name: 'bench',
   audience: '{ rules: [ { has_tag: member }, { feature: counts.purchase.d30 >= 1 } ] }',
   control_share: 0.1,
-  variants: `[ ${GREETING}, ${MEMBER_DAY} ]`,
+  // Two variants, each under its own approved template.
+  variants: `[ ${GREETING}, ${MEMBER_DAY.replace('{ id: b,', '{ id: b, template_code: SMS_101,')} ]`,
   budget: '{ messages: 10000000 }',
 });
 
@@ -45,6 +47,10 @@ runBench(async (bench) => {
   const features = new MemoryFeatureStore(() => NOW);
   const ledger = new RedisContactLedger({ url: bench.redisUrl, prefix: bench.prefix });
   const action = sendBatchSmsAction();
+  action.templates = new Map([
+    ['SMS_100', ['name']],
+    ['SMS_101', ['name']],
+  ]);
   const provider = await startAlibabaRpcFake('2017-05-25', { SendBatchSms: action });
   try {
     const loadStarted = performance.now();
@@ -94,6 +100,7 @@ runBench(async (bench) => {
       decisions_per_s: Math.round(PROFILES / seconds),
       sent,
       duplicates,
+      templates: new Set(action.records.map((r) => r.templateCode)).size,
     };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
