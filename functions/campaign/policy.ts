@@ -116,10 +116,11 @@ export function decideOne(
 /**
  * Of the messages policy would send in one batch, those within every person's contact caps and
  * then within the run's budget (`budgetOf` names the run that pays); the others are suppressed
- * in `states` (`contact_cap`, `budget`).
+ * in `states` (`contact_cap`, `budget`). One reservation: a person the budget leaves out gets
+ * their cap slot back, so other campaigns can still reach them that day.
  */
 export async function withinCapsAndBudget(
-  ledger: Pick<ContactHistory, 'reserveContacts'> & Pick<RunLedger, 'reserveBudget'>,
+  ledger: Pick<ContactHistory, 'reserveContacts' | 'releaseContacts'> & Pick<RunLedger, 'reserveBudget'>,
   d: CampaignDefinition,
   toSend: Send[],
   states: Map<string, PersonState>,
@@ -138,6 +139,34 @@ export async function withinCapsAndBudget(
     allowed.map((s) => s.segments * o.policy.priceMilliYuan),
     { messages: d.budget.messages, ...budget },
   );
-  allowed.slice(granted).forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
+  const overBudget = allowed.slice(granted);
+  overBudget.forEach((s) => states.set(s.p.userId, { status: 'suppressed', reason: 'budget' }));
+  await ledger.releaseContacts(
+    overBudget.map((s) => s.p.userId),
+    o.nowMs,
+  );
   return allowed.slice(0, granted);
+}
+
+/**
+ * What a batch's failed sends held back: a message the provider did not take (refused, throttled
+ * past its retries, failed for good) gives its person's cap slot and its cost back; one whose
+ * fate is unknown (`uncertain`) keeps both, as it may have gone out.
+ */
+export async function releaseUnsent(
+  ledger: Pick<ContactHistory, 'releaseContacts'> & Pick<RunLedger, 'refundBudget'>,
+  unsent: Send[],
+  o: { nowMs: number; policy: CampaignPolicy; budgetOf: string },
+): Promise<void> {
+  if (unsent.length === 0) return;
+  await Promise.all([
+    ledger.releaseContacts(
+      unsent.map((s) => s.p.userId),
+      o.nowMs,
+    ),
+    ledger.refundBudget(
+      o.budgetOf,
+      unsent.map((s) => s.segments * o.policy.priceMilliYuan),
+    ),
+  ]);
 }

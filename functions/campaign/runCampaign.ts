@@ -16,7 +16,7 @@ import { increment } from '#lib/tally';
 import type { Chunk } from './chunks';
 import type { CampaignDefinition } from './definitions/definition';
 import type { Item, PersonalItems } from './personalItems';
-import { decideOne, quietUntil, variantOf, withinCapsAndBudget, type CampaignPolicy, type Send } from './policy';
+import { decideOne, quietUntil, releaseUnsent, variantOf, withinCapsAndBudget, type CampaignPolicy, type Send } from './policy';
 import type { Select } from './selection';
 
 export interface RunDeps {
@@ -201,7 +201,8 @@ async function decideBatch(
     if ('status' in decided) states.set(p.userId, decided);
     else toSend.push(decided);
   }
-  const sending = await withinCapsAndBudget(deps.ledger, d, toSend, states, { nowMs: now, policy: deps.policy, budgetOf });
+  const reservation = { nowMs: now, policy: deps.policy, budgetOf };
+  const sending = await withinCapsAndBudget(deps.ledger, d, toSend, states, reservation);
   // Each variant goes out under its own approved template: a provider batch holds one template's messages.
   const byTemplate = new Map<string, Send[]>();
   for (const s of sending) {
@@ -228,6 +229,14 @@ async function decideBatch(
         : { status: 'failed', variant, code: o.code, failure: o.failure },
     );
   });
+  await releaseUnsent(
+    deps.ledger,
+    ordered.filter((_, i) => {
+      const o = outcomes[i];
+      return o.status === 'failed' && o.failure !== 'uncertain';
+    }),
+    reservation,
+  );
   const noting = deps.ledger.noteContacts(sentContacts(d, run, states, now, deps.policy.priceMilliYuan));
   noting.catch(() => undefined); // awaited at the page's end; a batch that fails before then must not leave it unhandled
   await deps.ledger.settle(run, states);

@@ -52,6 +52,18 @@ export class MemoryContactLedger implements ContactLedger {
     });
   }
 
+  async releaseContacts(userIds: string[], reservedAtMs: number): Promise<void> {
+    for (const id of userIds)
+      for (const key of [`${id}:d:${dayOf(reservedAtMs)}`, `${id}:w:${weekOf(reservedAtMs)}`])
+        this.contacts.set(key, Math.max(0, (this.contacts.get(key) ?? 0) - 1));
+  }
+
+  async refundBudget(run: string, costEach: number[]): Promise<void> {
+    const used = this.budgets.get(run) ?? { messages: 0, milliYuan: 0 };
+    const refund = costEach.reduce((a, b) => a + b, 0);
+    this.budgets.set(run, { messages: Math.max(0, used.messages - costEach.length), milliYuan: Math.max(0, used.milliYuan - refund) });
+  }
+
   async reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {
     const used = this.budgets.get(run) ?? { messages: 0, milliYuan: 0 };
     const granted = affordable(used, costEach, limits);

@@ -69,6 +69,8 @@ export interface RunLedger {
   scanPeople(run: string, cursor?: string, count?: number): Promise<{ people: [string, PersonState][]; next?: string }>;
   /** How many of these messages, in order, the run's budget still pays for (each reserved as granted). */
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number>;
+  /** Gives back what these messages reserved of the run's budget: they were never sent (refused, failed for good). */
+  refundBudget(run: string, costEach: number[]): Promise<void>;
   /** What the run's budget has paid for so far, every attempt and chunk together. */
   spent(run: string): Promise<{ messages: number; milliYuan: number }>;
   progress(run: string): Promise<RunProgress>;
@@ -79,6 +81,8 @@ export interface RunLedger {
 export interface ContactHistory {
   /** Per person: one more contact within the caps shared by every campaign (Asia/Shanghai days, weeks from Monday), or false. */
   reserveContacts(userIds: string[], nowMs: number, caps: ContactCaps): Promise<boolean[]>;
+  /** Gives back one contact reserved at `reservedAtMs` (same day and week) for each of these people: they were never messaged. */
+  releaseContacts(userIds: string[], reservedAtMs: number): Promise<void>;
   /** Adds to each person's contact history (a contact noted twice is kept once); older than the retention is dropped. */
   noteContacts(contacts: [string, Contact][]): Promise<void>;
   /** Each person's contacts since `sinceMs`, oldest first. */

@@ -33,6 +33,20 @@ redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
+/** KEYS: day and week counters of one person. Gives back one contact of each, never below zero. */
+const RELEASE_CONTACT = `
+for i = 1, 2 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 1`;
+
+/** KEYS: budget hash. ARGV: messages and milli-yuan to give back, never below zero. */
+const REFUND_BUDGET = `
+local messages = math.max(0, tonumber(redis.call('HGET', KEYS[1], 'messages') or '0') - tonumber(ARGV[1]))
+local spent = math.max(0, tonumber(redis.call('HGET', KEYS[1], 'milliYuan') or '0') - tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'messages', messages, 'milliYuan', spent)
+return 1`;
+
 /**
  * KEYS: budget hash. ARGV: message limit (-1: none), milli-yuan limit (-1: none), then each message's
  * cost in milli-yuan. Returns how many fit.
@@ -91,6 +105,8 @@ type Scripted = Redis & {
   mktClaim(key: string, ...args: string[]): Promise<number[]>;
   mktReserveContact(day: string, week: string, ...args: (string | number)[]): Promise<number>;
   mktReserveBudget(key: string, ...args: (string | number)[]): Promise<number>;
+  mktReleaseContact(day: string, week: string): Promise<number>;
+  mktRefundBudget(key: string, messages: number, milliYuan: number): Promise<number>;
   mktNoteRun(first: string, last: string, at: number, run: string): Promise<number>;
   mktRecordDeliveries(key: string, ...args: string[]): Promise<number[]>;
   mktNoteContact(key: string, at: number, contact: string, retentionMs: number): Promise<number>;
@@ -111,6 +127,8 @@ function connect(url: string): Scripted {
   redis.defineCommand('mktClaim', { numberOfKeys: 1, lua: CLAIM });
   redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
   redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
+  redis.defineCommand('mktReleaseContact', { numberOfKeys: 2, lua: RELEASE_CONTACT });
+  redis.defineCommand('mktRefundBudget', { numberOfKeys: 1, lua: REFUND_BUDGET });
   redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
   redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
   redis.defineCommand('mktNoteContact', { numberOfKeys: 1, lua: NOTE_CONTACT });
@@ -196,6 +214,20 @@ export class RedisContactLedger implements ContactLedger {
         ),
       ),
     );
+  }
+
+  releaseContacts(userIds: string[], reservedAtMs: number): Promise<void> {
+    if (userIds.length === 0) return Promise.resolve();
+    return this.run('contact caps', async () => {
+      const [day, week] = [`d:${dayOf(reservedAtMs)}`, `w:${weekOf(reservedAtMs)}`];
+      await Promise.all(userIds.map((id) => this.redis.mktReleaseContact(this.contactKey(id, day), this.contactKey(id, week))));
+    });
+  }
+
+  refundBudget(run: string, costEach: number[]): Promise<void> {
+    if (costEach.length === 0) return Promise.resolve();
+    const milliYuan = costEach.reduce((a, b) => a + b, 0);
+    return this.run('budget', async () => void (await this.redis.mktRefundBudget(this.runKey(run, 'budget'), costEach.length, milliYuan)));
   }
 
   reserveBudget(run: string, costEach: number[], limits: BudgetLimits): Promise<number> {

@@ -343,6 +343,37 @@ describe('a campaign run', () => {
     expect(duplicates()).toBe(0);
   });
 
+  it('gives back the cap slots of people a budget left out, and what a refused batch reserved (real Redis ledger)', async () => {
+    const prefix = `mkt-test:${randomUUID()}:`;
+    const redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
+    ledger = redisLedger;
+    try {
+      await addProfiles(50);
+      const policy = { caps: { perDay: 1, perWeek: 10 }, quiet: { fromMin: 20 * 60, toMin: 8 * 60 }, qps: 1000, priceMilliYuan: 45 };
+      await runCampaign(deps({ policy }), withBudget(definition('small', { control_share: 0 }), { messages: 5 }), 't', everyone);
+      expect(await statuses('small@t')).toEqual({ sent: 5, 'suppressed:budget': 45 });
+      // The same day, another campaign reaches the 45 the budget left out, and only them.
+      await runCampaign(deps({ policy }), definition('later', { control_share: 0 }), 't', everyone);
+      expect(await statuses('later@t')).toEqual({ sent: 45, 'suppressed:contact_cap': 5 });
+      expect(duplicates()).toBe(0);
+
+      // A batch the provider refuses (a template it does not know) holds neither cap slots nor budget.
+      action.faults.push('templateIllegal');
+      await addProfiles(60);
+      const refused = withBudget(definition('refused', { control_share: 0 }), { messages: 100 });
+      const more = { ...policy, caps: { perDay: 2, perWeek: 10 } };
+      const first = await runCampaign(deps({ policy: more, pageSize: 60 }), refused, 't', everyone);
+      expect(first.failed).toEqual({ 'isv.SMS_TEMPLATE_ILLEGAL': 60 });
+      expect(await redisLedger.spent('refused@t')).toEqual({ messages: 0, milliYuan: 0 });
+      await runCampaign(deps({ policy: more }), definition('after-refusal', { control_share: 0 }), 't', everyone);
+      expect((await statuses('after-refusal@t')).sent).toBe(60); // every one of them still had a slot today
+    } finally {
+      const keys = await redisLedger.redis.keys(`${prefix}*`);
+      if (keys.length) await redisLedger.redis.del(...keys);
+      await redisLedger.close();
+    }
+  });
+
   it('never exceeds the budget, in messages or in yuan', async () => {
     await addProfiles(300);
     await runCampaign(deps(), withBudget(definition('by-count', { control_share: 0 }), { messages: 120 }), 't', everyone);

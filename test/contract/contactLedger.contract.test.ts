@@ -54,6 +54,25 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
     expect(await h.ledger.reserveContacts(['a'], NOON + 7 * 86_400_000, caps)).toEqual([true]); // next Monday
   });
 
+  it('gives a released contact back in the day and week it was reserved, never below zero', async () => {
+    const caps = { perDay: 1, perWeek: 2 };
+    expect(await h.ledger.reserveContacts(['a', 'b'], NOON, caps)).toEqual([true, true]);
+    await h.ledger.releaseContacts(['a'], NOON + 60_000);
+    expect(await h.ledger.reserveContacts(['a', 'b'], NOON + 3600_000, caps)).toEqual([true, false]);
+    await h.ledger.releaseContacts(['c', 'c'], NOON); // never reserved: nothing goes below zero
+    expect(await h.ledger.reserveContacts(['c'], NOON, { perDay: 1, perWeek: 1 })).toEqual([true]);
+    expect(await h.ledger.reserveContacts(['c'], NOON, { perDay: 1, perWeek: 1 })).toEqual([false]);
+  });
+
+  it('refunds what unsent messages reserved of a budget, so it pays for others', async () => {
+    expect(await h.ledger.reserveBudget('r', [10, 10, 10], { messages: 3 })).toBe(3);
+    await h.ledger.refundBudget('r', [10, 10]);
+    expect(await h.ledger.spent('r')).toEqual({ messages: 1, milliYuan: 10 });
+    expect(await h.ledger.reserveBudget('r', [10, 10, 10], { messages: 3 })).toBe(2);
+    await h.ledger.refundBudget('never', [5]);
+    expect(await h.ledger.spent('never')).toEqual({ messages: 0, milliYuan: 0 });
+  });
+
   it("never lets a run's budget pay for more messages or more money than its limits, across calls", async () => {
     expect(await h.ledger.reserveBudget('r', [5, 5, 5], { messages: 4, milliYuan: 100 })).toBe(3);
     expect(await h.ledger.reserveBudget('r', [5, 5], { messages: 4, milliYuan: 100 })).toBe(1);
