@@ -1,5 +1,5 @@
 /**
- * `npm run campaign -- validate <file> | plan <id> | run <id> [--at ISO] | report <id> --run <run id>`
+ * `npm run campaign -- validate <file> | plan <id> | run <id> [--at ISO] | report <id> --run <ISO minute | latest>`
  * validate checks a definition file here; the others go to the `campaign` function as a direct
  * invocation, at MKT_URL (default the local runtime, http://127.0.0.1:9000). On FC, send the same
  * JSON with `npx s campaign invoke -e '{"command":"plan","campaign":"<id>"}'`.
@@ -10,7 +10,7 @@ import { parseDefinition } from '../functions/campaign/definitions/definition';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { at: { type: 'string' }, run: { type: 'string' } } });
 const [command, target] = positionals;
-const usage = 'usage: npm run campaign -- validate <file> | plan <id> | run <id> [--at ISO] | report <id> --run <run id>\n';
+const usage = 'usage: npm run campaign -- validate <file> | plan <id> | run <id> [--at ISO] | report <id> --run <ISO minute | latest>\n';
 
 function validate(file: string): number {
   const { definition, errors } = parseDefinition(readFileSync(file, 'utf8'), file);

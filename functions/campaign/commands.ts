@@ -4,7 +4,7 @@
  * `plan` (a dry run), `run` (now, or `at` a minute), `report` (written as JSON and HTML to
  * `campaign-reports/runs/<run>.json|.html`).
  */
-import { badRequest } from '#lib/errors';
+import { AppError, badRequest } from '#lib/errors';
 import type { Invocation } from '#lib/fc/decode';
 import { planCampaign } from './plan';
 import { runReport } from './report/report';
@@ -12,7 +12,9 @@ import { reportPage } from './report/page';
 import { activeDefinition } from './definitions/store';
 import { personalItemsFor, runOne, type CampaignDeps } from './runOne';
 import { selectionFor } from './selection';
+import type { ObjectStore } from '#lib/objectStore';
 import { RUN_REPORTS_PREFIX } from '#lib/objectStore/keys';
+import { campaignRuns } from '#models/datasets/campaignRuns';
 
 const MINUTE_MS = 60_000;
 
@@ -21,7 +23,7 @@ export interface Command {
   campaign: string;
   /** `run`: the minute to run as (default now). */
   at?: string;
-  /** `report`: the run's id (the minute it ran as). */
+  /** `report`: the run, as the minute it ran as in any ISO form, or `latest`. */
   run?: string;
 }
 
@@ -33,8 +35,26 @@ export function commandOf(invocation: Invocation): Command | undefined {
   if (!['plan', 'run', 'report'].includes(c.command) || typeof c.campaign !== 'string')
     throw badRequest('bad_command', 'expected {"command": "plan" | "run" | "report", "campaign": "<id>", ...}');
   if (c.command === 'report' && typeof c.run !== 'string')
-    throw badRequest('bad_command', 'report needs "run": the run id that `run` answered');
+    throw badRequest('bad_command', 'report needs "run": the minute the run ran as (any ISO form), or "latest"');
   return c as Command;
+}
+
+/** The run a report names: `latest`, or the minute it ran as in any ISO form; a run the campaign never started is a 404. */
+export async function runIdOf(objects: ObjectStore, campaign: string, named: string): Promise<string> {
+  const runs = (await campaignRuns(objects)).filter((r) => r.campaign === campaign).map((r) => r.runId);
+  if (named === 'latest') {
+    const latest = runs.at(-1);
+    if (!latest) throw new AppError(404, 'no_such_run', `campaign ${campaign} has not run yet`);
+    return latest;
+  }
+  const ms = Date.parse(named);
+  if (Number.isNaN(ms)) throw badRequest('bad_command', `"run" must be an ISO time or "latest", got ${named}`);
+  const runId = new Date(ms).toISOString();
+  if (!runs.includes(runId)) {
+    const recent = runs.slice(-5).join(', ') || 'none yet';
+    throw new AppError(404, 'no_such_run', `campaign ${campaign} has no run at ${runId} (its latest: ${recent})`);
+  }
+  return runId;
 }
 
 export async function runCommand(deps: CampaignDeps, c: Command): Promise<unknown> {
@@ -46,7 +66,7 @@ export async function runCommand(deps: CampaignDeps, c: Command): Promise<unknow
     if (Number.isNaN(at)) throw badRequest('bad_command', `"at" must be an ISO time, got ${c.at}`);
     return runOne(deps, d, new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString());
   }
-  const report = await runReport(deps, d, c.run!, deps.policy.priceMilliYuan);
+  const report = await runReport(deps, d, await runIdOf(deps.objects, d.id, c.run!), deps.policy.priceMilliYuan);
   const base = `${RUN_REPORTS_PREFIX}${report.run}`;
   await deps.objects.put(`${base}.json`, Buffer.from(JSON.stringify(report, null, 2)), { contentType: 'application/json' });
   await deps.objects.put(`${base}.html`, Buffer.from(reportPage(report)), { contentType: 'text/html; charset=utf-8' });

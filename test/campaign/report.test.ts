@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runIdOf } from '../../functions/campaign/commands';
 import { planCampaign } from '../../functions/campaign/plan';
 import { liftOf, runReport } from '../../functions/campaign/report/report';
 import { reportPage } from '../../functions/campaign/report/page';
@@ -16,6 +17,7 @@ import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { encodeRawObject, rawPartition } from '#lib/events/rawLog';
 import { OutboxSmsSender } from '#lib/sms/outboxSms';
 import { chunkProgressKey } from '#lib/contacts';
+import { recordCampaignRun } from '#models/datasets/campaignRuns';
 import { testCampaign } from '../fixtures/campaign';
 
 const RUN = '2026-11-30T02:00:00.000Z'; // 10:00 in Shanghai
@@ -29,6 +31,24 @@ const d = testCampaign({
     '{ id: b, template_text: "${name}，会员日。拒收请回复R", item_strategy: none } ]',
   budget: '{ messages: 100000 }',
 });
+
+const emptyReport = {
+  campaign: 'lift',
+  run: 'lift@r',
+  startedAt: 'r',
+  finished: true,
+  attributionDays: 7,
+  audience: 0,
+  control: 0,
+  sent: 0,
+  uncertain: 0,
+  failed: {},
+  suppressed: {},
+  segments: 0,
+  costYuan: 0,
+  delivery: { delivered: 0, undelivered: {}, awaitingReceipt: 0, deliveryRate: 0, optedOut: 0, actualCostYuan: 0 },
+  variants: [],
+};
 
 let dir: string;
 beforeEach(() => {
@@ -102,6 +122,29 @@ describe('campaign plan and report', () => {
     expect(reportPage(await runReport(w, d, RUN, 45))).toContain('still running');
     await w.ledger.saveProgress(chunkProgressKey(run, 1), { done: true });
     expect((await runReport(w, d, RUN, 45)).finished).toBe(true);
+  });
+
+  it('finds a run by the minute it ran as, in any ISO form, or the latest; an unknown run is an error', async () => {
+    const objects = new LocalObjectStore(dir, 'mkt-data');
+    for (const runId of ['2026-12-07T02:00:00.000Z', '2026-12-08T02:21:00.000Z'])
+      await recordCampaignRun(objects, { campaign: 'lift', runId, attributionDays: 7 });
+    await recordCampaignRun(objects, { campaign: 'other', runId: '2026-12-09T02:00:00.000Z', attributionDays: 7 });
+    for (const named of ['2026-12-08T10:21:00+08:00', '2026-12-08T02:21:00Z', '2026-12-08T02:21:00.000Z', 'latest'])
+      expect([named, await runIdOf(objects, 'lift', named)]).toEqual([named, '2026-12-08T02:21:00.000Z']);
+    await expect(runIdOf(objects, 'lift', '2026-12-08T10:22:00+08:00')).rejects.toMatchObject({ status: 404, code: 'no_such_run' });
+    await expect(runIdOf(objects, 'lift', 'yesterday')).rejects.toMatchObject({ status: 400, code: 'bad_command' });
+    await expect(runIdOf(objects, 'never-ran', 'latest')).rejects.toMatchObject({ status: 404, code: 'no_such_run' });
+  });
+
+  it('gives no interval where every person in each group did the same, and says so', () => {
+    expect(liftOf(500, 0, 200, 0)).toEqual({ lift: 0 });
+    expect(liftOf(10, 10, 10, 0)).toEqual({ lift: 1 });
+    const page = reportPage({
+      ...emptyReport,
+      variants: [{ variant: 'a', treated: 500, treatedConverted: 0, control: 200, controlConverted: 0, lift: 0 }],
+    });
+    expect(page).toContain('no interval yet');
+    expect(page).not.toContain('95%: 0.0 to 0.0');
   });
 
   it('computes the lift and its 95% interval from two proportions', () => {

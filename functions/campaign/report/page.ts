@@ -15,10 +15,11 @@ function chart(variants: VariantResult[]): string {
       const bar = (rate: number, dy: number, colour: string, label: string) =>
         `<rect x="160" y="${y + dy}" width="${Math.round((rate / top) * 360)}" height="20" fill="${colour}"/><text ` +
         `x="${168 + Math.round((rate / top) * 360)}" y="${y + dy + 15}">${label} ${(rate * 100).toFixed(1)}%</text>`;
-      const lift =
-        v.lift === undefined
-          ? 'lift: not enough people yet'
-          : `lift ${(v.lift * 100).toFixed(1)} pts (95%: ${(v.lift95![0] * 100).toFixed(1)} to ${(v.lift95![1] * 100).toFixed(1)})`;
+      const pts = (x: number) => (x * 100).toFixed(1);
+      const interval = v.lift95
+        ? `95%: ${pts(v.lift95[0])} to ${pts(v.lift95[1])}`
+        : 'no interval yet: every person in each group did the same';
+      const lift = v.lift === undefined ? 'lift: not enough people yet' : `lift ${pts(v.lift)} pts (${interval})`;
       const treated = bar(v.treated ? v.treatedConverted / v.treated : 0, 4, '#d9480f', 'treated');
       const control = bar(v.control ? v.controlConverted / v.control : 0, 28, '#868e96', 'control');
       return (

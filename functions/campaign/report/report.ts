@@ -24,6 +24,7 @@ export interface VariantResult {
   controlConverted: number;
   /** Treated conversion minus control conversion; undefined while either group is empty. */
   lift?: number;
+  /** Undefined too while every person in each group did the same (no conversions yet, say): no spread to build it on. */
   lift95?: [number, number];
 }
 
@@ -72,6 +73,8 @@ export function liftOf(tn: number, tc: number, cn: number, cc: number): Pick<Var
   const [pt, pc] = [tc / tn, cc / cn];
   const se = Math.sqrt((pt * (1 - pt)) / tn + (pc * (1 - pc)) / cn);
   const lift = pt - pc;
+  // Everyone in each group did the same (no conversions at all, say): no spread to build an interval on.
+  if (se === 0) return { lift };
   return { lift, lift95: [lift - 1.96 * se, lift + 1.96 * se] };
 }
 
