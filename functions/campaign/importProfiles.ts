@@ -4,7 +4,7 @@
  * each bad row is reported, with its line, in `<file>.errors.jsonl` next to the upload.
  *
  * CSV: a header row, then `user_id`, `phone`, `consent_granted` (true/false), `consent_at`
- * (ISO; default the upload's time), `consent_source` (default `import:<file>`), `tags`
+ * (ISO; without one the statement takes the upload's time and never lifts an opt-out), `consent_source` (default `import:<file>`), `tags`
  * (`;`-separated) and `attr.<name>` columns. JSON lines: one API profile per line.
  */
 import { parseCsv } from '#lib/csv';
@@ -42,7 +42,7 @@ interface Row {
 const TRUE = /^(true|1|yes|y)$/i;
 const FALSE = /^(false|0|no|n)$/i;
 
-function csvRows(text: string, file: string, uploadedAt: number): Row[] {
+function csvRows(text: string, file: string): Row[] {
   const [header, ...rows] = parseCsv(text);
   const columns = header?.fields.map((c) => c.trim()) ?? [];
   return rows.map(({ line, fields }) => {
@@ -64,7 +64,8 @@ function csvRows(text: string, file: string, uploadedAt: number): Row[] {
             ? undefined
             : {
                 granted: TRUE.test(granted) ? true : FALSE.test(granted) ? false : granted,
-                at: cell('consent_at') ?? uploadedAt,
+                // Without a time of its own the statement takes the import's, and never lifts an opt-out.
+                at: cell('consent_at'),
                 source: cell('consent_source') ?? `import:${file}`,
               },
         tags: cell('tags')
@@ -96,7 +97,7 @@ export async function importProfiles(deps: ImportDeps, key: string): Promise<Imp
   const body = await deps.objects.get(key);
   if (!body) return { file: key, rows: 0, accepted: 0, rejected: 0 };
   const text = body.toString('utf8');
-  const rows = key.endsWith('.csv') ? csvRows(text, key.slice(PROFILE_IMPORT_PREFIX.length), deps.clock()) : jsonRows(text);
+  const rows = key.endsWith('.csv') ? csvRows(text, key.slice(PROFILE_IMPORT_PREFIX.length)) : jsonRows(text);
   const errors: string[] = [];
   let accepted = 0;
   for (let start = 0; start < rows.length; start += MAX_PROFILES) {

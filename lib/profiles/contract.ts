@@ -4,7 +4,7 @@
  */
 import { checkEach, Invalid, isObject } from '#lib/contractCheck';
 import { e164 } from './phoneVault';
-import type { AttributeValue, Consent } from './port';
+import type { AttributeValue, ConsentStatement } from './port';
 
 export const MAX_PROFILES = 500;
 const MAX_ID = 128;
@@ -17,7 +17,7 @@ export interface ProfileUpdate {
   userId: string;
   /** E.164 */
   phone?: string;
-  consentSms?: Consent;
+  consentSms?: ConsentStatement;
   tags?: string[];
   attributes?: Record<string, AttributeValue>;
 }
@@ -31,14 +31,18 @@ export interface ProfileRejection {
 
 const shortString = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max;
 
-function consentOf(raw: unknown): Consent {
+function consentOf(raw: unknown): ConsentStatement {
   if (!isObject(raw) || typeof raw.granted !== 'boolean' || !shortString(raw.source, 64)) {
     throw new Invalid('invalid_consent_sms', 'consent_sms must be {"granted": boolean, "at": time, "source": string of 1-64 characters}');
   }
+  if (raw.at === undefined) return { granted: raw.granted, source: raw.source as string };
   const at =
     typeof raw.at === 'number' ? raw.at : typeof raw.at === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw.at) ? Date.parse(raw.at) : NaN;
   if (!Number.isSafeInteger(at) || at <= 0)
-    throw new Invalid('invalid_consent_sms', 'consent_sms.at must be epoch milliseconds or an ISO time');
+    throw new Invalid(
+      'invalid_consent_sms',
+      'consent_sms.at must be epoch milliseconds or an ISO time (or left out: then it is when it reached us)',
+    );
   return { granted: raw.granted, at, source: raw.source as string };
 }
 

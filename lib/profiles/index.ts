@@ -9,7 +9,7 @@ import { processShared } from '#lib/processShared';
 import type { ProfileUpdate } from './contract';
 import { MemoryProfileStore } from './memoryStore';
 import { PhoneVault } from './phoneVault';
-import type { Consent, ProfileStore, StoredProfile } from './port';
+import { consentAfter, type Consent, type ProfileStore, type StoredProfile } from './port';
 import { RedisProfileStore } from './redisStore';
 
 export { MAX_PROFILES, validateProfiles, type ProfileRejection, type ProfileUpdate } from './contract';
@@ -35,7 +35,7 @@ export class ProfileBook {
   }
 
   private merged(old: StoredProfile | undefined, u: ProfileUpdate, at: number): StoredProfile {
-    const consent = u.consentSms && (!old?.consentSms || u.consentSms.at >= old.consentSms.at) ? u.consentSms : old?.consentSms;
+    const consent = u.consentSms ? consentAfter(old?.consentSms, u.consentSms, at) : old?.consentSms;
     const phone = u.phone === undefined ? {} : { phoneSealed: this.vault.seal(u.phone), phoneHash: this.vault.lookupHash(u.phone) };
     return {
       userId: u.userId,

@@ -8,10 +8,35 @@ export interface Consent {
   granted: boolean;
   /** When it was given or withdrawn, epoch ms: a later statement wins. */
   at: number;
+  /** Set when the statement came without a time of its own (an import, a sync): `at` is when it reached us. */
+  timeInferred?: true;
   /** Where it was given: `miniprogram`, `store`, `import:<file>`, `reply:R`, … */
   source: string;
   /** For a statement made by replying to an SMS: the proof, as the provider gave it. */
   evidence?: ReplyEvidence;
+  /** The statements this one replaced, oldest first (at most CONSENT_HISTORY). */
+  history?: Omit<Consent, 'history'>[];
+}
+
+/** A consent statement as it arrives: its time may be missing (then it is the time it reached us). */
+export type ConsentStatement = Omit<Consent, 'at' | 'timeInferred' | 'history'> & { at?: number };
+
+export const CONSENT_HISTORY = 20;
+
+/**
+ * The consent that holds after `next`: the later statement wins, except that a withdrawal (an
+ * opt-out by reply, unsubscribe or operator) is lifted only by a later grant with a time of its
+ * own; a grant that came without one (an import or sync re-sending its list) never overrides it.
+ * The replaced statement joins the history.
+ */
+export function consentAfter(old: Consent | undefined, next: ConsentStatement, receivedAt: number): Consent | undefined {
+  const { at, ...rest } = next;
+  const statement: Consent = at === undefined ? { ...rest, at: receivedAt, timeInferred: true } : { ...rest, at };
+  if (!old) return statement;
+  const { history = [], ...current } = old;
+  if (statement.at < old.at) return old;
+  if (!old.granted && statement.granted && statement.timeInferred) return old;
+  return { ...statement, history: [...history, current].slice(-CONSENT_HISTORY) };
 }
 
 /** What proves a consent statement made by SMS reply. */

@@ -14,6 +14,11 @@ import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsActi
 import type { HttpFake } from '../wire/httpFake';
 import { feedback, fixture, logged, phoneOf, type Feedback } from './harness';
 import { testCampaign } from '../fixtures/campaign';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalObjectStore } from '#lib/objectStore/localStore';
+import { importProfiles } from '../../functions/campaign/importProfiles';
 
 describe('what means stop', () => {
   it('takes R, TD, T, N and 退订 in any case, full width, with spaces or punctuation around', () => {
@@ -134,6 +139,7 @@ describe('a reply that means stop', () => {
 
     const [u3, u4, u5] = await h.profiles.store.get(['u3', 'u4', 'u5']);
     expect(u3!.consentSms).toEqual({
+      history: [{ granted: true, at: 1, source: 'miniprogram' }],
       granted: false,
       at: Date.parse('2026-11-30T10:05:00+08:00'),
       source: 'reply:退订',
@@ -171,7 +177,7 @@ describe('a reply that means stop', () => {
     await h.profiles.upsert([{ userId: 'u7', consentSms: regranted }]);
     await h.post('/sms/aliyun/reply', [aliyunUp(7, 'R', '2026-11-30 10:05:00')]);
     expect(logged(h.logs, 'sms callback taken').at(-1)).toMatchObject({ optOuts: 0, superseded: 1 });
-    expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toEqual(regranted);
+    expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toMatchObject(regranted);
     // A newer opt-out wins again.
     await h.post('/sms/tencent/reply', tencentUp(7, 'N', Date.parse('2026-11-30T13:00:00+08:00') / 1000));
     expect((await h.profiles.store.get(['u7']))[0]!.consentSms).toMatchObject({
@@ -179,6 +185,53 @@ describe('a reply that means stop', () => {
       source: 'reply:N',
       at: Date.parse('2026-11-30T13:00:00+08:00'),
     });
+  });
+
+  it('keeps an opt-out through a re-import of the same list; only a newer opt-in of the person, with its own time, lifts it', async () => {
+    await h.post('/sms/aliyun/reply', [aliyunUp(3, 'TD', '2026-11-30 10:05:00')]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-optout-'));
+    const objects = new LocalObjectStore(dir, 'mkt-data');
+    const reimport = async (name: string, csv: string) => {
+      await objects.put(`imports/profiles/${name}`, Buffer.from(csv));
+      return importProfiles(
+        { objects, profiles: h.profiles, clock: () => MORNING + 3600_000, logger: createLogger({}, () => undefined) },
+        `imports/profiles/${name}`,
+      );
+    };
+    try {
+      const row = (consentAt: string) => `u3,${phoneOf(3)},true,${consentAt},member,客3`;
+      // The nightly CRM sync, without consent times, and with one older than the reply: both rows taken, the opt-out kept.
+      expect(await reimport('sync.csv', `user_id,phone,consent_granted,consent_at,tags,attr.nickname\n${row('')}`)).toMatchObject({
+        accepted: 1,
+      });
+      expect(
+        await reimport('old.csv', `user_id,phone,consent_granted,consent_at,tags,attr.nickname\n${row('2026-11-30T09:00:00+08:00')}`),
+      ).toMatchObject({
+        accepted: 1,
+      });
+      const [kept] = await h.profiles.store.get(['u3']);
+      expect(kept!.consentSms).toMatchObject({ granted: false, source: 'reply:TD' });
+      action.accepted.length = 0;
+      expect((await runCampaign(deps(), campaign, 'after-sync', everyone)).suppressed).toEqual({ no_consent: 1 });
+      expect(sentTo().has(phoneOf(3))).toBe(false);
+
+      // The person opts in again in the mini-program, later: that lifts it, and the history keeps all three.
+      const optIn = { granted: true, at: Date.parse('2026-11-30T12:00:00+08:00'), source: 'miniprogram' };
+      await h.profiles.upsert([{ userId: 'u3', consentSms: optIn }]);
+      const [lifted] = await h.profiles.store.get(['u3']);
+      expect(lifted!.consentSms).toMatchObject({
+        ...optIn,
+        history: [
+          { granted: true, at: 1 },
+          { granted: false, source: 'reply:TD' },
+        ],
+      });
+      action.accepted.length = 0;
+      await runCampaign(deps(), campaign, 'after-opt-in', everyone);
+      expect(sentTo().has(phoneOf(3))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('counts an opt-out from a number no profile has, and skips a malformed reply alone', async () => {
