@@ -103,7 +103,11 @@ export async function importProfiles(deps: ImportDeps, key: string): Promise<Imp
   for (let start = 0; start < rows.length; start += MAX_PROFILES) {
     const chunk = rows.slice(start, start + MAX_PROFILES);
     const { valid, rejected } = validateProfiles(chunk.map((r) => defined(r.profile)));
-    if (valid.length > 0) await deps.profiles.upsert(valid.map((v) => v.update));
+    if (valid.length > 0)
+      await deps.profiles.upsert(
+        valid.map((v) => v.update),
+        deps.clock(),
+      );
     accepted += valid.length;
     for (const r of rejected)
       errors.push(JSON.stringify({ line: chunk[r.index].line, user_id: r.user_id, code: r.code, message: r.message }));

@@ -24,12 +24,11 @@ export class ProfileBook {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Applies updates in order (a user named twice gets both, the later on top). */
-  async upsert(updates: ProfileUpdate[]): Promise<void> {
+  /** Applies updates in order (a user named twice gets both, the later on top), received at `at` (a statement without a time takes it). */
+  async upsert(updates: ProfileUpdate[], at = this.clock()): Promise<void> {
     const ids = [...new Set(updates.map((u) => u.userId))];
     const found = await this.store.get(ids);
     const stored = new Map(ids.map((id, i) => [id, found[i]]));
-    const at = this.clock();
     for (const u of updates) stored.set(u.userId, this.merged(stored.get(u.userId), u, at));
     await this.store.put([...stored.values()].filter((p): p is StoredProfile => p !== undefined));
   }

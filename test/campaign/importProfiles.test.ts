@@ -47,7 +47,7 @@ describe('profile import', () => {
       consentSms: { granted: true, at: Date.parse('2026-11-01T08:00:00+08:00'), source: 'store' },
     });
     expect(profiles.phoneOf(u1!)).toBe('+8613812345678');
-    expect(u2?.consentSms).toEqual({ granted: false, at: UPLOADED, source: 'import:shop.csv' });
+    expect(u2?.consentSms).toEqual({ granted: false, at: UPLOADED, timeInferred: true, source: 'import:shop.csv' });
     const report = (await objects.get(result.report!))!
       .toString()
       .trim()
