@@ -157,6 +157,7 @@ const spec = {
   capPerWeek: ['MKT_CAP_PER_WEEK', integer(3, 1, 1000)],
   quietHours: ['MKT_QUIET_HOURS', quietHours],
   campaignChunkSize: ['MKT_CAMPAIGN_CHUNK_SIZE', integer(50_000, 100, 10_000_000)],
+  campaignLeaseS: ['MKT_CAMPAIGN_LEASE_S', integer(120, 5, 3600)],
   fcEndpoint: ['MKT_FC_ENDPOINT', url('https:', 'http:')],
   aliyunSmsEndpoint: ['ALIYUN_SMS_ENDPOINT', text('https://dysmsapi.aliyuncs.com')],
   tencentSecretId: ['TENCENT_SECRET_ID', optional],

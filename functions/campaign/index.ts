@@ -30,6 +30,7 @@ const deps = {
   sms: smsSenderFrom(c),
   policy: { caps: { perDay: c.capPerDay, perWeek: c.capPerWeek }, quiet: c.quietHours, qps: c.smsQps, priceMilliYuan: c.smsPriceMilliYuan },
   clock: now,
+  leaseMs: c.campaignLeaseS * 1000,
   metrics: metricsRecorderFor(c, 'campaign'),
 };
 const invoker = asyncInvokerFrom(c);

@@ -8,6 +8,7 @@
  * the same over its own parts of the profiles, with its share of the provider's QPS.
  */
 import { campaignRunKey, chunkProgressKey, type Contact, type ContactHistory, type PersonState, type RunLedger } from '#lib/contacts';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '#lib/log';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
@@ -31,12 +32,17 @@ export interface RunDeps {
   pageSize?: number;
   /** Epoch ms (real time) after which a chunk stops at the next page and hands on (chunks.ts), within FC's timeout. */
   stopBy?: number;
+  /** How long a worker holds the run (or chunk) without renewing it; renewed after every page (default 2 minutes). */
+  leaseMs?: number;
 }
+
+export const DEFAULT_LEASE_MS = 120_000;
 
 export interface RunResult {
   run: string;
   chunk?: number;
-  status: 'done' | 'deferred' | 'paused';
+  /** `busy`: another worker holds the run (or chunk) now, and this one left it to them. */
+  status: 'done' | 'deferred' | 'paused' | 'busy';
   resumeAt?: number;
   /** Where a paused run stopped. */
   cursor?: string;
@@ -49,18 +55,45 @@ export interface RunResult {
   segments: number;
 }
 
+/**
+ * One run, or one chunk of it, driven by one worker at a time: it holds a lease on its progress
+ * (renewed after every page), so the timer that resumes stalled runs and any replay leave a live
+ * one alone; a worker that dies lets its lease run out, and the next one carries on.
+ */
 export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: string, select: Select, chunk?: Chunk): Promise<RunResult> {
   const run = campaignRunKey(d.id, runId);
   const progressKey = chunk ? chunkProgressKey(run, chunk.index) : run;
-  const result: RunResult = {
-    run,
-    chunk: chunk?.index,
-    status: 'done',
-    decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 },
-    suppressed: {},
-    failed: {},
-    segments: 0,
-  };
+  const holder = randomUUID();
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  if (!(await deps.ledger.lease(progressKey, holder, leaseMs))) {
+    deps.logger.info('campaign run left to the worker driving it', { run, chunk: chunk?.index });
+    return { ...emptyResult(run, chunk), status: 'busy' };
+  }
+  try {
+    return await drive(deps, d, select, { run, progressKey, chunk, renew: () => deps.ledger.lease(progressKey, holder, leaseMs) });
+  } finally {
+    await deps.ledger.unlease(progressKey, holder).catch(() => undefined); // it runs out by itself otherwise
+  }
+}
+
+const emptyResult = (run: string, chunk?: Chunk): RunResult => ({
+  run,
+  chunk: chunk?.index,
+  status: 'done',
+  decided: { claimed: 0, control: 0, suppressed: 0, sent: 0, failed: 0 },
+  suppressed: {},
+  failed: {},
+  segments: 0,
+});
+
+async function drive(
+  deps: RunDeps,
+  d: CampaignDefinition,
+  select: Select,
+  o: { run: string; progressKey: string; chunk?: Chunk; renew: () => Promise<boolean> },
+): Promise<RunResult> {
+  const { run, progressKey, chunk } = o;
+  const result = emptyResult(run, chunk);
   const progress = await deps.ledger.progress(progressKey);
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -86,6 +119,10 @@ export async function runCampaign(deps: RunDeps, d: CampaignDefinition, runId: s
     progress.done = page.next === undefined;
     progress.deferredUntil = undefined;
     await deps.ledger.saveProgress(progressKey, progress);
+    if (!(await o.renew())) {
+      deps.logger.warn('campaign run lost its lease; leaving the rest to the worker holding it', { run, chunk: chunk?.index });
+      return { ...result, status: 'busy' };
+    }
   }
   deps.logger.info('campaign run done', { ...result });
   return result;

@@ -72,6 +72,7 @@ export async function runOne(
       return { run, status: 'fanned_out', chunks, ...counts };
     }
     const result = await runCampaign({ ...deps, items: await personalItemsFor(deps, d) }, d, runId, select, chunk);
+    if (result.status === 'busy') return result; // the worker holding it records what it decides
     if (deps.metrics) recordRun(deps.metrics, d.id, result, deps.policy.priceMilliYuan, d.budget, await deps.ledger.spent(run));
     if (result.status === 'paused' && chunk && deps.fanout)
       await submitChunks(deps.fanout, d.id, runId, [chunk.index], chunk.of, deps.logger, `p${result.cursor}`);

@@ -14,6 +14,7 @@ import { CAMPAIGN_TIME_ZONE, type CampaignDefinition } from './definitions/defin
 import { activeDefinitions } from './definitions/store';
 import { retryDue, retryUndelivered, runsToRetry } from './retryUndelivered';
 import { runOne, type CampaignDeps, type Deferred } from './runOne';
+import { stalledParts, type StalledPart } from './stalled';
 
 const MINUTE_MS = 60_000;
 
@@ -30,7 +31,26 @@ async function resume(deps: CampaignDeps, d: CampaignDefinition, deferred: Defer
   return submitChunks(deps.fanout, d.id, deferred.runId, [index], of, deps.logger, `r${deferred.resumeAt}`);
 }
 
-/** The minute timer: every campaign due now, and every deferred run whose quiet hours are over. */
+/** A run or chunk whose worker died, from its saved progress; one past its deadline is stopped instead. */
+async function resumeStalled(deps: CampaignDeps, d: CampaignDefinition, part: StalledPart, minute: number) {
+  if (part.late) {
+    await deps.ledger.saveProgress(part.key, { ...part.progress, done: true, stopped: 'deadline' });
+    deps.metrics?.count('CampaignRunsStopped', 1, { function: 'campaign' });
+    deps.logger.warn('campaign run stopped unfinished: past its deadline', { campaign: d.id, runId: part.runId, chunk: part.chunk?.index });
+    return { run: part.key, stopped: 'deadline' };
+  }
+  deps.logger.warn('campaign run resumed: it stopped unfinished and no worker holds it', {
+    campaign: d.id,
+    runId: part.runId,
+    chunk: part.chunk?.index,
+  });
+  if (!part.chunk) return runOne(deps, d, part.runId);
+  const { index, of } = part.chunk;
+  if (!deps.fanout) return runOne(deps, d, part.runId, chunkOf(index, of));
+  return submitChunks(deps.fanout, d.id, part.runId, [index], of, deps.logger, `s${minute}`);
+}
+
+/** The minute timer: every campaign due now, every deferred run whose quiet hours are over, every run whose worker died. */
 export async function runDue(deps: CampaignDeps, tickMs: number) {
   const minute = Math.floor(tickMs / MINUTE_MS) * MINUTE_MS;
   const runs: Promise<unknown>[] = [];
@@ -46,6 +66,10 @@ export async function runDue(deps: CampaignDeps, tickMs: number) {
         ? await getJson<{ definition: CampaignDefinition }>(deps.objects, `${ACTIVE_DEFINITIONS_PREFIX}${deferred.campaign}.json`)
         : undefined;
     if (active) runs.push(resume(deps, active.definition, deferred!));
+  }
+  for (const part of await stalledParts(deps, tickMs)) {
+    const d = active.find((a) => a.id === part.campaign);
+    if (d) runs.push(resumeStalled(deps, d, part, minute));
   }
   return Promise.all(runs);
 }

@@ -94,6 +94,23 @@ export class MemoryContactLedger implements ContactLedger {
     return { ...(this.budgets.get(run) ?? { messages: 0, milliYuan: 0 }) };
   }
 
+  private readonly leases = new Map<string, { holder: string; until: number }>();
+
+  async lease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const held = this.leases.get(key);
+    if (held && held.holder !== holder && held.until > Date.now()) return false;
+    this.leases.set(key, { holder, until: Date.now() + ttlMs });
+    return true;
+  }
+
+  async leased(key: string): Promise<boolean> {
+    return (this.leases.get(key)?.until ?? 0) > Date.now();
+  }
+
+  async unlease(key: string, holder: string): Promise<void> {
+    if (this.leases.get(key)?.holder === holder) this.leases.delete(key);
+  }
+
   async progress(run: string): Promise<RunProgress> {
     return { ...(this.progresses.get(run) ?? { done: false }) };
   }

@@ -43,6 +43,8 @@ export interface RunProgress {
   deferredUntil?: number;
   /** Set on a run split into chunks: how many (each keeps its own progress, `<run>#<index>`). */
   chunks?: number;
+  /** Why the run stopped before deciding everyone (`deadline`): it is done, and the report says so. */
+  stopped?: string;
 }
 
 export interface ContactCaps {
@@ -75,6 +77,15 @@ export interface RunLedger {
   spent(run: string): Promise<{ messages: number; milliYuan: number }>;
   progress(run: string): Promise<RunProgress>;
   saveProgress(run: string, progress: RunProgress): Promise<void>;
+  /**
+   * Holds `key` (a run, or a chunk's progress key) for `holder` for `ttlMs`, so two workers never
+   * drive it at once: true when it was free or already this holder's (then renewed).
+   */
+  lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Whether someone holds `key` now. */
+  leased(key: string): Promise<boolean>;
+  /** Lets `key` go, if `holder` still holds it. */
+  unlease(key: string, holder: string): Promise<void>;
 }
 
 /** Each person's contacts, across every campaign and channel, and the caps they all share. */

@@ -33,6 +33,18 @@ redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
+/** KEYS: lease. ARGV: holder, TTL ms. Takes a free lease, or renews the holder's own; 0 when another holds it. */
+const LEASE = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** KEYS: lease. ARGV: holder. Lets it go only if the holder still holds it. */
+const UNLEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
+
 /** KEYS: day and week counters of one person. Gives back one contact of each, never below zero. */
 const RELEASE_CONTACT = `
 for i = 1, 2 do
@@ -106,6 +118,8 @@ type Scripted = Redis & {
   mktReserveContact(day: string, week: string, ...args: (string | number)[]): Promise<number>;
   mktReserveBudget(key: string, ...args: (string | number)[]): Promise<number>;
   mktReleaseContact(day: string, week: string): Promise<number>;
+  mktLease(key: string, holder: string, ttlMs: number): Promise<number>;
+  mktUnlease(key: string, holder: string): Promise<number>;
   mktRefundBudget(key: string, messages: number, milliYuan: number): Promise<number>;
   mktNoteRun(first: string, last: string, at: number, run: string): Promise<number>;
   mktRecordDeliveries(key: string, ...args: string[]): Promise<number[]>;
@@ -128,6 +142,8 @@ function connect(url: string): Scripted {
   redis.defineCommand('mktReserveContact', { numberOfKeys: 2, lua: RESERVE_CONTACT });
   redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
   redis.defineCommand('mktReleaseContact', { numberOfKeys: 2, lua: RELEASE_CONTACT });
+  redis.defineCommand('mktLease', { numberOfKeys: 1, lua: LEASE });
+  redis.defineCommand('mktUnlease', { numberOfKeys: 1, lua: UNLEASE });
   redis.defineCommand('mktRefundBudget', { numberOfKeys: 1, lua: REFUND_BUDGET });
   redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
   redis.defineCommand('mktRecordDeliveries', { numberOfKeys: 1, lua: RECORD_DELIVERIES });
@@ -214,6 +230,18 @@ export class RedisContactLedger implements ContactLedger {
         ),
       ),
     );
+  }
+
+  lease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.run('lease', async () => (await this.redis.mktLease(this.runKey(key, 'lease'), holder, ttlMs)) === 1);
+  }
+
+  leased(key: string): Promise<boolean> {
+    return this.run('lease', async () => (await this.redis.exists(this.runKey(key, 'lease'))) === 1);
+  }
+
+  unlease(key: string, holder: string): Promise<void> {
+    return this.run('lease', async () => void (await this.redis.mktUnlease(this.runKey(key, 'lease'), holder)));
   }
 
   releaseContacts(userIds: string[], reservedAtMs: number): Promise<void> {

@@ -64,6 +64,21 @@ describe.each(Object.keys(adapters))('contact ledger contract: %s', (name) => {
     expect(await h.ledger.reserveContacts(['c'], NOON, { perDay: 1, perWeek: 1 })).toEqual([false]);
   });
 
+  it('leases a run to one holder at a time: renewed by its holder, free again when let go or expired', async () => {
+    expect(await h.ledger.leased('r#0')).toBe(false);
+    expect(await h.ledger.lease('r#0', 'a', 60_000)).toBe(true);
+    expect(await h.ledger.lease('r#0', 'b', 60_000)).toBe(false);
+    expect(await h.ledger.lease('r#0', 'a', 60_000)).toBe(true);
+    expect(await h.ledger.leased('r#0')).toBe(true);
+    await h.ledger.unlease('r#0', 'b'); // not b's to let go
+    expect(await h.ledger.lease('r#0', 'b', 60_000)).toBe(false);
+    await h.ledger.unlease('r#0', 'a');
+    expect(await h.ledger.lease('r#0', 'b', 50)).toBe(true);
+    expect(await h.ledger.lease('r#0', 'c', 60_000)).toBe(false);
+    while (await h.ledger.leased('r#0')) await new Promise((resolve) => setTimeout(resolve, 10)); // b's 50 ms run out
+    expect(await h.ledger.lease('r#0', 'c', 60_000)).toBe(true);
+  });
+
   it('refunds what unsent messages reserved of a budget, so it pays for others', async () => {
     expect(await h.ledger.reserveBudget('r', [10, 10, 10], { messages: 3 })).toBe(3);
     await h.ledger.refundBudget('r', [10, 10]);

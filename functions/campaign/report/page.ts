@@ -63,7 +63,11 @@ export function reportPage(r: RunReport): string {
   const style =
     'body{font-family:sans-serif;margin:2em;color:#212529}table{border-collapse:collapse;margin:1em 0}' +
     'th,td{text-align:left;padding:4px 12px;border-bottom:1px solid #dee2e6}th{font-weight:normal;color:#495057}';
-  const running = r.finished ? '' : ' (still running: figures are not final)';
+  const running = r.stopped
+    ? ` (stopped unfinished: ${htmlEscape(r.stopped)})`
+    : r.finished
+      ? ''
+      : ' (still running: figures are not final)';
   return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>${htmlEscape(r.run)}</title>
 <style>${style}</style></head>
 <body><h1>${htmlEscape(r.campaign)}</h1><p>run ${htmlEscape(r.startedAt)}${running}; purchases within ${r.attributionDays} days count</p>

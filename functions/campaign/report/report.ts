@@ -34,6 +34,8 @@ export interface RunReport {
   startedAt: string;
   /** Whether every page of the run (of each chunk, where it fanned out) has been decided; figures of an unfinished run still grow. */
   finished: boolean;
+  /** Why it finished without deciding everyone (`deadline`), where it did. */
+  stopped?: string;
   attributionDays: number;
   audience: number;
   control: number;
@@ -50,12 +52,15 @@ export interface RunReport {
 
 const DAY_MS = 86_400_000;
 
-/** A run is finished when its progress, or that of every chunk it was split into, is done. */
-async function finished(ledger: RunLedger, run: string): Promise<boolean> {
+/** A run is finished when its progress, or that of every chunk it was split into, is done; stopped where one was stopped. */
+async function finished(ledger: RunLedger, run: string): Promise<{ finished: boolean; stopped?: string }> {
   const progress = await ledger.progress(run);
-  if (progress.chunks === undefined) return progress.done;
-  const chunks = await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(chunkProgressKey(run, i))));
-  return chunks.every((c) => c.done);
+  const parts =
+    progress.chunks === undefined
+      ? [progress]
+      : await Promise.all(Array.from({ length: progress.chunks }, (_, i) => ledger.progress(chunkProgressKey(run, i))));
+  const stopped = parts.find((p) => p.stopped)?.stopped;
+  return { finished: parts.every((p) => p.done), ...(stopped ? { stopped } : {}) };
 }
 
 /** Users who bought within `days` of `fromMs`, from the raw log. */
@@ -91,7 +96,7 @@ export async function runReport(
     campaign: d.id,
     run,
     startedAt: runId,
-    finished: done,
+    ...done,
     attributionDays: d.attributionDays,
     audience: 0,
     control: 0,
