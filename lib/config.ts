@@ -80,6 +80,17 @@ const quietHours: Parser<{ fromMin: number; toMin: number }> = (raw, name) => {
   return { fromMin: fh * 60 + fm, toMin: th * 60 + tm };
 };
 
+/** Seconds, comma-separated (each 0 to 600, at most 5 of them), as milliseconds. */
+const waits =
+  (fallback: string): Parser<number[]> =>
+  (raw, name) => {
+    const text = raw === undefined || raw === '' ? fallback : raw;
+    const seconds = text.split(',').map((s) => Number(s.trim()));
+    if (seconds.length > 5 || !seconds.every((s) => Number.isInteger(s) && s >= 0 && s <= 600))
+      throw new Error(`${name} must be up to 5 whole seconds from 0 to 600, comma-separated (e.g. 20,60,120), got "${raw}"`);
+    return seconds.map((s) => s * 1000);
+  };
+
 /** A base64 secret of at least 32 bytes; the value is never echoed. */
 const secretKey: Parser<Buffer | undefined> = (raw, name) => {
   if (raw === undefined || raw === '') return undefined;
@@ -158,6 +169,7 @@ const spec = {
   quietHours: ['MKT_QUIET_HOURS', quietHours],
   campaignChunkSize: ['MKT_CAMPAIGN_CHUNK_SIZE', integer(50_000, 100, 10_000_000)],
   campaignLeaseS: ['MKT_CAMPAIGN_LEASE_S', integer(120, 5, 3600)],
+  campaignDeferRetryMs: ['MKT_CAMPAIGN_DEFER_RETRY_S', waits('20,60,120')],
   fcEndpoint: ['MKT_FC_ENDPOINT', url('https:', 'http:')],
   aliyunSmsEndpoint: ['ALIYUN_SMS_ENDPOINT', text('https://dysmsapi.aliyuncs.com')],
   tencentSecretId: ['TENCENT_SECRET_ID', optional],

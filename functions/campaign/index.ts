@@ -31,6 +31,7 @@ const deps = {
   policy: { caps: { perDay: c.capPerDay, perWeek: c.capPerWeek }, quiet: c.quietHours, qps: c.smsQps, priceMilliYuan: c.smsPriceMilliYuan },
   clock: now,
   leaseMs: c.campaignLeaseS * 1000,
+  deferRetryMs: c.campaignDeferRetryMs,
   metrics: metricsRecorderFor(c, 'campaign'),
 };
 const invoker = asyncInvokerFrom(c);

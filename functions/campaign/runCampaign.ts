@@ -34,9 +34,14 @@ export interface RunDeps {
   stopBy?: number;
   /** How long a worker holds the run (or chunk) without renewing it; renewed after every page (default 2 minutes). */
   leaseMs?: number;
+  /** The waits before each new try of people the provider refused for flow control (default 20 s, 60 s, 120 s). */
+  deferRetryMs?: number[];
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export const DEFAULT_LEASE_MS = 120_000;
+export const DEFAULT_DEFER_RETRY_MS = [20_000, 60_000, 120_000];
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface RunResult {
   run: string;
@@ -95,6 +100,7 @@ async function drive(
   const { run, progressKey, chunk } = o;
   const result = emptyResult(run, chunk);
   const progress = await deps.ledger.progress(progressKey);
+  const deferred: StoredProfile[] = [];
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const pages = progress.done
@@ -108,13 +114,10 @@ async function drive(
       return { ...result, status: 'deferred', resumeAt };
     }
     if (deps.stopBy !== undefined && Date.now() >= deps.stopBy) return { ...result, status: 'paused', cursor: progress.cursor };
-    const states = await decidePage(deps, d, run, await select(page.profiles, deps.clock()), { qps, pacer });
-    for (const state of states.values()) {
-      result.decided[state.status]++;
-      if (state.status === 'suppressed') increment(result.suppressed, state.reason);
-      if (state.status === 'failed') increment(result.failed, state.code);
-      if (state.status === 'sent') result.segments += state.segments;
-    }
+    const selected = await select(page.profiles, deps.clock());
+    const states = await decidePage(deps, d, run, selected, { qps, pacer });
+    count(result, states.values(), 1);
+    deferred.push(...selected.filter((p) => isDeferred(states.get(p.userId))));
     progress.cursor = page.next;
     progress.done = page.next === undefined;
     progress.deferredUntil = undefined;
@@ -124,8 +127,61 @@ async function drive(
       return { ...result, status: 'busy' };
     }
   }
+  await retryDeferred(deps, d, run, deferred, { qps, pacer }, { result, renew: o.renew });
   deps.logger.info('campaign run done', { ...result });
   return result;
+}
+
+const isDeferred = (s: PersonState | undefined) => s?.status === 'failed' && s.failure === 'defer';
+
+/** Adds (sign 1) or takes back (sign -1) these decisions in the invocation's figures. */
+function count(result: RunResult, states: Iterable<PersonState>, sign: 1 | -1) {
+  for (const state of states) {
+    result.decided[state.status] += sign;
+    if (state.status === 'suppressed') increment(result.suppressed, state.reason, sign);
+    if (state.status === 'failed') increment(result.failed, state.code, sign);
+    if (state.status === 'sent') result.segments += sign * state.segments;
+  }
+}
+
+/**
+ * People the provider refused for flow control (carrier limits per number, throttling past the
+ * sender's retries) are tried again within the run after each wait in turn, while sending hours
+ * and the worker's time last; each try re-reserves caps and budget. Those still refused after the
+ * last stay `failed` with their code and `attempts`, and the report counts them as deferred.
+ */
+async function retryDeferred(
+  deps: RunDeps,
+  d: CampaignDefinition,
+  run: string,
+  deferred: StoredProfile[],
+  pace: Pace,
+  o: { result: RunResult; renew: () => Promise<boolean> },
+) {
+  let people = deferred;
+  for (const waitMs of deps.deferRetryMs ?? DEFAULT_DEFER_RETRY_MS) {
+    if (people.length === 0) return;
+    await (deps.sleep ?? realSleep)(waitMs);
+    const outOfTime = deps.stopBy !== undefined && Date.now() >= deps.stopBy;
+    if (outOfTime || quietUntil(deps.clock(), deps.policy.quiet) !== undefined || !(await o.renew())) return;
+    const before = await deps.ledger.statesOf(
+      run,
+      people.map((p) => p.userId),
+    );
+    const states = await decidePage(deps, d, run, people, pace, { budgetOf: run, retry: true });
+    count(
+      o.result,
+      before.filter((s, i): s is PersonState => s !== undefined && states.has(people[i].userId)),
+      -1,
+    );
+    count(o.result, states.values(), 1);
+    deps.logger.info('campaign run retried people refused for flow control', {
+      run,
+      people: people.length,
+      sent: [...states.values()].filter((s) => s.status === 'sent').length,
+    });
+    people = people.filter((p) => isDeferred(states.get(p.userId)));
+  }
 }
 
 /** The messages a batch sent, for each person's contact history (what recommend and later campaigns read). */
@@ -178,6 +234,8 @@ export async function itemsFor(
  * process that dies leaves at most one batch claimed without an outcome (uncertain).
  */
 type Pace = { qps: number; pacer: () => Promise<void> };
+/** How a page is claimed: a first decision, or another try of people refused for flow control. */
+type Attempt = { budgetOf: string; retry?: boolean };
 
 /** Sends to these people as a run does (claims, policy, caps, budget, provider batches); `budgetOf` names the run whose budget pays. */
 export function sendTo(
@@ -188,7 +246,7 @@ export function sendTo(
   budgetOf = run,
 ): Promise<Map<string, PersonState>> {
   const pacer = requestPacer(deps.policy.qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  return decidePage(deps, d, run, people, { qps: deps.policy.qps, pacer }, budgetOf);
+  return decidePage(deps, d, run, people, { qps: deps.policy.qps, pacer }, { budgetOf });
 }
 
 async function decidePage(
@@ -197,13 +255,13 @@ async function decidePage(
   run: string,
   selected: StoredProfile[],
   pace: Pace,
-  budgetOf = run,
+  attempt: Attempt = { budgetOf: run },
 ): Promise<Map<string, PersonState>> {
   const states = new Map<string, PersonState>();
   // Each batch's contact notes are written while the next batch goes on; the page ends when they are all written.
   const noting: Promise<void>[] = [];
   for (let i = 0; i < selected.length; i += deps.sms.maxBatch) {
-    const batch = await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace, budgetOf);
+    const batch = await decideBatch(deps, d, run, selected.slice(i, i + deps.sms.maxBatch), pace, attempt);
     noting.push(batch.noting);
     for (const [id, state] of batch.states) states.set(id, state);
   }
@@ -217,14 +275,16 @@ async function decideBatch(
   run: string,
   selected: StoredProfile[],
   pace: Pace,
-  budgetOf: string,
+  { budgetOf, retry }: Attempt,
 ): Promise<{ states: Map<string, PersonState>; noting: Promise<void> }> {
   const now = deps.clock();
-  const claimed = await deps.ledger.claim(
-    run,
-    selected.map((p) => p.userId),
-    now,
-  );
+  const ids = selected.map((p) => p.userId);
+  const earlier = retry ? await deps.ledger.statesOf(run, ids) : [];
+  const claimed = retry ? await deps.ledger.reclaimDeferred(run, ids, now) : await deps.ledger.claim(run, ids, now);
+  const attemptsOf = (id: string) => {
+    const before = earlier[ids.indexOf(id)];
+    return (before?.status === 'failed' ? (before.attempts ?? 1) : 0) + 1;
+  };
   const states = new Map<string, PersonState>();
   const toSend: Send[] = [];
   const items = await itemsFor(
@@ -263,7 +323,9 @@ async function decideBatch(
       p.userId,
       o.status === 'sent'
         ? { status: 'sent', variant, messageId: o.messageId, segments, ...(item ? { item } : {}) }
-        : { status: 'failed', variant, code: o.code, failure: o.failure },
+        : o.failure === 'defer'
+          ? { status: 'failed', variant, code: o.code, failure: o.failure, attempts: attemptsOf(p.userId) }
+          : { status: 'failed', variant, code: o.code, failure: o.failure },
     );
   });
   await releaseUnsent(

@@ -33,6 +33,16 @@ export class MemoryContactLedger implements ContactLedger {
     return userIds.map((id) => !people.has(id) && Boolean(people.set(id, { status: 'claimed', at })));
   }
 
+  async reclaimDeferred(run: string, userIds: string[], at: number): Promise<boolean[]> {
+    const people = this.people_(run);
+    return userIds.map((id) => {
+      const state = people.get(id);
+      if (state?.status !== 'failed' || state.failure !== 'defer') return false;
+      people.set(id, { status: 'claimed', at });
+      return true;
+    });
+  }
+
   async settle(run: string, states: Map<string, PersonState>): Promise<void> {
     const people = this.people_(run);
     for (const [id, state] of states) people.set(id, state);

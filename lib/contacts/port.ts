@@ -12,7 +12,8 @@ export type PersonState =
   | { status: 'control' }
   | { status: 'suppressed'; reason: string }
   | { status: 'sent'; variant: string; messageId: string; segments: number; item?: string }
-  | { status: 'failed'; variant: string; code: string; failure: string };
+  /** `attempts`: how many times the provider refused a `defer` failure (flow control), retried within the run. */
+  | { status: 'failed'; variant: string; code: string; failure: string; attempts?: number };
 
 /**
  * One contact with a person, on any channel, in the person's history (kept CONTACT_RETENTION_MS):
@@ -64,6 +65,8 @@ export interface RunLedger {
   claim(run: string, userIds: string[], at: number): Promise<boolean[]>;
   /** Records what became of claimed people. */
   settle(run: string, states: Map<string, PersonState>): Promise<void>;
+  /** Per person: true when their send was refused for flow control (`defer`) and is claimed again now, for one more try. */
+  reclaimDeferred(run: string, userIds: string[], at: number): Promise<boolean[]>;
   people(run: string): Promise<Map<string, PersonState>>;
   /** These people's states in a run (undefined for one it never claimed). */
   statesOf(run: string, userIds: string[]): Promise<(PersonState | undefined)[]>;

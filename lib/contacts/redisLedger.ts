@@ -33,6 +33,22 @@ redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2]); redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
+/** KEYS: people hash. ARGV: claimed state JSON, then user ids. Claims again those whose send was refused for flow control. */
+const RECLAIM_DEFERRED = `
+local out = {}
+for i = 2, #ARGV do
+  local s = redis.call('HGET', KEYS[1], ARGV[i])
+  out[i - 1] = 0
+  if s then
+    local state = cjson.decode(s)
+    if state.status == 'failed' and state.failure == 'defer' then
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+      out[i - 1] = 1
+    end
+  end
+end
+return out`;
+
 /** KEYS: lease. ARGV: holder, TTL ms. Takes a free lease, or renews the holder's own; 0 when another holds it. */
 const LEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -119,6 +135,7 @@ type Scripted = Redis & {
   mktReserveBudget(key: string, ...args: (string | number)[]): Promise<number>;
   mktReleaseContact(day: string, week: string): Promise<number>;
   mktLease(key: string, holder: string, ttlMs: number): Promise<number>;
+  mktReclaimDeferred(key: string, ...args: string[]): Promise<number[]>;
   mktUnlease(key: string, holder: string): Promise<number>;
   mktRefundBudget(key: string, messages: number, milliYuan: number): Promise<number>;
   mktNoteRun(first: string, last: string, at: number, run: string): Promise<number>;
@@ -143,6 +160,7 @@ function connect(url: string): Scripted {
   redis.defineCommand('mktReserveBudget', { numberOfKeys: 1, lua: RESERVE_BUDGET });
   redis.defineCommand('mktReleaseContact', { numberOfKeys: 2, lua: RELEASE_CONTACT });
   redis.defineCommand('mktLease', { numberOfKeys: 1, lua: LEASE });
+  redis.defineCommand('mktReclaimDeferred', { numberOfKeys: 1, lua: RECLAIM_DEFERRED });
   redis.defineCommand('mktUnlease', { numberOfKeys: 1, lua: UNLEASE });
   redis.defineCommand('mktRefundBudget', { numberOfKeys: 1, lua: REFUND_BUDGET });
   redis.defineCommand('mktNoteRun', { numberOfKeys: 2, lua: NOTE_RUN });
@@ -228,6 +246,15 @@ export class RedisContactLedger implements ContactLedger {
               8 * DAY_S,
             )) === 1,
         ),
+      ),
+    );
+  }
+
+  reclaimDeferred(run: string, userIds: string[], at: number): Promise<boolean[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.run('claim', async () =>
+      (await this.redis.mktReclaimDeferred(this.runKey(run, 'people'), JSON.stringify({ status: 'claimed', at }), ...userIds)).map(
+        (n) => n === 1,
       ),
     );
   }

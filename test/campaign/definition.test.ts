@@ -56,21 +56,25 @@ describe('campaign definitions', () => {
     expect(fromYaml.variants[1].templateText).toBe('${name}您好，您关注的${item}正在降价，速来看看。拒收请回复R');
   });
 
-  it("sends each variant under its own template_code, else the channel's; checks each against the provider; needs one for every variant", () => {
-    const own = validDefinition(edited('- id: coupon', '  - id: coupon\n    template_code: SMS_200'));
-    expect(own.variants.map((v) => [v.id, v.templateCode])).toEqual([
-      ['coupon', 'SMS_200'],
-      ['recommended-item', 'SMS_123456789'],
-    ]);
-    expect(placesOf(errorsOf(edited('- id: coupon', '  - id: coupon\n    template_code: 12345')))).toEqual([
-      { field: 'variants[0].template_code', line: 19 },
-    ]);
-    const none = errorsOf(edited('template_code: SMS_123456789', ''));
-    expect(none.map((e) => [e.field, e.message])).toEqual([
-      ['variants[0].id', expect.stringMatching(/coupon needs a template_code/)],
-      ['variants[1].id', expect.stringMatching(/recommended-item needs a template_code/)],
-    ]);
-  });
+  it(
+    "sends each variant under its own template_code, else the channel's; " +
+      'checks each against the provider; needs one for every variant',
+    () => {
+      const own = validDefinition(edited('- id: coupon', '  - id: coupon\n    template_code: SMS_200'));
+      expect(own.variants.map((v) => [v.id, v.templateCode])).toEqual([
+        ['coupon', 'SMS_200'],
+        ['recommended-item', 'SMS_123456789'],
+      ]);
+      expect(placesOf(errorsOf(edited('- id: coupon', '  - id: coupon\n    template_code: 12345')))).toEqual([
+        { field: 'variants[0].template_code', line: 19 },
+      ]);
+      const none = errorsOf(edited('template_code: SMS_123456789', ''));
+      expect(none.map((e) => [e.field, e.message])).toEqual([
+        ['variants[0].id', expect.stringMatching(/coupon needs a template_code/)],
+        ['variants[1].id', expect.stringMatching(/recommended-item needs a template_code/)],
+      ]);
+    },
+  );
 
   it('applies the defaults: control share 0.1, attribution 7 days, variant weight 1', () => {
     const d = validDefinition(VALID_YAML);

@@ -42,6 +42,7 @@ const emptyReport = {
   control: 0,
   sent: 0,
   uncertain: 0,
+  deferred: 0,
   failed: {},
   suppressed: {},
   segments: 0,

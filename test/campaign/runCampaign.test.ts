@@ -374,6 +374,48 @@ describe('a campaign run', () => {
     }
   });
 
+  it(
+    'tries people refused for flow control again later in the run, sending ' +
+      'each once; those refused on every try are deferred (real Redis ledger)',
+    async () => {
+      const prefix = `mkt-test:${randomUUID()}:`;
+      const redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
+      ledger = redisLedger;
+      try {
+        await addProfiles(150);
+        const waits: number[] = [];
+        const retrying = { deferRetryMs: [5_000, 10_000], sleep: async (ms: number) => void waits.push(ms) };
+        // The first request (100 people) is refused for flow control; the second try goes through.
+        action.faults.push('flowControl');
+        const d = definition('throttled', { control_share: 0 });
+        const result = await runCampaign(deps(retrying), d, 't', everyone);
+        expect(waits).toEqual([5_000]);
+        expect(result.decided).toMatchObject({ sent: 150, failed: 0 });
+        expect(await statuses('throttled@t')).toEqual({ sent: 150 });
+        expect({ sent: sentTo().length, duplicates: duplicates() }).toEqual({ sent: 150, duplicates: 0 });
+        expect(await redisLedger.spent('throttled@t')).toMatchObject({ messages: 150 });
+
+        // Refused on every try: tried as often as the run allows, then deferred, never sent; their cap slots given back.
+        action.faults.push('flowControl', 'flowControl', 'flowControl');
+        await addProfiles(50, (i) => ({ userId: `late${i}`, phone: `+86${phoneOf(1000 + i)}` }));
+        waits.length = 0;
+        const stubborn = definition('stubborn', { control_share: 0 });
+        const people = (await profiles.store.get(Array.from({ length: 50 }, (_, i) => `late${i}`))).filter((p) => p !== undefined);
+        await runCampaign(deps(retrying), stubborn, 't', async () => people);
+        expect(waits).toEqual([5_000, 10_000]);
+        const r = await statuses('stubborn@t');
+        expect(r).toEqual({ failed: 50 });
+        const [one] = await redisLedger.statesOf('stubborn@t', ['late0']);
+        expect(one).toMatchObject({ status: 'failed', failure: 'defer', code: 'isv.BUSINESS_LIMIT_CONTROL', attempts: 3 });
+        expect(await redisLedger.spent('stubborn@t')).toEqual({ messages: 0, milliYuan: 0 });
+      } finally {
+        const keys = await redisLedger.redis.keys(`${prefix}*`);
+        if (keys.length) await redisLedger.redis.del(...keys);
+        await redisLedger.close();
+      }
+    },
+  );
+
   it('never exceeds the budget, in messages or in yuan', async () => {
     await addProfiles(300);
     await runCampaign(deps(), withBudget(definition('by-count', { control_share: 0 }), { messages: 120 }), 't', everyone);

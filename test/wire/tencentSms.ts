@@ -46,7 +46,10 @@ export interface TencentSmsFake extends HttpFake {
   records: TencentSentRecord[];
   /** Whether pulls echo SessionContext (off by default, as on Tencent until enabled). */
   echoSessionContext: boolean;
-  /** The application's approved templates and how many parameters each takes, when a test sets them: any other id, or another count, is refused. */
+  /**
+   * The application's approved templates and how many parameters each takes, when a test sets them: any
+   * other id, or another count, is refused.
+   */
   templates?: Map<string, number>;
 }
 

@@ -43,6 +43,7 @@ export function reportPage(r: RunReport): string {
     ['control', `${r.control} (${pct(r.control, r.audience)})`],
     ['sent', String(r.sent)],
     ['uncertain (may have gone out)', String(r.uncertain)],
+    ['deferred (refused for flow control on every try)', String(r.deferred)],
     ...Object.entries(r.failed).map(([code, n]): [string, string] => [`failed: ${code}`, String(n)]),
     ...Object.entries(r.suppressed).map(([reason, n]): [string, string] => [`suppressed: ${reason}`, String(n)]),
     ['segments', String(r.segments)],

@@ -41,6 +41,8 @@ export interface RunReport {
   control: number;
   sent: number;
   uncertain: number;
+  /** Refused for flow control on every try the run made (the provider's code is in their state). */
+  deferred: number;
   failed: Record<string, number>;
   suppressed: Record<string, number>;
   segments: number;
@@ -102,6 +104,7 @@ export async function runReport(
     control: 0,
     sent: 0,
     uncertain: 0,
+    deferred: 0,
     failed: {},
     suppressed: {},
     segments: 0,
@@ -127,7 +130,8 @@ export async function runReport(
       const v = byVariant.get(state.variant)!;
       v.treated++;
       v.treatedConverted += bought;
-    } else if (state.status === 'failed') increment(report.failed, state.code);
+    } else if (state.status === 'failed' && state.failure === 'defer') report.deferred++;
+    else if (state.status === 'failed') increment(report.failed, state.code);
     else if (state.status === 'suppressed') increment(report.suppressed, state.reason);
     else report.uncertain++;
   }
