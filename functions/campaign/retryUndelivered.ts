@@ -1,12 +1,18 @@
 /**
- * A campaign with `retry_undelivered: true` sends once more to the people of a run whose message
- * was proven undelivered (a carrier's failure receipt, or a provider with no record of it): never
- * to one whose send is still uncertain, which may have gone out. The retry is a run of its own,
- * `<run>~retry`, so claiming keeps it to once however often it is tried; it pays from the first
- * run's budget, and policy (consent, caps, quiet hours) applies again. The minute timer tries each
- * such campaign's runs of the last day at the top of every hour, as receipts come in.
+ * Sends once more to the people of a run who never got its message:
+ * - always, to those whose send was uncertain (a batch that got no answer, a worker that died
+ *   mid-batch) and whom reconciliation (sms-feedback) has since found the provider never received
+ *   (`via: no_record`): their message was lost, not sent;
+ * - with `retry_undelivered: true`, to those whose message was proven undelivered (a carrier's
+ *   failure receipt).
+ * Never to one whose send is still uncertain, which may have gone out. The retry is a run of its
+ * own, `<run>~retry`, so claiming keeps it to once however often it is tried; it pays from the
+ * first run's budget, and policy (consent, caps, quiet hours) applies again. The minute timer
+ * tries every campaign's runs of the last day at the top of every hour, as verdicts come in:
+ * reconciliation asks the provider 30 minutes after a run's last claim, when a message it took is
+ * surely in its records, so a lost send goes out again within about 90 minutes.
  */
-import { settlementOf, type DeliveryLedger, type RunActivity } from '#lib/contacts';
+import { isUncertain, settlementOf, type Delivery, type DeliveryLedger, type PersonState, type RunActivity } from '#lib/contacts';
 import type { StoredProfile } from '#lib/profiles';
 import type { CampaignDefinition } from './definitions/definition';
 import { quietUntil } from './policy';
@@ -17,6 +23,15 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 export const retryDue = (minuteMs: number) => minuteMs % HOUR_MS === 0;
+
+/**
+ * Whether a person of the run is owed another send: their message never reached the provider, or (if
+ * the campaign asks) was proven undelivered.
+ */
+function owedAnother(d: CampaignDefinition, state: PersonState, delivery: Delivery | undefined): boolean {
+  if (isUncertain(state)) return delivery?.via === 'no_record';
+  return d.retryUndelivered && state.status === 'sent' && settlementOf(state, delivery) === 'undelivered';
+}
 
 /** The campaign's first runs (not retries) that claimed anyone in the last day. */
 export const runsToRetry = (d: CampaignDefinition, runs: RunActivity[], nowMs: number) =>
@@ -34,12 +49,12 @@ export async function retryUndelivered(
   do {
     const page = await deps.ledger.scanPeople(run, cursor, 1000);
     cursor = page.next;
-    const sent = page.people.filter(([, s]) => s.status === 'sent');
+    const contacted = page.people.filter(([, s]) => s.status === 'sent' || isUncertain(s));
     const deliveries = await deps.ledger.deliveriesOf(
       run,
-      sent.map(([id]) => id),
+      contacted.map(([id]) => id),
     );
-    sent.forEach(([id, state], i) => settlementOf(state, deliveries[i]) === 'undelivered' && undelivered.push(id));
+    contacted.forEach(([id, state], i) => owedAnother(d, state, deliveries[i]) && undelivered.push(id));
   } while (cursor !== undefined);
   if (undelivered.length === 0) return { run: retryRun, retried: 0 };
   const people = (await deps.profiles.store.get(undelivered)).filter((p): p is StoredProfile => p !== undefined);

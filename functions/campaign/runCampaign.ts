@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '#lib/log';
 import { profilePages, type ProfileBook, type StoredProfile } from '#lib/profiles';
 import { batchesOf, requestPacer, sendAll } from '#lib/sms/batchSender';
-import type { SmsSender } from '#lib/sms/port';
+import type { SendOutcome, SmsSender } from '#lib/sms/port';
 import { increment } from '#lib/tally';
 import type { Chunk } from './chunks';
 import type { CampaignDefinition } from './definitions/definition';
@@ -130,6 +130,19 @@ async function drive(
   await retryDeferred(deps, d, run, deferred, { qps, pacer }, { result, renew: o.renew });
   deps.logger.info('campaign run done', { ...result });
   return result;
+}
+
+/** Every provider request that got no answer, with its cause: its people's sends are uncertain (sms-feedback asks the provider later). */
+function logNoAnswer(logger: Logger, run: string, sent: Send[], outcomes: SendOutcome[]) {
+  const causes = new Map<string, { code: string; detail?: string; people: number; template: string }>();
+  outcomes.forEach((o, i) => {
+    if (o.status !== 'failed' || o.failure !== 'uncertain') return;
+    const key = `${o.code}\u0000${o.detail ?? ''}\u0000${sent[i].templateCode}`;
+    const seen = causes.get(key) ?? { code: o.code, detail: o.detail, people: 0, template: sent[i].templateCode };
+    seen.people++;
+    causes.set(key, seen);
+  });
+  for (const cause of causes.values()) logger.warn('sms request got no answer: its sends are uncertain', { run, ...cause });
 }
 
 const isDeferred = (s: PersonState | undefined) => s?.status === 'failed' && s.failure === 'defer';
@@ -328,6 +341,7 @@ async function decideBatch(
           : { status: 'failed', variant, code: o.code, failure: o.failure },
     );
   });
+  logNoAnswer(deps.logger, run, ordered, outcomes);
   await releaseUnsent(
     deps.ledger,
     ordered.filter((_, i) => {

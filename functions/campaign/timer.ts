@@ -56,7 +56,7 @@ export async function runDue(deps: CampaignDeps, tickMs: number) {
   const runs: Promise<unknown>[] = [];
   const active = await activeDefinitions(deps.objects);
   for (const d of active) if (dueAt(d, minute)) runs.push(runOne(deps, d, new Date(minute).toISOString()));
-  const retrying = retryDue(minute) ? active.filter((d) => d.retryUndelivered) : [];
+  const retrying = retryDue(minute) ? active : [];
   const recent = retrying.length > 0 ? await deps.ledger.runsSince(tickMs - 86_400_000) : [];
   for (const d of retrying) for (const run of runsToRetry(d, recent, tickMs)) runs.push(retryUndelivered(deps, d, run));
   for await (const o of listAll(deps.objects, DEFERRED_RUNS_PREFIX)) {

@@ -21,6 +21,8 @@ export interface AliyunSmsOptions {
   signName: string;
   endpoint?: string;
   timeoutMs?: number;
+  /** Idle kept-alive connections are closed after this (lib/cloud/alibabaRpc.ts). */
+  idleSocketMs?: number;
 }
 
 interface SendSmsReply {
@@ -60,7 +62,7 @@ export class AliyunSmsSender implements SmsSender {
   private readonly client: RPCClient;
 
   constructor(private readonly o: AliyunSmsOptions) {
-    this.client = alibabaRpcClient(o.credentials, o.endpoint ?? 'https://dysmsapi.aliyuncs.com', '2017-05-25');
+    this.client = alibabaRpcClient(o.credentials, o.endpoint ?? 'https://dysmsapi.aliyuncs.com', '2017-05-25', o.idleSocketMs);
   }
 
   async send(m: SmsMessage): Promise<SmsReceipt> {
@@ -99,7 +101,7 @@ export class AliyunSmsSender implements SmsSender {
       for (const m of valid) outcomes[m.index] = { outId: m.outId, status: 'sent', messageId };
     } catch (err) {
       const f = failureOf(err);
-      failAll(outcomes, valid, f.failure, f.code);
+      failAll(outcomes, valid, f.failure, f.code, f.message);
     }
     return outcomes;
   }

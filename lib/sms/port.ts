@@ -52,7 +52,8 @@ export interface SmsBatch {
 
 export type SendOutcome =
   | { outId: string; status: 'sent'; messageId: string }
-  | { outId: string; status: 'failed'; failure: SmsFailure; code: string };
+  /** `detail`: what the provider or the network said, for the log (never the number). */
+  | { outId: string; status: 'failed'; failure: SmsFailure; code: string; detail?: string };
 
 export interface SendBatchOptions {
   /** Awaited before each request to the provider (one batch may take several): where pacing waits. */
@@ -119,6 +120,6 @@ export function prepareBatch(batch: SmsBatch, maxBatch: number): PreparedBatch {
 }
 
 /** Gives every message of one request the same failure (a request-level error or no reply). */
-export function failAll(outcomes: SendOutcome[], messages: Addressed[], failure: SmsFailure, code: string): void {
-  for (const m of messages) outcomes[m.index] = { outId: m.outId, status: 'failed', failure, code };
+export function failAll(outcomes: SendOutcome[], messages: Addressed[], failure: SmsFailure, code: string, detail?: string): void {
+  for (const m of messages) outcomes[m.index] = { outId: m.outId, status: 'failed', failure, code, ...(detail ? { detail } : {}) };
 }

@@ -132,7 +132,7 @@ export class TencentSmsSender implements SmsSender {
       );
     } catch (err) {
       const f = requestFailure(err);
-      return failAll(outcomes, messages, f.failure, f.code);
+      return failAll(outcomes, messages, f.failure, f.code, f.message);
     }
     const statuses = new Map((reply.SendStatusSet ?? []).map((s) => [nationalOrRaw(s.PhoneNumber ?? ''), s]));
     for (const m of messages) {

@@ -96,7 +96,7 @@ it('sends once more to a person proven undelivered, at the top of the hour, and 
   expect(await deps.ledger.spent(run)).toEqual({ messages: 5, milliYuan: 5 * 45 });
 });
 
-it('retries nothing for a campaign that does not allow it', async () => {
+it('retries no undelivered message for a campaign that does not allow it', async () => {
   await schedule('once', false);
   await runDue(deps, TEN);
   await deps.ledger.recordDeliveries('once@2026-11-30T02:00:00.000Z', [['u0', receipt('undelivered', 'MK:0001')]]);
@@ -104,3 +104,33 @@ it('retries nothing for a campaign that does not allow it', async () => {
   await runDue(deps, clock);
   expect(action.accepted).toHaveLength(4);
 });
+
+it(
+  'sends once, whatever the campaign allows, to a person whose uncertain send ' +
+    'the provider never received; never to one whose send may have gone out',
+  async () => {
+    await schedule('lost', false);
+    // The first batch gets no answer (the provider took only u0 and u1 of it: the connection dropped).
+    action.faults.push('timeout');
+    await runDue(deps, TEN);
+    const run = 'lost@2026-11-30T02:00:00.000Z';
+    expect(Object.fromEntries([...(await deps.ledger.people(run))].map(([id, s]) => [id, s.status]))).toEqual({
+      u0: 'failed',
+      u1: 'failed',
+      u2: 'failed',
+      u3: 'failed',
+    });
+    // Reconciliation (sms-feedback) asked the provider: it has u0's message, none of u1's; u2, u3 not asked yet.
+    await deps.ledger.recordDeliveries(run, [
+      ['u0', receipt('delivered', 'DELIVERED')],
+      ['u1', { outcome: 'undelivered', code: 'not_sent', at: TEN + 31 * 60_000, provider: 'aliyun', via: 'no_record' }],
+    ]);
+    action.accepted.length = 0;
+    for (const hour of [1, 2]) {
+      clock = TEN + hour * HOUR;
+      await runDue(deps, clock);
+    }
+    expect(action.accepted.map((p) => p.replace(/^\+?86/, ''))).toEqual(['13700000015']);
+    expect((await deps.ledger.people(`${run}~retry`)).get('u1')).toMatchObject({ status: 'sent' });
+  },
+);

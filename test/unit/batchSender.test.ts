@@ -140,7 +140,9 @@ describe('sendAll retries', () => {
     const { action, fake, sender, time } = await setup();
     action.faults.push('systemError', 'systemError', 'systemError', 'systemError');
     const outcomes = await sendAll(sender, [batch(msg('13812340001'))], { qps: Infinity, ...time });
-    expect(outcomes).toEqual([{ outId: '13812340001', status: 'failed', failure: 'retry', code: 'isp.SYSTEM_ERROR' }]);
+    expect(outcomes).toEqual([
+      { outId: '13812340001', status: 'failed', failure: 'retry', code: 'isp.SYSTEM_ERROR', detail: 'isp.SYSTEM_ERROR' },
+    ]);
     expect(fake.calls).toHaveLength(4);
     expect(time.sleeps).toEqual([200, 400, 800]);
     expect(action.accepted).toEqual([]);
