@@ -9,3 +9,10 @@ export const hostClockEnv = (): Record<string, string> =>
       (e): e is [string, string] => e[1] !== undefined && (e[0] === 'LD_PRELOAD' || e[0].startsWith('FAKETIME')),
     ),
   );
+
+/**
+ * This process's environment less a shifted clock, for a tool outside the system under test that
+ * libfaketime breaks (Chromium's zygote processes die under it); such a tool reads no time of its own.
+ */
+export const realClockEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in hostClockEnv())));

@@ -26,8 +26,7 @@ import { PhoneVault, ProfileBook } from '#lib/profiles';
 import { MemoryProfileStore } from '#lib/profiles/memoryStore';
 import { AliyunSmsSender } from '#lib/sms/aliyunSms';
 import { TencentSmsSender } from '#lib/sms/tencentSms';
-import http from 'node:http';
-import { startTencentSmsFake, TEST_TENCENT } from '../wire/tencentSms';
+import { startTencentSmsFake, tencentSenderFor, TEST_TENCENT } from '../wire/tencentSms';
 import { sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
 import { GREETING, MEMBER_DAY, testCampaign } from '../fixtures/campaign';
@@ -185,19 +184,7 @@ describe('a campaign run', () => {
     async () => {
       const tencent = await startTencentSmsFake();
       try {
-        const toLocalhost = new http.Agent({
-          lookup: (_h, o, cb) =>
-            (o as { all?: boolean }).all
-              ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
-              : cb(null, '127.0.0.1', 4),
-        });
-        const sms = new TencentSmsSender({
-          ...TEST_TENCENT,
-          signName: '示例商城',
-          endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
-          protocol: 'http://',
-          agent: toLocalhost,
-        });
+        const sms = tencentSenderFor(tencent);
         await addProfiles(450);
         const d = definition('tencent');
         await Promise.all([0, 1, 2].map(() => runCampaign(deps({ sms }), d, 't', everyone)));
@@ -211,7 +198,19 @@ describe('a campaign run', () => {
     },
   );
 
-  describe('variants under their own templates', () => {
+  describe('variants under their own templates (real Redis ledger)', () => {
+    let redisLedger: RedisContactLedger;
+    let prefix: string;
+    beforeEach(() => {
+      prefix = `mkt-test:${randomUUID()}:`;
+      redisLedger = new RedisContactLedger({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix });
+      ledger = redisLedger;
+    });
+    afterEach(async () => {
+      const keys = await redisLedger.redis.keys(`${prefix}*`);
+      if (keys.length) await redisLedger.redis.del(...keys);
+      await redisLedger.close();
+    });
     // The coupon fills only ${name}; the city text also ${city}, which half the profiles lack.
     const twoTemplates = (coupon: string, city: string, provider = 'aliyun') => ({
       control_share: 0,
@@ -261,19 +260,7 @@ describe('a campaign run', () => {
           ['1001', 1],
           ['1002', 2],
         ]);
-        const toLocalhost = new http.Agent({
-          lookup: (_h, o, cb) =>
-            (o as { all?: boolean }).all
-              ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
-              : cb(null, '127.0.0.1', 4),
-        });
-        const sms = new TencentSmsSender({
-          ...TEST_TENCENT,
-          signName: '示例商城',
-          endpoint: `sms.tencentcloudapi.com:${tencent.port}`,
-          protocol: 'http://',
-          agent: toLocalhost,
-        });
+        const sms = tencentSenderFor(tencent);
         await addProfiles(100, withCityOnEvenIds);
         const d = testCampaign({ id: 'two-tc', ...twoTemplates('"1001"', '"1002"', 'tencent') });
         await runCampaign(deps({ sms }), d, 't', everyone);

@@ -21,6 +21,7 @@ import Redis from 'ioredis';
 import { signRequest } from '#lib/auth';
 import { querySendDetailsAction, sendBatchSmsAction, startAlibabaRpcFake, TEST_AK, type SendBatchSmsAction } from '../wire/alibabaRpc';
 import type { HttpFake } from '../wire/httpFake';
+import { realClockEnv } from '../hostClock';
 import { eventually, removeDir, startPlatform, type RunningPlatform } from './platformProcess';
 import { pixelsOf, readPng } from './png';
 import { startRedisProxy, type RedisProxy } from './redisProxy';
@@ -301,6 +302,7 @@ if (!chromium) process.stderr.write('dashboard screenshot test skipped: no Chrom
     const { stdout: dom } = await run(chromium!, [...args, '--dump-dom', `${p.url}/-/dashboard`], {
       timeout: 60_000,
       maxBuffer: 16 * 1024 * 1024,
+      env: realClockEnv(),
     });
     const points = Object.fromEntries(
       [...dom.matchAll(/data-chart="(\w+)" data-kind="\w+" data-points="(\d+)"/g)].map((m) => [m[1], Number(m[2])]),
@@ -317,7 +319,7 @@ if (!chromium) process.stderr.write('dashboard screenshot test skipped: no Chrom
     ]);
     for (const [chart, n] of Object.entries(points)) expect([chart, n > 0]).toEqual([chart, true]);
 
-    await run(chromium!, [...args, `--screenshot=${shot}`, `${p.url}/-/dashboard`], { timeout: 60_000 });
+    await run(chromium!, [...args, `--screenshot=${shot}`, `${p.url}/-/dashboard`], { timeout: 60_000, env: realClockEnv() });
     const picture = readPng(readFileSync(shot));
     expect(picture.width).toBe(1280);
     // The first series' blue and the second's red, drawn as lines, dots and bars.

@@ -11,6 +11,8 @@
  * SessionContext echoed only when `echoSessionContext` is on (Tencent enables it on request).
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { TencentSmsSender } from '#lib/sms/tencentSms';
 import { startFake, type FakeReply, type HttpFake } from './httpFake';
 
 export const TEST_TENCENT = { secretId: 'AKIDtestsecretid0001', secretKey: 'tencent-test-secret', sdkAppId: '1400000001' };
@@ -200,3 +202,21 @@ function answerFor(phone: string, scripted: string | undefined): [string, string
   if (phone.endsWith('4444')) return ['FailedOperation.PhoneNumberInBlacklist', 'the number is in blacklist'];
   return ['Ok', 'send success'];
 }
+
+/** Sends to a local fake while the Tencent SDK signs for the real host name (its first label is the service). */
+const toLocalhost = new http.Agent({
+  lookup: (_host, options, cb) =>
+    (options as { all?: boolean }).all
+      ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+      : cb(null, '127.0.0.1', 4),
+});
+
+/** The real Tencent SMS client, sending to this fake. */
+export const tencentSenderFor = (fake: HttpFake, signName = '示例商城') =>
+  new TencentSmsSender({
+    ...TEST_TENCENT,
+    signName,
+    endpoint: `sms.tencentcloudapi.com:${fake.port}`,
+    protocol: 'http://',
+    agent: toLocalhost,
+  });
