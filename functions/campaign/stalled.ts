@@ -7,8 +7,8 @@
  * done, with `stopped: deadline` in its progress and its report, a log line and a metric.
  */
 import { campaignRunKey, chunkProgressKey, type RunLedger, type RunProgress } from '#lib/contacts';
-import type { ObjectStore } from '#lib/objectStore';
-import { campaignRuns } from '#models/datasets/campaignRuns';
+import { listAll, type ObjectStore } from '#lib/objectStore';
+import { CAMPAIGN_RUNS_PREFIX } from '#lib/objectStore/keys';
 
 /** How long a run may take, from the minute it was due, before it is stopped. */
 export const RUN_DEADLINE_MS = 86_400_000;
@@ -26,11 +26,22 @@ export interface StalledPart {
   progress: RunProgress;
 }
 
+/** Every recorded run, read from the record's key alone (`<campaign>@<run id>.json`): this runs every minute. */
+async function recordedRuns(objects: ObjectStore): Promise<{ campaign: string; runId: string }[]> {
+  const runs: { campaign: string; runId: string }[] = [];
+  for await (const o of listAll(objects, CAMPAIGN_RUNS_PREFIX)) {
+    const name = o.key.slice(CAMPAIGN_RUNS_PREFIX.length).replace(/\.json$/, '');
+    const at = name.indexOf('@');
+    if (at > 0) runs.push({ campaign: name.slice(0, at), runId: name.slice(at + 1) });
+  }
+  return runs;
+}
+
 const stalled = (p: RunProgress, tickMs: number) => !p.done && !(p.deferredUntil !== undefined && p.deferredUntil > tickMs);
 
 /** The parts of recent runs that stopped without finishing and that nobody drives now. */
 export async function stalledParts(deps: { objects: ObjectStore; ledger: RunLedger }, tickMs: number): Promise<StalledPart[]> {
-  const recent = (await campaignRuns(deps.objects)).filter((r) => {
+  const recent = (await recordedRuns(deps.objects)).filter((r) => {
     const age = tickMs - Date.parse(r.runId);
     return age >= GRACE_MS && age <= RUN_DEADLINE_MS + GRACE_MS;
   });
