@@ -14,5 +14,7 @@ export const hostClockEnv = (): Record<string, string> =>
  * This process's environment less a shifted clock, for a tool outside the system under test that
  * libfaketime breaks (Chromium's zygote processes die under it); such a tool reads no time of its own.
  */
-export const realClockEnv = (): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in hostClockEnv())));
+export function realClockEnv(): NodeJS.ProcessEnv {
+  const shifted = hostClockEnv();
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in shifted)));
+}

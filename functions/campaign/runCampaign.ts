@@ -39,8 +39,8 @@ export interface RunDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_LEASE_MS = 120_000;
-export const DEFAULT_DEFER_RETRY_MS = [20_000, 60_000, 120_000];
+const DEFAULT_LEASE_MS = 120_000;
+const DEFAULT_DEFER_RETRY_MS = [20_000, 60_000, 120_000];
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface RunResult {
@@ -100,7 +100,7 @@ async function drive(
   const { run, progressKey, chunk } = o;
   const result = emptyResult(run, chunk);
   const progress = await deps.ledger.progress(progressKey);
-  const deferred: StoredProfile[] = [];
+  const deferred: Deferred = new Map();
   const qps = Math.max(1, Math.floor(deps.policy.qps / (chunk?.of ?? 1)));
   const pacer = requestPacer(qps, Date.now, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const pages = progress.done
@@ -117,7 +117,7 @@ async function drive(
     const selected = await select(page.profiles, deps.clock());
     const states = await decidePage(deps, d, run, selected, { qps, pacer });
     count(result, states.values(), 1);
-    deferred.push(...selected.filter((p) => isDeferred(states.get(p.userId))));
+    noteDeferred(deferred, selected, states);
     progress.cursor = page.next;
     progress.done = page.next === undefined;
     progress.deferredUntil = undefined;
@@ -145,7 +145,15 @@ function logNoAnswer(logger: Logger, run: string, sent: Send[], outcomes: SendOu
   for (const cause of causes.values()) logger.warn('sms request got no answer: its sends are uncertain', { run, ...cause });
 }
 
-const isDeferred = (s: PersonState | undefined) => s?.status === 'failed' && s.failure === 'defer';
+/** People the provider refused for flow control, with the state that says so (its `attempts`). */
+type Deferred = Map<string, { p: StoredProfile; state: PersonState & { status: 'failed' } }>;
+
+function noteDeferred(into: Deferred, people: StoredProfile[], states: Map<string, PersonState>) {
+  for (const p of people) {
+    const state = states.get(p.userId);
+    if (state?.status === 'failed' && state.failure === 'defer') into.set(p.userId, { p, state });
+  }
+}
 
 /** Adds (sign 1) or takes back (sign -1) these decisions in the invocation's figures. */
 function count(result: RunResult, states: Iterable<PersonState>, sign: 1 | -1) {
@@ -167,24 +175,22 @@ async function retryDeferred(
   deps: RunDeps,
   d: CampaignDefinition,
   run: string,
-  deferred: StoredProfile[],
+  deferred: Deferred,
   pace: Pace,
   o: { result: RunResult; renew: () => Promise<boolean> },
 ) {
-  let people = deferred;
+  let waiting = deferred;
   for (const waitMs of deps.deferRetryMs ?? DEFAULT_DEFER_RETRY_MS) {
-    if (people.length === 0) return;
+    if (waiting.size === 0) return;
     await (deps.sleep ?? realSleep)(waitMs);
     const outOfTime = deps.stopBy !== undefined && Date.now() >= deps.stopBy;
     if (outOfTime || quietUntil(deps.clock(), deps.policy.quiet) !== undefined || !(await o.renew())) return;
-    const before = await deps.ledger.statesOf(
-      run,
-      people.map((p) => p.userId),
-    );
-    const states = await decidePage(deps, d, run, people, pace, { budgetOf: run, retry: true });
+    const people = [...waiting.values()].map((w) => w.p);
+    const states = await decidePage(deps, d, run, people, pace, { budgetOf: run, retry: waiting });
+    // This try's decisions replace the refusals they follow.
     count(
       o.result,
-      before.filter((s, i): s is PersonState => s !== undefined && states.has(people[i].userId)),
+      [...waiting].filter(([id]) => states.has(id)).map(([, w]) => w.state),
       -1,
     );
     count(o.result, states.values(), 1);
@@ -193,7 +199,8 @@ async function retryDeferred(
       people: people.length,
       sent: [...states.values()].filter((s) => s.status === 'sent').length,
     });
-    people = people.filter((p) => isDeferred(states.get(p.userId)));
+    waiting = new Map();
+    noteDeferred(waiting, people, states);
   }
 }
 
@@ -248,7 +255,7 @@ export async function itemsFor(
  */
 type Pace = { qps: number; pacer: () => Promise<void> };
 /** How a page is claimed: a first decision, or another try of people refused for flow control. */
-type Attempt = { budgetOf: string; retry?: boolean };
+type Attempt = { budgetOf: string; retry?: Deferred };
 
 /** Sends to these people as a run does (claims, policy, caps, budget, provider batches); `budgetOf` names the run whose budget pays. */
 export function sendTo(
@@ -292,12 +299,8 @@ async function decideBatch(
 ): Promise<{ states: Map<string, PersonState>; noting: Promise<void> }> {
   const now = deps.clock();
   const ids = selected.map((p) => p.userId);
-  const earlier = retry ? await deps.ledger.statesOf(run, ids) : [];
   const claimed = retry ? await deps.ledger.reclaimDeferred(run, ids, now) : await deps.ledger.claim(run, ids, now);
-  const attemptsOf = (id: string) => {
-    const before = earlier[ids.indexOf(id)];
-    return (before?.status === 'failed' ? (before.attempts ?? 1) : 0) + 1;
-  };
+  const attemptsOf = (id: string) => (retry?.get(id)?.state.attempts ?? 0) + 1;
   const states = new Map<string, PersonState>();
   const toSend: Send[] = [];
   const items = await itemsFor(

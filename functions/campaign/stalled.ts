@@ -11,7 +11,7 @@ import { listAll, type ObjectStore } from '#lib/objectStore';
 import { CAMPAIGN_RUNS_PREFIX } from '#lib/objectStore/keys';
 
 /** How long a run may take, from the minute it was due, before it is stopped. */
-export const RUN_DEADLINE_MS = 86_400_000;
+const RUN_DEADLINE_MS = 86_400_000;
 /** A run this young is left to the workers just started for it. */
 const GRACE_MS = 2 * 60_000;
 

@@ -11,7 +11,7 @@ import type { CredentialsProvider } from './credentials';
  * own agent keeps idle sockets forever; ours closes them first, so a request after a pause goes
  * out on a fresh connection.
  */
-export const IDLE_SOCKET_MS = 2_000;
+const IDLE_SOCKET_MS = 2_000;
 
 /** One client per service and instance; pop-core signs every request (HMAC-SHA1, RPC style) with the current credentials. */
 export function alibabaRpcClient(

@@ -21,7 +21,7 @@ export interface Consent {
 /** A consent statement as it arrives: its time may be missing (then it is the time it reached us). */
 export type ConsentStatement = Omit<Consent, 'at' | 'timeInferred' | 'history'> & { at?: number };
 
-export const CONSENT_HISTORY = 20;
+const CONSENT_HISTORY = 20;
 
 /**
  * The consent that holds after `next`: the later statement wins, except that a withdrawal (an
